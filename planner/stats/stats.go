@@ -1,0 +1,104 @@
+// Package stats holds the standard compensation maths that every figure of paymix
+// rests on: type-7 percentiles, publishing thresholds, means and aging.
+package stats
+
+import (
+	"math"
+	"time"
+)
+
+// Percentile returns the q-quantile (0 <= q <= 1) of ascending sorted values by linear
+// interpolation between order statistics, Hyndman and Fan's type 7 (the default of
+// numpy and R): h = (n-1)q, value = x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h]).
+// It panics on an empty slice: callers check thresholds first.
+func Percentile(sorted []float64, q float64) float64 {
+	h := float64(len(sorted)-1) * q
+	lo := math.Floor(h)
+	i := int(lo)
+	if i+1 >= len(sorted) {
+		return sorted[len(sorted)-1]
+	}
+	return sorted[i] + (h-lo)*(sorted[i+1]-sorted[i])
+}
+
+// PercentileRank is the inverse of Percentile: the q at which the type-7 interpolation
+// of ascending sorted values reaches v, clamped to [0, 1]. Among equal values it
+// returns the lowest such q.
+func PercentileRank(sorted []float64, v float64) float64 {
+	n := len(sorted)
+	if n == 1 || v <= sorted[0] {
+		return 0
+	}
+	if v >= sorted[n-1] {
+		return 1
+	}
+	// The first index with sorted[i+1] > v; v lies in [sorted[i], sorted[i+1]).
+	lo, hi := 0, n-1
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if sorted[mid+1] > v {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	i := lo
+	frac := 0.0
+	if sorted[i+1] > sorted[i] {
+		frac = (v - sorted[i]) / (sorted[i+1] - sorted[i])
+	}
+	return (float64(i) + frac) / float64(n-1)
+}
+
+// Publishing thresholds of pay surveys (the DOJ/FTC 1996 safe-harbour practice): the
+// mean and p25, p50, p75 need at least 5 observations; p10 and p90 at least 10.
+const (
+	MinCentral = 5
+	MinTails   = 10
+)
+
+// MinCount is how many observations a percentile q (0-1) needs to be published: the
+// tail threshold outside [p25, p75], the central one within.
+func MinCount(q float64) int {
+	if q < 0.25 || q > 0.75 {
+		return MinTails
+	}
+	return MinCentral
+}
+
+// Published reports whether the q-quantile of n observations may be published.
+func Published(n int, q float64) bool { return n >= MinCount(q) }
+
+// Mean of values; 0 for none.
+func Mean(values []float64) float64 {
+	if len(values) == 0 {
+		return 0
+	}
+	sum := 0.0
+	for _, v := range values {
+		sum += v
+	}
+	return sum / float64(len(values))
+}
+
+// DaysPerMonth is the mean Gregorian month (365.2425 / 12 days). Months between dates
+// are counted in these units so that aging composes exactly: aging to a later date is
+// the same factor for every observation, whatever its report date.
+const DaysPerMonth = 365.2425 / 12
+
+// MonthsBetween is the number of mean months from a to b (negative when b is earlier).
+func MonthsBetween(a, b time.Time) float64 {
+	return b.Sub(a).Hours() / 24 / DaysPerMonth
+}
+
+// AgingFactor is (1 + r)^(months / 12): the factor that ages a value by a yearly rate
+// r (0.03 for 3%) over months. A rate of 0 gives 1, which turns aging off.
+func AgingFactor(rate, months float64) float64 {
+	if rate == 0 || months == 0 {
+		return 1
+	}
+	return math.Pow(1+rate, months/12)
+}
+
+// Age ages a value to an effective date: aged = v (1 + r)^(months / 12).
+func Age(v, rate, months float64) float64 { return v * AgingFactor(rate, months) }
