@@ -47,9 +47,10 @@ type Dataset struct {
 
 // DatasetInfo describes a dataset behind a snapshot.
 type DatasetInfo struct {
-	Name      string
-	Synthetic bool
-	Rows      int
+	Name          string
+	Synthetic     bool
+	Rows          int
+	WeightPercent float64 // its share of the blend
 }
 
 // CohortKey names a cohort: job family x standard level x place at a scope.
@@ -113,7 +114,7 @@ const maxCachedRates = 16
 // out of cohorts (they are counted at import, never guessed).
 func Build(ds Dataset, reference time.Time, defaultRate float64) *Snapshot {
 	s := &Snapshot{
-		Datasets:    []DatasetInfo{{Name: ds.Name, Synthetic: ds.Synthetic, Rows: len(ds.Observations)}},
+		Datasets:    []DatasetInfo{{Name: ds.Name, Synthetic: ds.Synthetic, Rows: len(ds.Observations), WeightPercent: 100}},
 		Reference:   reference,
 		DefaultRate: defaultRate,
 		obs:         ds.Observations,

@@ -102,3 +102,6 @@ func AgingFactor(rate, months float64) float64 {
 
 // Age ages a value to an effective date: aged = v (1 + r)^(months / 12).
 func Age(v, rate, months float64) float64 { return v * AgingFactor(rate, months) }
+
+// DefaultAgingRate is the default yearly aging rate: about 3% a year in the US.
+const DefaultAgingRate = 0.03

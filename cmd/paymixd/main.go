@@ -1,0 +1,109 @@
+// Command paymixd is the paymix server: gRPC and its JSON gateway in one process.
+//
+// Every flag has an environment variable: --grpc-addr is PAYMIX_GRPC_ADDR, and so on
+// (upper case, dashes to underscores). A flag on the command line wins over the
+// environment, which wins over the default.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/paymix/paymix/planner/demo"
+	"github.com/paymix/paymix/planner/market"
+	"github.com/paymix/paymix/planner/stats"
+	"github.com/paymix/paymix/server"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "paymixd:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("paymixd", flag.ContinueOnError)
+	grpcAddr := fs.String("grpc-addr", "127.0.0.1:50051", "gRPC listen address (port 0 picks a free port)")
+	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP (JSON gateway, /healthz, /openapi.json) listen address")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	logFormat := fs.String("log-format", "json", "log format: json or text")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM or SIGINT")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: paymixd [flags]\n\nEvery flag can also be set by its environment variable, PAYMIX_ and the flag name\nin upper case with underscores (--grpc-addr is PAYMIX_GRPC_ADDR).\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if err := applyEnv(fs); err != nil {
+		return err
+	}
+	log, err := newLogger(*logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.New(server.Config{
+		GRPCAddr:        *grpcAddr,
+		HTTPAddr:        *httpAddr,
+		ShutdownTimeout: *shutdownTimeout,
+		Load:            loadDemo,
+		Log:             log,
+	})
+	if err != nil {
+		return err
+	}
+	return srv.Run(ctx)
+}
+
+// loadDemo builds the snapshot of the built-in synthetic dataset, aged to today.
+func loadDemo(context.Context) (*market.Snapshot, error) {
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	return market.Build(demo.Dataset(), today, stats.DefaultAgingRate), nil
+}
+
+// applyEnv sets every flag not given on the command line from its environment
+// variable, PAYMIX_ and the flag name in upper case with underscores.
+func applyEnv(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "PAYMIX_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok && !given[f.Name] && err == nil {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %w", name, v, e)
+			}
+		}
+	})
+	return err
+}
+
+func newLogger(level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be json or text, not %q", format)
+}

@@ -1,0 +1,515 @@
+// Package planner is paymix's domain: it turns a market snapshot and a policy into
+// compensation bands in four components (base, equity, bonus and AI tokens). It is
+// pure Go and imports nothing of gRPC, protobuf, SQL or the network.
+package planner
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/paymix/paymix/planner/catalog"
+	"github.com/paymix/paymix/planner/market"
+	"github.com/paymix/paymix/planner/stats"
+	"github.com/paymix/paymix/planner/tokens"
+)
+
+// Component is one part of a package.
+type Component int
+
+const (
+	Base Component = iota
+	Equity
+	Bonus
+	Tokens
+)
+
+func (c Component) String() string {
+	return [...]string{"base", "equity", "bonus", "tokens"}[c]
+}
+
+// Currency of every amount in version 1.
+const Currency = "USD"
+
+// Request asks for the band of one cohort.
+type Request struct {
+	Family   string
+	Level    string
+	Location string
+	// TargetPercentile and Tokens, when set, override the policy's.
+	TargetPercentile *float64
+	Tokens           *TokenPolicy
+	// EffectiveDate is the date market data is aged to; zero means today.
+	EffectiveDate time.Time
+	Policy        Policy
+	// PolicyName names the policy in the band's provenance ("default", "inline").
+	PolicyName string
+}
+
+// Range is a min, mid and max.
+type Range struct{ Min, Mid, Max float64 }
+
+// Figure is a market statistic that is published only above its threshold.
+type Figure struct {
+	Value     float64
+	Published bool
+}
+
+// Market holds the market statistics of one series of a cohort, rounded to whole
+// dollars: percentiles p10-p90 (type 7) and the mean, each withheld below its
+// publishing threshold.
+type Market struct {
+	Count                   int
+	P10, P25, P50, P75, P90 Figure
+	Mean                    Figure
+}
+
+// ComponentBand is one component of a band.
+type ComponentBand struct {
+	Component Component
+	Range
+	Market       Market
+	SharePercent float64 // of the total midpoint, two decimals
+}
+
+// TotalBand is the total of a band; Market is of base + equity + bonus.
+type TotalBand struct {
+	Range
+	Market Market
+}
+
+// ModelTokens is a budget in one model's tokens.
+type ModelTokens struct {
+	Price    tokens.Price
+	Blended  float64 // USD per million tokens at the usage mix
+	PerYear  float64
+	PerMonth float64
+}
+
+// TokenBudget is the token component at the midpoint.
+type TokenBudget struct {
+	Mode         TokenMode
+	Funding      Funding
+	USDPerYear   float64
+	USDPerMonth  float64
+	Capped       bool
+	UsageMix     tokens.UsageMix
+	Models       []ModelTokens
+	SharePercent float64       // of the total midpoint, two decimals
+	MarketScope  catalog.Scope // MARKET mode: the scope whose budgets set the figure
+}
+
+// Step is one location scope tried for a cohort.
+type Step struct {
+	Scope catalog.Scope
+	Place string
+	Count int
+}
+
+// Fallback records the location scopes tried, ending with the one used.
+type Fallback struct {
+	Requested catalog.Scope
+	Used      catalog.Scope
+	UsedPlace string
+	Steps     []Step
+}
+
+// Provenance is what produced a band.
+type Provenance struct {
+	Synthetic        bool
+	Count            int
+	SnapshotVersion  string
+	Datasets         []market.DatasetInfo
+	DataStart        time.Time
+	DataEnd          time.Time
+	Effective        time.Time
+	Fallback         Fallback
+	Policy           string
+	TargetPercentile float64
+	SpreadPercent    float64
+	AgingRatePercent float64
+	MinSample        int
+}
+
+// Warning is something a reader of a band must know; codes are stable.
+type Warning struct {
+	Code    string
+	Message string
+}
+
+// Band is a compensation band in four components. For min, mid and max alike the
+// components sum exactly to the total.
+type Band struct {
+	Currency      string
+	Family        catalog.Family
+	Level         catalog.Level
+	Location      catalog.Location
+	Components    [4]ComponentBand // indexed by Component
+	Total         TotalBand
+	WithoutTokens Range
+	Tokens        TokenBudget
+	Provenance    Provenance
+	Warnings      []Warning
+}
+
+var scopes = []catalog.Scope{catalog.ScopeMetro, catalog.ScopeZone, catalog.ScopeCountry}
+
+// Recommend builds the band for a request on a snapshot. today is the default
+// effective date.
+func Recommend(snap *market.Snapshot, req Request, today time.Time) (Band, error) {
+	if snap == nil {
+		return Band{}, &Error{Kind: KindUnavailable, Reason: "SNAPSHOT_NOT_LOADED", Message: "market data is not loaded yet"}
+	}
+	var vs violations
+	family, okFamily := catalog.FamilyByID(req.Family)
+	if !okFamily {
+		vs.add("job_family", "unknown job family %q; %s", req.Family, acceptedList(catalog.FamilyIDs()))
+	}
+	level, okLevel := catalog.LevelByID(req.Level)
+	if !okLevel {
+		vs.add("level", "unknown level %q; %s", req.Level, acceptedList(catalog.LevelIDs()))
+	}
+	loc, okLoc := catalog.Geo.Resolve(req.Location)
+	if !okLoc {
+		vs.add("location", "unknown location %q; give \"City, ST\" in the US, \"City, Country\" elsewhere, a country, or a metro id (%s)",
+			req.Location, acceptedList(catalog.Geo.Accepted()))
+	}
+	set := req.Policy.settle(level, &vs)
+	// The request's own target percentile and token policy override the policy's.
+	if q := req.TargetPercentile; q != nil {
+		checkRange(&vs, "target_percentile", *q, 1, 99)
+		set.targetPercent, set.q = *q, *q/100
+	}
+	if req.Tokens != nil {
+		set.tokens = req.Tokens.settle(level, &vs, "token_policy")
+	}
+	if err := vs.err(); err != nil {
+		return Band{}, err
+	}
+	b := &builder{snap: snap, set: set, effective: effectiveDate(req.EffectiveDate, today),
+		band: Band{Currency: Currency, Family: family, Level: level, Location: loc}}
+	if err := b.build(req.PolicyName); err != nil {
+		return Band{}, err
+	}
+	return b.band, nil
+}
+
+// builder carries the state of one band under construction.
+type builder struct {
+	snap      *market.Snapshot
+	set       settings
+	effective time.Time
+	band      Band
+	cohort    market.Aged
+}
+
+func (b *builder) key(scope catalog.Scope) market.CohortKey {
+	return market.CohortKey{Family: b.band.Family.ID, Level: b.band.Level.ID, Scope: scope, Place: b.band.Location.IDAt(scope)}
+}
+
+// chain walks the fallback chain metro -> zone -> country from the requested scope and
+// returns the first cohort with at least need observations; it never crosses a country.
+func (b *builder) chain(need int, count func(market.CohortKey) int) (steps []Step, used market.CohortKey, ok bool) {
+	for _, scope := range scopes {
+		if scope < b.band.Location.Scope || b.band.Location.IDAt(scope) == "" {
+			continue
+		}
+		k := b.key(scope)
+		n := count(k)
+		steps = append(steps, Step{Scope: scope, Place: k.Place, Count: n})
+		if n >= need {
+			return steps, k, true
+		}
+	}
+	return steps, market.CohortKey{}, false
+}
+
+func (b *builder) build(policyName string) error {
+	set := b.set
+	need := max(set.minSample, stats.MinCount(set.q))
+	steps, key, ok := b.chain(need, b.snap.Count)
+	fb := Fallback{Requested: b.band.Location.Scope, Steps: steps}
+	if !ok {
+		return &Error{Kind: KindFailedPrecondition, Reason: "INSUFFICIENT_DATA", Message: fmt.Sprintf(
+			"too few observations for %s %s in %s: %s; a band needs %d (the policy's minimum sample and the publishing threshold of p%g)",
+			b.band.Family.ID, b.band.Level.ID, b.countryName(), describeSteps(steps), need, set.targetPercent)}
+	}
+	fb.Used, fb.UsedPlace = key.Scope, key.Place
+	b.cohort, _ = b.snap.Lookup(key, set.agingRate, b.effective)
+	c := b.cohort
+
+	// Total midpoint = the target percentile of the cohort's aged totals; min and max
+	// from the range spread s: min = 2m / (2 + s), max = min (1 + s).
+	mid := c.Quantile(c.Total, set.q)
+	lo := 2 * mid / (2 + set.spread)
+	hi := lo * (1 + set.spread)
+	total := Range{Min: roundTo(lo, set.unit), Mid: roundTo(mid, set.unit), Max: roundTo(hi, set.unit)}
+
+	// Pay mix = mean(component) / mean(total), each of min, mid and max split by it.
+	mix := payMix(c)
+	split := func(t float64) [3]float64 { return largestRemainder(t, mix, set.unit) }
+	lows, mids, highs := split(total.Min), split(total.Mid), split(total.Max)
+	comps := &b.band.Components
+	for i := Base; i <= Bonus; i++ {
+		comps[i] = ComponentBand{Component: i, Range: Range{Min: lows[i], Mid: mids[i], Max: highs[i]}}
+	}
+	comps[Base].Market = figures(c.Base, c.Factor)
+	comps[Equity].Market = figures(c.Equity, c.Factor)
+	comps[Bonus].Market = figures(c.Bonus, c.Factor)
+	b.band.Total = TotalBand{Range: total, Market: figures(c.Total, c.Factor)}
+
+	b.tokens()
+	b.fund()
+	b.shares()
+
+	p := &b.band.Provenance
+	*p = Provenance{
+		Synthetic: b.snap.Synthetic(), Count: c.Count(), SnapshotVersion: b.snap.Version,
+		Datasets: b.snap.Datasets, DataStart: c.First, DataEnd: c.Last, Effective: b.effective,
+		Fallback: fb, Policy: policyName, TargetPercentile: set.targetPercent,
+		SpreadPercent: set.spread * 100, AgingRatePercent: set.agingRate * 100, MinSample: set.minSample,
+	}
+	b.warn()
+	return nil
+}
+
+// tokens sets the token component before funding: a share of the base band, a fixed
+// budget, or the market's target percentile of budgets greater than zero; the cap
+// applies in every mode.
+func (b *builder) tokens() {
+	set := b.set.tokens
+	t := &b.band.Components[Tokens]
+	t.Component = Tokens
+	t.Market = figures(b.cohort.Tokens, 1)
+	budget := &b.band.Tokens
+	*budget = TokenBudget{Mode: set.mode, Funding: set.funding, UsageMix: set.mix}
+	switch set.mode {
+	case TokenModePercentOfBase:
+		base := b.band.Components[Base].Range
+		t.Range = Range{
+			Min: roundTo(base.Min*set.percent, b.set.unit),
+			Mid: roundTo(base.Mid*set.percent, b.set.unit),
+			Max: roundTo(base.Max*set.percent, b.set.unit),
+		}
+	case TokenModeFixed:
+		t.Range = Range{Min: set.fixed, Mid: set.fixed, Max: set.fixed}
+	case TokenModeMarket:
+		// Budgets are sparser than pay: the market figure walks its own fallback chain
+		// and needs only the publishing threshold of the target percentile.
+		// Budgets are not aged, so the default-rate cohorts serve at any aging rate.
+		need := stats.MinCount(b.set.q)
+		cohort := func(k market.CohortKey) market.Aged {
+			a, _ := b.snap.Lookup(k, b.snap.DefaultRate, b.effective)
+			return a
+		}
+		tokensCount := func(k market.CohortKey) int {
+			if a := cohort(k); a.Cohort != nil {
+				return a.Tokens.Count()
+			}
+			return 0
+		}
+		steps, key, ok := b.chain(need, tokensCount)
+		if !ok {
+			b.addWarning("TOKENS_WITHHELD", "the market token budget is withheld: %s has budgets greater than zero from %s; %d are needed",
+				b.band.Family.ID+" "+b.band.Level.ID, describeSteps(steps), need)
+			break
+		}
+		a := cohort(key)
+		v := roundTo(stats.Percentile(a.Tokens.Sorted, b.set.q), b.set.unit)
+		t.Range = Range{Min: v, Mid: v, Max: v}
+		t.Market = figures(a.Tokens, 1)
+		budget.MarketScope = key.Scope
+	}
+	for _, x := range []*float64{&t.Min, &t.Mid, &t.Max} {
+		if *x > set.cap {
+			*x = set.cap
+			budget.Capped = true
+		}
+	}
+}
+
+// fund applies the funding: ADDITIVE adds the token band to the total; a carve-out
+// takes it out of base or equity, clamped at that component's value, so the total is
+// unchanged.
+func (b *builder) fund() {
+	comps := &b.band.Components
+	t := &comps[Tokens].Range
+	total := &b.band.Total.Range
+	switch b.set.tokens.funding {
+	case FundingAdditive:
+		total.Min += t.Min
+		total.Mid += t.Mid
+		total.Max += t.Max
+	case FundingCarveOutBase, FundingCarveOutEquity:
+		from := Base
+		if b.set.tokens.funding == FundingCarveOutEquity {
+			from = Equity
+		}
+		src := &comps[from].Range
+		clamped := false
+		carve := func(tok, c *float64) {
+			if *tok > *c {
+				*tok, clamped = *c, true
+			}
+			*c -= *tok
+		}
+		carve(&t.Min, &src.Min)
+		carve(&t.Mid, &src.Mid)
+		carve(&t.Max, &src.Max)
+		if clamped {
+			b.addWarning("TOKENS_CLAMPED", "the token budget exceeds %s and was clamped to it, so the total stays unchanged", from)
+		}
+	}
+	b.band.WithoutTokens = Range{Min: total.Min - t.Min, Mid: total.Mid - t.Mid, Max: total.Max - t.Max}
+	budget := &b.band.Tokens
+	budget.USDPerYear = t.Mid
+	budget.USDPerMonth = math.Round(t.Mid / 12)
+	for _, p := range b.set.tokens.prices {
+		blended := tokens.Blended(p, b.set.tokens.mix)
+		perYear, ok := tokens.PerYear(t.Mid, blended)
+		if !ok {
+			continue
+		}
+		budget.Models = append(budget.Models, ModelTokens{Price: p, Blended: blended, PerYear: perYear, PerMonth: math.Round(perYear / 12)})
+	}
+}
+
+// shares sets each component's share of the total midpoint.
+func (b *builder) shares() {
+	mid := b.band.Total.Mid
+	for i := range b.band.Components {
+		b.band.Components[i].SharePercent = percentOf(b.band.Components[i].Mid, mid)
+	}
+	b.band.Tokens.SharePercent = b.band.Components[Tokens].SharePercent
+}
+
+// percentOf is part / whole in percent, rounded to two decimals; 0 for no whole.
+func percentOf(part, whole float64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return math.Round(part/whole*10000) / 100
+}
+
+func (b *builder) warn() {
+	p := b.band.Provenance
+	if p.Synthetic {
+		b.addWarning("SYNTHETIC_DATA", "this band is built on synthetic demo data (%s), not on real market data", datasetNames(p.Datasets))
+	}
+	if b.band.Location.CountryOnly {
+		b.addWarning("LOCATION_COUNTRY_ONLY", "%q has no metro in paymix's geography; the band covers all of %s",
+			b.band.Location.Query, b.countryName())
+	}
+	if fb := p.Fallback; fb.Used != fb.Requested {
+		b.addWarning("FALLBACK", "the %s cohort is too thin (%s); the band uses %s data",
+			fb.Requested, describeSteps(fb.Steps[:len(fb.Steps)-1]), catalog.Geo.Name(fb.Used, fb.UsedPlace))
+	}
+	if p.DataEnd.Before(b.effective.AddDate(0, -StaleAfterMonths, 0)) {
+		b.addWarning("STALE_DATA", "the newest observation is from %s, more than %d months before the effective date %s",
+			p.DataEnd.Format(time.DateOnly), StaleAfterMonths, b.effective.Format(time.DateOnly))
+	}
+	for _, c := range b.band.Components {
+		if m := c.Market; m.Count > 0 && !m.P10.Published {
+			b.addWarning("PERCENTILE_WITHHELD", "market %s percentiles below the publishing threshold are withheld: %d observations (p10 and p90 need %d, p25-p75 %d)",
+				c.Component, m.Count, stats.MinTails, stats.MinCentral)
+		}
+	}
+}
+
+func (b *builder) addWarning(code, format string, args ...any) {
+	b.band.Warnings = append(b.band.Warnings, Warning{Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+func (b *builder) countryName() string {
+	return catalog.Geo.Name(catalog.ScopeCountry, b.band.Location.Country)
+}
+
+func describeSteps(steps []Step) string {
+	s := ""
+	for i, st := range steps {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%d in %s %s", st.Count, st.Scope, st.Place)
+	}
+	return s
+}
+
+func datasetNames(ds []market.DatasetInfo) string {
+	s := ""
+	for i, d := range ds {
+		if i > 0 {
+			s += ", "
+		}
+		s += d.Name
+	}
+	return s
+}
+
+// figures are the published market statistics of a series scaled by factor.
+func figures(s market.Series, factor float64) Market {
+	n := s.Count()
+	m := Market{Count: n}
+	at := func(q float64) Figure {
+		if !stats.Published(n, q) {
+			return Figure{}
+		}
+		return Figure{Value: math.Round(stats.Percentile(s.Sorted, q) * factor), Published: true}
+	}
+	m.P10, m.P25, m.P50, m.P75, m.P90 = at(0.10), at(0.25), at(0.50), at(0.75), at(0.90)
+	if n >= stats.MinCentral {
+		m.Mean = Figure{Value: math.Round(s.Sum / float64(n) * factor), Published: true}
+	}
+	return m
+}
+
+// payMix is the cohort's pay mix: mean(component) / mean(total) for base, equity and
+// bonus. In real data the parts do not always add up to the reported total, and an
+// unreported base (0) counts for the total but not the base mean, so the three shares
+// are scaled to sum to 1: the components must sum exactly to the band's total.
+func payMix(c market.Aged) [3]float64 {
+	meanTotal := c.Mean(c.Total)
+	mix := [3]float64{c.Mean(c.Base) / meanTotal, c.Mean(c.Equity) / meanTotal, c.Mean(c.Bonus) / meanTotal}
+	sum := mix[0] + mix[1] + mix[2]
+	if sum == 0 || math.IsNaN(sum) {
+		return [3]float64{1, 0, 0}
+	}
+	for i := range mix {
+		mix[i] /= sum
+	}
+	return mix
+}
+
+// largestRemainder splits total (a multiple of unit) by shares summing to 1 so that
+// the parts are multiples of unit and sum exactly to total (the largest-remainder, or
+// Hamilton, method): each part gets the floor of its exact quota, and the units left
+// over go one each to the parts with the largest remainders, ties to the earlier part.
+func largestRemainder(total float64, shares [3]float64, unit float64) [3]float64 {
+	units := math.Round(total / unit)
+	var parts [3]float64
+	var rems [3]float64
+	left := units
+	for i, s := range shares {
+		exact := units * s
+		parts[i] = math.Floor(exact)
+		rems[i] = exact - parts[i]
+		left -= parts[i]
+	}
+	for ; left > 0; left-- {
+		best := 0
+		for i := 1; i < len(rems); i++ {
+			if rems[i] > rems[best] {
+				best = i
+			}
+		}
+		parts[best]++
+		rems[best] = -1
+	}
+	for i := range parts {
+		parts[i] *= unit
+	}
+	return parts
+}
+
+// roundTo rounds v to the nearest multiple of unit.
+func roundTo(v, unit float64) float64 { return math.Round(v/unit) * unit }

@@ -1,0 +1,64 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Kind classifies a domain error; the server maps each kind to one gRPC code.
+type Kind int
+
+const (
+	// KindInvalidArgument: the request is wrong; Violations name the fields.
+	KindInvalidArgument Kind = iota + 1
+	// KindFailedPrecondition: the request is well formed but the data cannot answer
+	// it, for example a cohort too thin to publish even at country level.
+	KindFailedPrecondition
+	// KindUnavailable: no market snapshot is loaded yet.
+	KindUnavailable
+)
+
+// Violation is one wrong field of a request. Field is the path of the field in the
+// API request ("level", "token_policy.fixed_usd").
+type Violation struct {
+	Field       string
+	Description string
+}
+
+// Error is a domain error with a stable machine-readable reason.
+type Error struct {
+	Kind       Kind
+	Reason     string // UPPER_SNAKE, stable
+	Message    string
+	Violations []Violation
+}
+
+func (e *Error) Error() string {
+	if len(e.Violations) == 0 {
+		return e.Message
+	}
+	parts := make([]string, len(e.Violations))
+	for i, v := range e.Violations {
+		parts[i] = v.Field + ": " + v.Description
+	}
+	return e.Message + ": " + strings.Join(parts, "; ")
+}
+
+// violations collects field violations and turns them into one error.
+type violations []Violation
+
+func (vs *violations) add(field, format string, args ...any) {
+	*vs = append(*vs, Violation{Field: field, Description: fmt.Sprintf(format, args...)})
+}
+
+func (vs violations) err() error {
+	if len(vs) == 0 {
+		return nil
+	}
+	return &Error{Kind: KindInvalidArgument, Reason: "INVALID_ARGUMENT", Message: "invalid request", Violations: vs}
+}
+
+// acceptedList formats accepted values for an error message.
+func acceptedList(values []string) string {
+	return "accepted: " + strings.Join(values, ", ")
+}

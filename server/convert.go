@@ -1,0 +1,231 @@
+package server
+
+import (
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/planner"
+	"github.com/paymix/paymix/planner/catalog"
+	"github.com/paymix/paymix/planner/tokens"
+)
+
+// Effective dates outside these bounds are refused: aging over centuries means nothing.
+var (
+	minEffectiveDate = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxEffectiveDate = time.Date(2100, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// parseDate reads a YYYY-MM-DD field; empty gives the zero time.
+func parseDate(field, s string, lo, hi time.Time) (time.Time, *planner.Violation) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, &planner.Violation{Field: field, Description: "must be a date YYYY-MM-DD, not " + s}
+	}
+	if t.Before(lo) || t.After(hi) {
+		return time.Time{}, &planner.Violation{Field: field, Description: "must be between " + lo.Format(time.DateOnly) + " and " + hi.Format(time.DateOnly)}
+	}
+	return t, nil
+}
+
+func invalid(vs ...planner.Violation) error {
+	return &planner.Error{Kind: planner.KindInvalidArgument, Reason: "INVALID_ARGUMENT", Message: "invalid request", Violations: vs}
+}
+
+func bandRequest(r *pb.RecommendBandRequest) (planner.Request, error) {
+	req := planner.Request{
+		Family:           r.GetJobFamily(),
+		Level:            r.GetLevel(),
+		Location:         r.GetLocation(),
+		TargetPercentile: r.TargetPercentile,
+		PolicyName:       "default",
+	}
+	var vs []planner.Violation
+	d, v := parseDate("effective_date", r.GetEffectiveDate(), minEffectiveDate, maxEffectiveDate)
+	if v != nil {
+		vs = append(vs, *v)
+	}
+	req.EffectiveDate = d
+	if r.GetTokenPolicy() != nil {
+		tp, tvs := tokenPolicy(r.GetTokenPolicy(), "token_policy")
+		req.Tokens, vs = tp, append(vs, tvs...)
+	}
+	if p := r.GetPolicy(); p != nil {
+		req.PolicyName = "inline"
+		req.Policy = planner.Policy{
+			TargetPercentile: p.TargetPercentile,
+			SpreadPercent:    p.RangeSpreadPercent,
+			SpreadByLevel:    p.GetRangeSpreadPercentByLevel(),
+			AgingRatePercent: p.AgingRatePercent,
+			RoundingUSD:      p.RoundingUsd,
+		}
+		if p.MinSampleSize != nil {
+			n := int(p.GetMinSampleSize())
+			req.Policy.MinSample = &n
+		}
+		if p.GetTokenPolicy() != nil {
+			tp, tvs := tokenPolicy(p.GetTokenPolicy(), "policy.token_policy")
+			req.Policy.Tokens, vs = tp, append(vs, tvs...)
+		}
+	}
+	if len(vs) > 0 {
+		return req, invalid(vs...)
+	}
+	return req, nil
+}
+
+func tokenPolicy(t *pb.TokenPolicy, field string) (*planner.TokenPolicy, []planner.Violation) {
+	tp := &planner.TokenPolicy{
+		Mode:          planner.TokenMode(t.GetMode()),
+		PercentOfBase: t.PercentOfBase,
+		CapUSD:        t.CapUsd,
+		FixedUSD:      t.FixedUsd,
+		FixedByLevel:  t.GetFixedUsdByLevel(),
+		Funding:       planner.Funding(t.GetFunding()),
+		UsageMix:      usageMix(t.GetUsageMix()),
+	}
+	var vs []planner.Violation
+	for _, p := range t.GetPrices() {
+		eff, v := parseDate(field+".prices.effective_date", p.GetEffectiveDate(), minEffectiveDate, maxEffectiveDate)
+		if v != nil {
+			vs = append(vs, *v)
+		}
+		tp.Prices = append(tp.Prices, tokens.Price{
+			Model: p.GetModel(), Vendor: p.GetVendor(), Family: p.GetFamily(),
+			Input: p.GetInputUsdPerMillion(), CachedInput: p.GetCachedInputUsdPerMillion(), Output: p.GetOutputUsdPerMillion(),
+			Effective: eff, Source: p.GetSource(),
+		})
+	}
+	return tp, vs
+}
+
+func usageMix(m *pb.UsageMix) tokens.UsageMix {
+	return tokens.UsageMix{InputPercent: m.GetInputPercent(), CachedInputPercent: m.GetCachedInputPercent(), OutputPercent: m.GetOutputPercent()}
+}
+
+func usageMixProto(m tokens.UsageMix) *pb.UsageMix {
+	return &pb.UsageMix{InputPercent: m.InputPercent, CachedInputPercent: m.CachedInputPercent, OutputPercent: m.OutputPercent}
+}
+
+func priceProto(p tokens.Price) *pb.ModelPrice {
+	return &pb.ModelPrice{
+		Model: p.Model, Vendor: p.Vendor, Family: p.Family,
+		InputUsdPerMillion: p.Input, CachedInputUsdPerMillion: p.CachedInput, OutputUsdPerMillion: p.Output,
+		EffectiveDate: date(p.Effective), Source: p.Source,
+	}
+}
+
+func date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+// The planner's enums count from the same zero ("default") as the wire's, in the
+// same order, so conversion is a cast; components and scopes differ and are mapped.
+var componentProto = [...]pb.Component{
+	planner.Base: pb.Component_COMPONENT_BASE, planner.Equity: pb.Component_COMPONENT_EQUITY,
+	planner.Bonus: pb.Component_COMPONENT_BONUS, planner.Tokens: pb.Component_COMPONENT_TOKENS,
+}
+
+func scopeProto(s catalog.Scope) pb.GeoScope {
+	switch s {
+	case catalog.ScopeMetro:
+		return pb.GeoScope_GEO_SCOPE_METRO
+	case catalog.ScopeZone:
+		return pb.GeoScope_GEO_SCOPE_ZONE
+	case catalog.ScopeCountry:
+		return pb.GeoScope_GEO_SCOPE_COUNTRY
+	}
+	return pb.GeoScope_GEO_SCOPE_UNSPECIFIED
+}
+
+func figure(f planner.Figure) *float64 {
+	if !f.Published {
+		return nil
+	}
+	return proto.Float64(f.Value)
+}
+
+func bandProto(b planner.Band) *pb.Band {
+	out := &pb.Band{
+		Currency: b.Currency,
+		Cohort: &pb.Cohort{
+			JobFamily: b.Family.ID, JobFamilyName: b.Family.Name,
+			Level: b.Level.ID, LevelName: b.Level.Name,
+			Location: locationProto(b.Location),
+		},
+		Total: &pb.TotalBand{
+			Min: b.Total.Min, Mid: b.Total.Mid, Max: b.Total.Max,
+			P10: figure(b.Total.Market.P10), P25: figure(b.Total.Market.P25), P50: figure(b.Total.Market.P50),
+			P75: figure(b.Total.Market.P75), P90: figure(b.Total.Market.P90),
+			Count: int32(b.Total.Market.Count), Mean: figure(b.Total.Market.Mean),
+		},
+		TotalWithoutTokens: &pb.Range{Min: b.WithoutTokens.Min, Mid: b.WithoutTokens.Mid, Max: b.WithoutTokens.Max},
+		Tokens:             tokenBudgetProto(b.Tokens),
+		Provenance:         provenanceProto(b.Provenance),
+	}
+	for _, c := range b.Components {
+		m := c.Market
+		out.Components = append(out.Components, &pb.ComponentBand{
+			Component: componentProto[c.Component], Min: c.Min, Mid: c.Mid, Max: c.Max,
+			P10: figure(m.P10), P25: figure(m.P25), P50: figure(m.P50), P75: figure(m.P75), P90: figure(m.P90),
+			Count: int32(m.Count), Mean: figure(m.Mean), SharePercent: c.SharePercent,
+		})
+	}
+	for _, w := range b.Warnings {
+		out.Warnings = append(out.Warnings, &pb.Warning{Code: w.Code, Message: w.Message})
+	}
+	return out
+}
+
+func locationProto(l catalog.Location) *pb.Location {
+	return &pb.Location{
+		Query: l.Query, Scope: scopeProto(l.Scope),
+		MetroId: l.Metro, MetroName: catalog.Geo.Name(catalog.ScopeMetro, l.Metro),
+		ZoneId: l.Zone, ZoneName: catalog.Geo.Name(catalog.ScopeZone, l.Zone),
+		CountryCode: l.Country, CountryName: catalog.Geo.Name(catalog.ScopeCountry, l.Country),
+	}
+}
+
+func tokenBudgetProto(t planner.TokenBudget) *pb.TokenBudget {
+	out := &pb.TokenBudget{
+		Mode: pb.TokenMode(t.Mode), Funding: pb.Funding(t.Funding),
+		UsdPerYear: t.USDPerYear, UsdPerMonth: t.USDPerMonth, Capped: t.Capped,
+		UsageMix: usageMixProto(t.UsageMix), ShareOfTotalPercent: t.SharePercent,
+		MarketScope: scopeProto(t.MarketScope),
+	}
+	for _, m := range t.Models {
+		out.Models = append(out.Models, &pb.ModelTokens{
+			Model: m.Price.Model, Vendor: m.Price.Vendor, Family: m.Price.Family,
+			BlendedUsdPerMillion: m.Blended, TokensPerYear: m.PerYear, TokensPerMonth: m.PerMonth,
+			PriceDate: date(m.Price.Effective),
+		})
+	}
+	return out
+}
+
+func provenanceProto(p planner.Provenance) *pb.Provenance {
+	out := &pb.Provenance{
+		Synthetic: p.Synthetic, Count: int32(p.Count), SnapshotVersion: p.SnapshotVersion,
+		DataStartDate: date(p.DataStart), DataEndDate: date(p.DataEnd), EffectiveDate: date(p.Effective),
+		Fallback: &pb.Fallback{
+			RequestedScope: scopeProto(p.Fallback.Requested), UsedScope: scopeProto(p.Fallback.Used),
+			UsedLocationId: p.Fallback.UsedPlace,
+		},
+		Policy: p.Policy, TargetPercentile: p.TargetPercentile, RangeSpreadPercent: p.SpreadPercent,
+		AgingRatePercent: p.AgingRatePercent, MinSampleSize: int32(p.MinSample),
+	}
+	for _, s := range p.Fallback.Steps {
+		out.Fallback.Steps = append(out.Fallback.Steps, &pb.FallbackStep{Scope: scopeProto(s.Scope), LocationId: s.Place, Count: int32(s.Count)})
+	}
+	for _, d := range p.Datasets {
+		out.Datasets = append(out.Datasets, &pb.DatasetRef{Name: d.Name, Synthetic: d.Synthetic, Rows: int32(d.Rows), WeightPercent: d.WeightPercent})
+	}
+	return out
+}
