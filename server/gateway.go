@@ -34,10 +34,7 @@ func (s *Server) httpHandler(grpcAddr string) (http.Handler, error) {
 		}),
 		runtime.WithIncomingHeaderMatcher(headerMatcher),
 		runtime.WithOutgoingHeaderMatcher(func(key string) (string, bool) {
-			if key == requestIDHeader {
-				return "X-Request-Id", true
-			}
-			return runtime.MetadataHeaderPrefix + key, true
+			return "X-Request-Id", key == requestIDHeader
 		}),
 	)
 	ctx := context.Background()
