@@ -39,15 +39,15 @@ type Config struct {
 
 // Server is a running paymix server.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	market   market.Current
-	health   *health.Server
-	grpc     *grpc.Server
-	http     *http.Server
-	grpcLis  net.Listener
-	httpLis  net.Listener
-	loaded   chan struct{}
+	cfg     Config
+	log     *slog.Logger
+	market  market.Current
+	health  *health.Server
+	grpc    *grpc.Server
+	http    *http.Server
+	grpcLis net.Listener
+	httpLis net.Listener
+	loaded  chan struct{}
 }
 
 // services are the names the health service reports on, besides "" (the whole server).

@@ -188,10 +188,10 @@ func TestRecommendBandOverJSON(t *testing.T) {
 		Band struct {
 			Currency   string
 			Components []struct {
-				Component                    string
-				Min, Mid, Max                float64
-				P10, P25, P50, P75, P90      *float64
-				Count                        int
+				Component               string
+				Min, Mid, Max           float64
+				P10, P25, P50, P75, P90 *float64
+				Count                   int
 			}
 			Total  struct{ Min, Mid, Max float64 }
 			Tokens struct {
