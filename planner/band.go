@@ -200,7 +200,7 @@ type builder struct {
 	set       settings
 	effective time.Time
 	band      Band
-	cohort    market.Aged
+	cohort    market.View
 }
 
 func (b *builder) key(scope catalog.Scope) market.CohortKey {
@@ -208,17 +208,22 @@ func (b *builder) key(scope catalog.Scope) market.CohortKey {
 }
 
 // chain walks the fallback chain metro -> zone -> country from the requested scope and
-// returns the first cohort with at least need observations; it never crosses a country.
-func (b *builder) chain(need int, count func(market.CohortKey) int) (steps []Step, used market.CohortKey, ok bool) {
+// returns the first cohort whose series k has at least need observations in datasets
+// that each meet need; it never crosses a country.
+func (b *builder) chain(k market.Kind, need int) (steps []Step, used market.CohortKey, ok bool) {
 	for _, scope := range scopes {
 		if scope < b.band.Location.Scope || b.band.Location.IDAt(scope) == "" {
 			continue
 		}
-		k := b.key(scope)
-		n := count(k)
-		steps = append(steps, Step{Scope: scope, Place: k.Place, Count: n})
-		if n >= need {
-			return steps, k, true
+		key := b.key(scope)
+		n, eligible := 0, 0
+		// Counts do not depend on aging: the default rate's cohorts serve.
+		if v, found := b.snap.Lookup(key, b.snap.DefaultRate, b.effective); found {
+			n, eligible = v.Count(k), v.Eligible(k, need)
+		}
+		steps = append(steps, Step{Scope: scope, Place: key.Place, Count: n})
+		if eligible >= need {
+			return steps, key, true
 		}
 	}
 	return steps, market.CohortKey{}, false
@@ -227,7 +232,7 @@ func (b *builder) chain(need int, count func(market.CohortKey) int) (steps []Ste
 func (b *builder) build(policyName string) error {
 	set := b.set
 	need := max(set.minSample, stats.MinCount(set.q))
-	steps, key, ok := b.chain(need, b.snap.Count)
+	steps, key, ok := b.chain(market.Total, need)
 	fb := Fallback{Requested: b.band.Location.Scope, Steps: steps}
 	if !ok {
 		return &Error{Kind: KindFailedPrecondition, Reason: "INSUFFICIENT_DATA", Message: fmt.Sprintf(
@@ -240,7 +245,7 @@ func (b *builder) build(policyName string) error {
 
 	// Total midpoint = the target percentile of the cohort's aged totals; min and max
 	// from the range spread s: min = 2m / (2 + s), max = min (1 + s).
-	mid := c.Quantile(c.Total, set.q)
+	mid, _ := c.Quantile(market.Total, set.q, need)
 	lo := 2 * mid / (2 + set.spread)
 	hi := lo * (1 + set.spread)
 	total := Range{Min: roundTo(lo, set.unit), Mid: roundTo(mid, set.unit), Max: roundTo(hi, set.unit)}
@@ -253,19 +258,20 @@ func (b *builder) build(policyName string) error {
 	for i := Base; i <= Bonus; i++ {
 		comps[i] = ComponentBand{Component: i, Range: Range{Min: lows[i], Mid: mids[i], Max: highs[i]}}
 	}
-	comps[Base].Market = figures(c.Base, c.Factor)
-	comps[Equity].Market = figures(c.Equity, c.Factor)
-	comps[Bonus].Market = figures(c.Bonus, c.Factor)
-	b.band.Total = TotalBand{Range: total, Market: figures(c.Total, c.Factor)}
+	comps[Base].Market = figures(c, market.Base)
+	comps[Equity].Market = figures(c, market.Equity)
+	comps[Bonus].Market = figures(c, market.Bonus)
+	b.band.Total = TotalBand{Range: total, Market: figures(c, market.Total)}
 
 	b.tokens()
 	b.fund()
 	b.shares()
 
 	p := &b.band.Provenance
+	first, last := c.Dates()
 	*p = Provenance{
-		Synthetic: b.snap.Synthetic(), Count: c.Count(), SnapshotVersion: b.snap.Version,
-		Datasets: b.snap.Datasets, DataStart: c.First, DataEnd: c.Last, Effective: b.effective,
+		Synthetic: b.snap.Synthetic(), Count: c.Rows(), SnapshotVersion: b.snap.Version,
+		Datasets: b.snap.Datasets, DataStart: first, DataEnd: last, Effective: b.effective,
 		Fallback: fb, Policy: policyName, TargetPercentile: set.targetPercent,
 		SpreadPercent: set.spread * 100, AgingRatePercent: set.agingRate * 100, MinSample: set.minSample,
 	}
@@ -280,7 +286,7 @@ func (b *builder) tokens() {
 	set := b.set.tokens
 	t := &b.band.Components[Tokens]
 	t.Component = Tokens
-	t.Market = figures(b.cohort.Tokens, 1)
+	t.Market = figures(b.cohort, market.Tokens)
 	budget := &b.band.Tokens
 	*budget = TokenBudget{Mode: set.mode, Funding: set.funding, UsageMix: set.mix}
 	switch set.mode {
@@ -296,28 +302,19 @@ func (b *builder) tokens() {
 	case TokenModeMarket:
 		// Budgets are sparser than pay: the market figure walks its own fallback chain
 		// and needs only the publishing threshold of the target percentile.
-		// Budgets are not aged, so the default-rate cohorts serve at any aging rate.
 		need := stats.MinCount(b.set.q)
-		cohort := func(k market.CohortKey) market.Aged {
-			a, _ := b.snap.Lookup(k, b.snap.DefaultRate, b.effective)
-			return a
-		}
-		tokensCount := func(k market.CohortKey) int {
-			if a := cohort(k); a.Cohort != nil {
-				return a.Tokens.Count()
-			}
-			return 0
-		}
-		steps, key, ok := b.chain(need, tokensCount)
+		steps, key, ok := b.chain(market.Tokens, need)
 		if !ok {
 			b.addWarning("TOKENS_WITHHELD", "the market token budget is withheld: %s has budgets greater than zero from %s; %d are needed",
 				b.band.Family.ID+" "+b.band.Level.ID, describeSteps(steps), need)
 			break
 		}
-		a := cohort(key)
-		v := roundTo(stats.Percentile(a.Tokens.Sorted, b.set.q), b.set.unit)
-		t.Range = Range{Min: v, Mid: v, Max: v}
-		t.Market = figures(a.Tokens, 1)
+		// Budgets are not aged, so the default-rate cohorts serve at any aging rate.
+		v, _ := b.snap.Lookup(key, b.snap.DefaultRate, b.effective)
+		value, _ := v.Quantile(market.Tokens, b.set.q, need)
+		x := roundTo(value, b.set.unit)
+		t.Range = Range{Min: x, Mid: x, Max: x}
+		t.Market = figures(v, market.Tokens)
 		budget.MarketScope = key.Scope
 	}
 	for _, x := range []*float64{&t.Min, &t.Mid, &t.Max} {
@@ -446,20 +443,16 @@ func datasetNames(ds []market.DatasetInfo) string {
 	return s
 }
 
-// figures are the published market statistics of a series scaled by factor.
-func figures(s market.Series, factor float64) Market {
-	n := s.Count()
-	m := Market{Count: n}
-	at := func(q float64) Figure {
-		if !stats.Published(n, q) {
-			return Figure{}
-		}
-		return Figure{Value: math.Round(stats.Percentile(s.Sorted, q) * factor), Published: true}
+// figures are the published market statistics of one series of a view, each withheld
+// below its publishing threshold.
+func figures(v market.View, k market.Kind) Market {
+	m := Market{Count: v.Count(k)}
+	figure := func(value float64, ok bool) Figure {
+		return Figure{Value: math.Round(value), Published: ok}
 	}
+	at := func(q float64) Figure { return figure(v.Quantile(k, q, stats.MinCount(q))) }
 	m.P10, m.P25, m.P50, m.P75, m.P90 = at(0.10), at(0.25), at(0.50), at(0.75), at(0.90)
-	if n >= stats.MinCentral {
-		m.Mean = Figure{Value: math.Round(s.Sum / float64(n) * factor), Published: true}
-	}
+	m.Mean = figure(v.Mean(k, stats.MinCentral))
 	return m
 }
 
@@ -467,9 +460,10 @@ func figures(s market.Series, factor float64) Market {
 // bonus. In real data the parts do not always add up to the reported total, and an
 // unreported base (0) counts for the total but not the base mean, so the three shares
 // are scaled to sum to 1: the components must sum exactly to the band's total.
-func payMix(c market.Aged) [3]float64 {
-	meanTotal := c.Mean(c.Total)
-	mix := [3]float64{c.Mean(c.Base) / meanTotal, c.Mean(c.Equity) / meanTotal, c.Mean(c.Bonus) / meanTotal}
+func payMix(c market.View) [3]float64 {
+	mean := func(k market.Kind) float64 { m, _ := c.Mean(k, 1); return m }
+	meanTotal := mean(market.Total)
+	mix := [3]float64{mean(market.Base) / meanTotal, mean(market.Equity) / meanTotal, mean(market.Bonus) / meanTotal}
 	sum := mix[0] + mix[1] + mix[2]
 	if sum == 0 || math.IsNaN(sum) {
 		return [3]float64{1, 0, 0}

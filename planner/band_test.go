@@ -34,7 +34,7 @@ func sfSnapshot(scale float64) *market.Snapshot {
 		}
 		rows = append(rows, obs("sf-bay-area", "us-tier-1", "US", (100000+float64(i)*10000)*scale, tok))
 	}
-	return market.Build(market.Dataset{Name: "hand", Observations: rows}, ref, stats.DefaultAgingRate)
+	return market.Build([]market.Dataset{{DatasetInfo: market.DatasetInfo{Name: "hand"}, Observations: rows}}, ref, stats.DefaultAgingRate)
 }
 
 func recommend(t *testing.T, snap *market.Snapshot, req Request) Band {
@@ -213,7 +213,7 @@ func TestMinMaxFromMidpointAndSpread(t *testing.T) {
 	for range 10 {
 		rows = append(rows, obs("sf-bay-area", "us-tier-1", "US", 100000, 0))
 	}
-	snap := market.Build(market.Dataset{Name: "flat", Observations: rows}, ref, stats.DefaultAgingRate)
+	snap := market.Build([]market.Dataset{{DatasetInfo: market.DatasetInfo{Name: "flat"}, Observations: rows}}, ref, stats.DefaultAgingRate)
 	b := recommend(t, snap, Request{Tokens: &TokenPolicy{Mode: TokenModeNone}})
 	if b.Total.Range != (Range{80000, 100000, 120000}) {
 		t.Errorf("total %+v, want 80000 / 100000 / 120000", b.Total.Range)
@@ -270,7 +270,7 @@ func TestFallbackStaysInCountry(t *testing.T) {
 	for i := range 50 {
 		rows = append(rows, obs("sf-bay-area", "us-tier-1", "US", 300000+float64(i)*1000, 0))
 	}
-	snap := market.Build(market.Dataset{Name: "geo", Observations: rows}, ref, stats.DefaultAgingRate)
+	snap := market.Build([]market.Dataset{{DatasetInfo: market.DatasetInfo{Name: "geo"}, Observations: rows}}, ref, stats.DefaultAgingRate)
 	b := recommend(t, snap, Request{Family: "software-engineer", Level: "IC3", Location: "London, EN, United Kingdom", Tokens: &TokenPolicy{Mode: TokenModeNone}})
 	fb := b.Provenance.Fallback
 	if fb.Used != 3 /* country */ || fb.UsedPlace != "GB" || b.Provenance.Count != 15 || len(fb.Steps) != 3 {

@@ -15,7 +15,7 @@ import (
 var today = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
 
 func demoSnapshot() *market.Snapshot {
-	return market.Build(demo.Dataset(), today, stats.DefaultAgingRate)
+	return market.Build([]market.Dataset{demo.Dataset()}, today, stats.DefaultAgingRate)
 }
 
 // Every cohort of the demo data that can carry a band gets one whose components sum
@@ -101,12 +101,16 @@ func BenchmarkRecommend(b *testing.B) {
 	snap := demoSnapshot()
 	req := planner.Request{Family: "software-engineer", Level: "IC3", Location: "San Francisco, CA"}
 	b.Run("baseline-sort-cohort", func(b *testing.B) {
-		a, _ := snap.Lookup(market.CohortKey{Family: "software-engineer", Level: "IC3", Scope: catalog.ScopeMetro, Place: "sf-bay-area"}, stats.DefaultAgingRate, today)
-		buf := make([]float64, a.Total.Count())
+		var totals []float64
+		for _, o := range demo.Dataset().Observations {
+			if o.Family == "software-engineer" && o.Level == "IC3" && o.Metro == "sf-bay-area" {
+				totals = append(totals, o.Total)
+			}
+		}
+		buf := make([]float64, len(totals))
 		b.ReportAllocs()
 		for b.Loop() {
-			copy(buf, a.Total.Sorted)
-			slices.Reverse(buf)
+			copy(buf, totals)
 			slices.Sort(buf)
 		}
 	})
@@ -135,6 +139,6 @@ func BenchmarkBuildDemoSnapshot(b *testing.B) {
 	ds := demo.Dataset()
 	b.ReportAllocs()
 	for b.Loop() {
-		market.Build(ds, today, stats.DefaultAgingRate)
+		market.Build([]market.Dataset{ds}, today, stats.DefaultAgingRate)
 	}
 }

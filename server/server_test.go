@@ -43,7 +43,7 @@ type testServer struct {
 func start(t *testing.T, load func(context.Context) (*market.Snapshot, error)) *testServer {
 	t.Helper()
 	if load == nil {
-		snap := market.Build(demo.Dataset(), today.Truncate(24*time.Hour), stats.DefaultAgingRate)
+		snap := market.Build([]market.Dataset{demo.Dataset()}, today.Truncate(24*time.Hour), stats.DefaultAgingRate)
 		load = func(context.Context) (*market.Snapshot, error) { return snap, nil }
 	}
 	srv, err := server.New(server.Config{
@@ -148,7 +148,7 @@ func TestHealthReflectionAndOpenAPI(t *testing.T) {
 
 func TestNotServingUntilLoaded(t *testing.T) {
 	release := make(chan struct{})
-	snap := market.Build(demo.Dataset(), today, stats.DefaultAgingRate)
+	snap := market.Build([]market.Dataset{demo.Dataset()}, today, stats.DefaultAgingRate)
 	s := start(t, func(ctx context.Context) (*market.Snapshot, error) {
 		<-release
 		return snap, nil

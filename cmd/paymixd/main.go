@@ -73,7 +73,7 @@ func run(args []string) error {
 // loadDemo builds the snapshot of the built-in synthetic dataset, aged to today.
 func loadDemo(context.Context) (*market.Snapshot, error) {
 	today := time.Now().UTC().Truncate(24 * time.Hour)
-	return market.Build(demo.Dataset(), today, stats.DefaultAgingRate), nil
+	return market.Build([]market.Dataset{demo.Dataset()}, today, stats.DefaultAgingRate), nil
 }
 
 // applyEnv sets every flag not given on the command line from its environment

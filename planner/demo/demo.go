@@ -264,7 +264,7 @@ func Dataset() market.Dataset {
 		pcg.Seed(seedHi, c.seed)
 		obs = c.generate(rng, names, obs)
 	}
-	return market.Dataset{Name: Name, Synthetic: true, Observations: obs}
+	return market.Dataset{DatasetInfo: market.DatasetInfo{ID: Name, Name: Name, Synthetic: true}, Observations: obs}
 }
 
 // plan lists the cohorts in a fixed order (catalog families, ladder levels, metro

@@ -22,14 +22,14 @@ import (
 // but not for base. Tokens is the yearly token budget, 0 when there is none; it is a
 // separate series and never part of Total.
 type Observation struct {
-	Company      string
-	CompanyLevel string
+	Company      string // canonical company name
+	CompanyLevel string // the company's canonical level, or the raw one when unmapped
 	Title        string
-	Family       string // catalog family id
-	Level        string // standard level id
+	Family       string // catalog family id; empty when unmapped
+	Level        string // standard level id; empty when unmapped
 	Metro        string // metro id, empty when only the zone or country is known
 	Zone         string
-	Country      string
+	Country      string // empty when the location is unmapped
 	Reported     time.Time
 	Base         float64
 	Equity       float64
@@ -38,19 +38,21 @@ type Observation struct {
 	Tokens       float64
 }
 
-// Dataset is a named set of observations.
-type Dataset struct {
-	Name         string
-	Synthetic    bool
-	Observations []Observation
-}
-
 // DatasetInfo describes a dataset behind a snapshot.
 type DatasetInfo struct {
-	Name          string
-	Synthetic     bool
-	Rows          int
-	WeightPercent float64 // its share of the blend
+	ID        string
+	Name      string
+	Synthetic bool
+	Rows      int
+	// Weight is the dataset's blending weight; WeightPercent its share of all weights.
+	Weight        float64
+	WeightPercent float64
+}
+
+// Dataset is a named set of normalised observations with a blending weight.
+type Dataset struct {
+	DatasetInfo
+	Observations []Observation
 }
 
 // CohortKey names a cohort: job family x standard level x place at a scope.
@@ -61,7 +63,19 @@ type CohortKey struct {
 	Place  string // metro, zone or country id
 }
 
-// Series is one component's values in a cohort, ascending.
+// Kind is one series of a cohort.
+type Kind int
+
+const (
+	Total Kind = iota
+	Base
+	Equity
+	Bonus
+	Tokens
+	numKinds
+)
+
+// Series is one kind of value in a cohort, ascending.
 type Series struct {
 	Sorted []float64
 	Sum    float64
@@ -70,85 +84,103 @@ type Series struct {
 // Count is the number of observations in the series.
 func (s Series) Count() int { return len(s.Sorted) }
 
-// Cohort holds a cohort's observations as sorted series, aged to the snapshot's
-// reference date at one aging rate.
+// Cohort holds one dataset's observations of a cohort as sorted series, aged to the
+// snapshot's reference date at one aging rate. Token budgets are not aged: compute
+// prices fall over time, so a wage index would overstate old budgets.
 type Cohort struct {
-	Key    CohortKey
-	Total  Series
-	Base   Series // rows with a reported base only
-	Equity Series
-	Bonus  Series
-	// Tokens are the budgets greater than zero, not aged: compute prices fall over
-	// time, so a wage index would overstate old budgets.
-	Tokens      Series
-	First, Last time.Time // report dates
-	rows        []int32   // indices into the snapshot's observations
+	Series      [numKinds]Series // Base holds rows with a reported base only
+	First, Last time.Time        // report dates
+	rows        []int32          // indices into the dataset's observations
 }
 
-// Count is the number of observations in the cohort.
-func (c *Cohort) Count() int { return len(c.rows) }
+// part is one dataset of a snapshot and its cohort index.
+type part struct {
+	info    DatasetInfo
+	obs     []Observation
+	cohorts map[CohortKey]*Cohort
 
-// Snapshot is an immutable index of market observations by cohort.
+	mu    sync.Mutex
+	other map[float64]map[CohortKey]*Cohort // cohorts aged at other rates
+}
+
+// Snapshot is an immutable index of market observations by cohort, over one or more
+// datasets blended by weight.
 type Snapshot struct {
 	Version  string
 	Datasets []DatasetInfo
 	// Reference is the date the precomputed series are aged to, and DefaultRate the
 	// yearly aging rate they are aged at. Any other effective date is one factor away
-	// (see Aged); other rates are computed on first use and cached.
+	// (see View); other rates are computed on first use and cached.
 	Reference   time.Time
 	DefaultRate float64
 
-	obs     []Observation
-	cohorts map[CohortKey]*Cohort
-
-	mu    sync.Mutex
-	other map[float64]map[CohortKey]*Cohort // by aging rate
+	parts []*part
 }
 
-// maxCachedRates bounds the cache of cohorts aged at non-default rates.
+// maxCachedRates bounds each dataset's cache of cohorts aged at non-default rates.
 const maxCachedRates = 16
 
-// Build indexes a dataset: every observation with a job family and level joins the
-// cohorts of its metro, zone and country, and each cohort's series are aged to the
-// reference date at the default rate. Observations lacking family or level are kept
-// out of cohorts (they are counted at import, never guessed).
-func Build(ds Dataset, reference time.Time, defaultRate float64) *Snapshot {
-	s := &Snapshot{
-		Datasets:    []DatasetInfo{{Name: ds.Name, Synthetic: ds.Synthetic, Rows: len(ds.Observations), WeightPercent: 100}},
-		Reference:   reference,
-		DefaultRate: defaultRate,
-		obs:         ds.Observations,
-		cohorts:     map[CohortKey]*Cohort{},
-		other:       map[float64]map[CohortKey]*Cohort{},
+var scopes = [...]catalog.Scope{catalog.ScopeMetro, catalog.ScopeZone, catalog.ScopeCountry}
+
+// Build indexes datasets: every observation with a job family, level and country joins
+// the cohorts of its metro, zone and country, and each cohort's series are aged to the
+// reference date at the default rate. Observations lacking any of those stay out of
+// cohorts (imports count them; nothing is guessed). Weights of zero count as one.
+func Build(datasets []Dataset, reference time.Time, defaultRate float64) *Snapshot {
+	s := &Snapshot{Reference: reference, DefaultRate: defaultRate}
+	totalWeight := 0.0
+	for _, ds := range datasets {
+		totalWeight += weight(ds.Weight)
 	}
-	s.Version = version(ds)
-	for i, o := range ds.Observations {
-		if o.Family == "" || o.Level == "" {
+	h := fnv.New64a()
+	for _, ds := range datasets {
+		info := ds.DatasetInfo
+		info.Rows = len(ds.Observations)
+		info.Weight = weight(ds.Weight)
+		info.WeightPercent = info.Weight / totalWeight * 100
+		s.Datasets = append(s.Datasets, info)
+		s.parts = append(s.parts, buildPart(info, ds.Observations, reference, defaultRate))
+		hashDataset(h, info, ds.Observations)
+	}
+	s.Version = fmt.Sprintf("%016x", h.Sum64())
+	return s
+}
+
+func weight(w float64) float64 {
+	if w <= 0 {
+		return 1
+	}
+	return w
+}
+
+func buildPart(info DatasetInfo, obs []Observation, reference time.Time, rate float64) *part {
+	p := &part{info: info, obs: obs, cohorts: map[CohortKey]*Cohort{}, other: map[float64]map[CohortKey]*Cohort{}}
+	for i, o := range obs {
+		if o.Family == "" || o.Level == "" || o.Country == "" {
 			continue
 		}
-		for _, scope := range []catalog.Scope{catalog.ScopeMetro, catalog.ScopeZone, catalog.ScopeCountry} {
+		for _, scope := range scopes {
 			place := placeAt(o, scope)
 			if place == "" {
 				continue
 			}
 			key := CohortKey{Family: o.Family, Level: o.Level, Scope: scope, Place: place}
-			c := s.cohorts[key]
+			c := p.cohorts[key]
 			if c == nil {
-				c = &Cohort{Key: key}
-				s.cohorts[key] = c
+				c = &Cohort{}
+				p.cohorts[key] = c
 			}
 			c.rows = append(c.rows, int32(i))
 		}
 	}
-	factors := make([]float64, len(s.obs))
-	for i, o := range s.obs {
-		factors[i] = s.factor(o, defaultRate)
+	factors := make([]float64, len(obs))
+	for i, o := range obs {
+		factors[i] = agingFactor(o, reference, rate)
 	}
-	aged := func(r int32) float64 { return factors[r] }
-	for _, c := range s.cohorts {
-		s.fill(c, aged)
+	for _, c := range p.cohorts {
+		fill(c, obs, func(r int32) float64 { return factors[r] })
 	}
-	return s
+	return p
 }
 
 func placeAt(o Observation, scope catalog.Scope) string {
@@ -161,25 +193,39 @@ func placeAt(o Observation, scope catalog.Scope) string {
 	return o.Country
 }
 
-// factor ages an observation to the reference date at a rate.
-func (s *Snapshot) factor(o Observation, rate float64) float64 {
-	return stats.AgingFactor(rate, stats.MonthsBetween(o.Reported, s.Reference))
+// agingFactor ages an observation to the reference date at a rate.
+func agingFactor(o Observation, reference time.Time, rate float64) float64 {
+	return stats.AgingFactor(rate, stats.MonthsBetween(o.Reported, reference))
 }
 
 // fill computes a cohort's series from its rows and the aging factor of each row.
-func (s *Snapshot) fill(c *Cohort, factor func(row int32) float64) {
+func fill(c *Cohort, obs []Observation, factor func(row int32) float64) {
 	n := len(c.rows)
-	// One backing array for the five series keeps a cohort to a few allocations.
-	buf := make([]float64, 0, 5*n)
-	take := func(pick func(o Observation) (float64, bool), aged bool) Series {
+	// One backing array for all series keeps a cohort to a few allocations.
+	buf := make([]float64, 0, int(numKinds)*n)
+	for k := range numKinds {
 		start := len(buf)
 		sum := 0.0
 		for _, r := range c.rows {
-			v, ok := pick(s.obs[r])
-			if !ok {
-				continue
+			o := &obs[r]
+			var v float64
+			switch k {
+			case Total:
+				v = o.Total
+			case Base:
+				if v = o.Base; v <= 0 {
+					continue // not reported
+				}
+			case Equity:
+				v = o.Equity
+			case Bonus:
+				v = o.Bonus
+			case Tokens:
+				if v = o.Tokens; v <= 0 {
+					continue // no budget
+				}
 			}
-			if aged {
+			if k != Tokens {
 				v *= factor(r)
 			}
 			buf = append(buf, v)
@@ -187,15 +233,10 @@ func (s *Snapshot) fill(c *Cohort, factor func(row int32) float64) {
 		}
 		vals := buf[start:len(buf):len(buf)]
 		slices.Sort(vals)
-		return Series{Sorted: vals, Sum: sum}
+		c.Series[k] = Series{Sorted: vals, Sum: sum}
 	}
-	c.Total = take(func(o Observation) (float64, bool) { return o.Total, true }, true)
-	c.Base = take(func(o Observation) (float64, bool) { return o.Base, o.Base > 0 }, true)
-	c.Equity = take(func(o Observation) (float64, bool) { return o.Equity, true }, true)
-	c.Bonus = take(func(o Observation) (float64, bool) { return o.Bonus, true }, true)
-	c.Tokens = take(func(o Observation) (float64, bool) { return o.Tokens, o.Tokens > 0 }, false)
 	for i, r := range c.rows {
-		d := s.obs[r].Reported
+		d := obs[r].Reported
 		if i == 0 || d.Before(c.First) {
 			c.First = d
 		}
@@ -205,77 +246,86 @@ func (s *Snapshot) fill(c *Cohort, factor func(row int32) float64) {
 	}
 }
 
-// Aged is a cohort as seen from an effective date: its series scaled by Factor.
-type Aged struct {
-	*Cohort
-	// Factor ages the cohort's series from the snapshot's reference date to the
-	// effective date. Months are counted in mean Gregorian months, so moving the
-	// effective date multiplies every aged value by the same factor.
-	Factor float64
-}
-
-// Quantile is the type-7 q-quantile of a series of the cohort at the effective date.
-func (a Aged) Quantile(s Series, q float64) float64 {
-	return stats.Percentile(s.Sorted, q) * a.Factor
-}
-
-// Mean of a series at the effective date; 0 for an empty one.
-func (a Aged) Mean(s Series) float64 {
-	if s.Count() == 0 {
-		return 0
+// cohortAt finds the part's cohort aged at a rate, computing and caching it for a
+// rate other than the default.
+func (p *part) cohortAt(key CohortKey, rate, defaultRate float64, reference time.Time) *Cohort {
+	base := p.cohorts[key]
+	if base == nil || rate == defaultRate {
+		return base
 	}
-	return s.Sum / float64(s.Count()) * a.Factor
-}
-
-// Lookup finds a cohort aged at a yearly rate (0.03 for 3%) to an effective date.
-func (s *Snapshot) Lookup(key CohortKey, rate float64, effective time.Time) (Aged, bool) {
-	c, ok := s.cohortAt(key, rate)
-	if !ok {
-		return Aged{}, false
-	}
-	return Aged{Cohort: c, Factor: stats.AgingFactor(rate, stats.MonthsBetween(s.Reference, effective))}, true
-}
-
-// Count is the number of observations of a cohort, whatever the aging.
-func (s *Snapshot) Count(key CohortKey) int {
-	if c, ok := s.cohorts[key]; ok {
-		return c.Count()
-	}
-	return 0
-}
-
-func (s *Snapshot) cohortAt(key CohortKey, rate float64) (*Cohort, bool) {
-	base, ok := s.cohorts[key]
-	if !ok {
-		return nil, false
-	}
-	if rate == s.DefaultRate {
-		return base, true
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	byKey := s.other[rate]
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	byKey := p.other[rate]
 	if byKey == nil {
-		if len(s.other) >= maxCachedRates {
-			clear(s.other)
+		if len(p.other) >= maxCachedRates {
+			clear(p.other)
 		}
 		byKey = map[CohortKey]*Cohort{}
-		s.other[rate] = byKey
+		p.other[rate] = byKey
 	}
 	if c, ok := byKey[key]; ok {
-		return c, true
+		return c
 	}
-	c := &Cohort{Key: key, rows: base.rows}
-	s.fill(c, func(r int32) float64 { return s.factor(s.obs[r], rate) })
+	c := &Cohort{rows: base.rows}
+	fill(c, p.obs, func(r int32) float64 { return agingFactor(p.obs[r], reference, rate) })
 	byKey[key] = c
-	return c, true
+	return c
 }
 
-// Keys lists every cohort of the snapshot (in no particular order).
+// Lookup finds a cohort aged at a yearly rate (0.03 for 3%) to an effective date, in
+// every dataset that has it.
+func (s *Snapshot) Lookup(key CohortKey, rate float64, effective time.Time) (View, bool) {
+	v := View{factor: stats.AgingFactor(rate, stats.MonthsBetween(s.Reference, effective))}
+	for _, p := range s.parts {
+		if c := p.cohortAt(key, rate, s.DefaultRate, s.Reference); c != nil {
+			v.parts = append(v.parts, viewPart{c: c, weight: p.info.Weight})
+		}
+	}
+	return v, len(v.parts) > 0
+}
+
+// Peer gathers the observations that match a filter (for example one company's
+// level, whatever the cohort) into a view aged at a rate to an effective date.
+func (s *Snapshot) Peer(match func(*Observation) bool, rate float64, effective time.Time) View {
+	v := View{factor: stats.AgingFactor(rate, stats.MonthsBetween(s.Reference, effective))}
+	for _, p := range s.parts {
+		c := &Cohort{}
+		for i := range p.obs {
+			if match(&p.obs[i]) {
+				c.rows = append(c.rows, int32(i))
+			}
+		}
+		if len(c.rows) == 0 {
+			continue
+		}
+		fill(c, p.obs, func(r int32) float64 { return agingFactor(p.obs[r], s.Reference, rate) })
+		v.parts = append(v.parts, viewPart{c: c, weight: p.info.Weight})
+	}
+	return v
+}
+
+// Count is the number of observations of a cohort over all datasets, whatever the aging.
+func (s *Snapshot) Count(key CohortKey) int {
+	n := 0
+	for _, p := range s.parts {
+		if c := p.cohorts[key]; c != nil {
+			n += len(c.rows)
+		}
+	}
+	return n
+}
+
+// Keys lists every cohort of the snapshot once (in no particular order).
 func (s *Snapshot) Keys() []CohortKey {
-	keys := make([]CohortKey, 0, len(s.cohorts))
-	for k := range s.cohorts {
-		keys = append(keys, k)
+	seen := map[CohortKey]bool{}
+	var keys []CohortKey
+	for _, p := range s.parts {
+		for k := range p.cohorts {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
 	}
 	return keys
 }
@@ -290,21 +340,23 @@ func (s *Snapshot) Synthetic() bool {
 	return false
 }
 
-// version is a content hash of a dataset: the same data gives the same version on
-// every start, so clients may cache bands by it.
-func version(ds Dataset) string {
-	h := fnv.New64a()
-	h.Write([]byte(ds.Name))
+// hashDataset adds a dataset to the snapshot's content hash: the same data gives the
+// same version on every start, so clients may cache bands by it.
+func hashDataset(h interface{ Write([]byte) (int, error) }, info DatasetInfo, obs []Observation) {
 	var b [8]byte
-	for _, o := range ds.Observations {
+	num := func(v float64) {
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+		h.Write(b[:])
+	}
+	h.Write([]byte(info.ID + "\x00" + info.Name + "\x00"))
+	num(info.Weight)
+	for _, o := range obs {
 		for _, s := range []string{o.Company, o.CompanyLevel, o.Title, o.Family, o.Level, o.Metro, o.Zone, o.Country} {
 			h.Write([]byte(s))
 			h.Write([]byte{0})
 		}
 		for _, v := range []float64{float64(o.Reported.Unix()), o.Base, o.Equity, o.Bonus, o.Total, o.Tokens} {
-			binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
-			h.Write(b[:])
+			num(v)
 		}
 	}
-	return fmt.Sprintf("%016x", h.Sum64())
 }

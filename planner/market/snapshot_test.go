@@ -21,13 +21,13 @@ func rows() []Observation {
 		mk("sf-bay-area", "us-tier-1", 300000, 180000, 50000, 0),
 		mk("sf-bay-area", "us-tier-1", 200000, 0, 0, 12), // base not reported
 		mk("seattle", "us-tier-1", 250000, 160000, 0, 0),
-		mk("", "", 150000, 120000, 20000, 0), // only the country is known
+		mk("", "", 150000, 120000, 20000, 0),                                 // only the country is known
 		{Family: "", Level: "IC3", Country: "US", Reported: ref, Total: 1e6}, // unmapped family: kept out
 	}
 }
 
 func TestBuildIndexesEveryScope(t *testing.T) {
-	s := Build(Dataset{Name: "t", Observations: rows()}, ref, stats.DefaultAgingRate)
+	s := Build([]Dataset{{DatasetInfo: DatasetInfo{Name: "t"}, Observations: rows()}}, ref, stats.DefaultAgingRate)
 	key := func(scope catalog.Scope, place string) CohortKey {
 		return CohortKey{Family: "software-engineer", Level: "IC3", Scope: scope, Place: place}
 	}
@@ -51,37 +51,42 @@ func TestBuildIndexesEveryScope(t *testing.T) {
 	}
 	// The 200k total reported 12 months (365 days) earlier ages by 1.03^(365/365.2425).
 	aged := 200000 * math.Pow(1.03, 365/365.2425)
-	if a.Total.Count() != 2 || math.Abs(a.Total.Sorted[0]-aged) > 1e-6 || a.Total.Sorted[1] != 300000 {
-		t.Errorf("totals %v, want [%v 300000]", a.Total.Sorted, aged)
+	totals := a.parts[0].c.Series[Total].Sorted
+	if a.Count(Total) != 2 || math.Abs(totals[0]-aged) > 1e-6 || totals[1] != 300000 {
+		t.Errorf("totals %v, want [%v 300000]", totals, aged)
 	}
 	// An unreported base (0) counts for the total but not for base.
-	if a.Base.Count() != 1 || a.Equity.Count() != 2 || a.Tokens.Count() != 1 || a.Tokens.Sorted[0] != 50000 {
-		t.Errorf("series: base %v equity %v tokens %v", a.Base.Sorted, a.Equity.Sorted, a.Tokens.Sorted)
+	if tok, _ := a.Quantile(Tokens, 0.5, 1); a.Count(Base) != 1 || a.Count(Equity) != 2 || a.Count(Tokens) != 1 || tok != 50000 {
+		t.Errorf("series: base %d equity %d tokens %d (%v)", a.Count(Base), a.Count(Equity), a.Count(Tokens), tok)
 	}
-	if !a.First.Equal(ref.AddDate(0, -12, 0)) || !a.Last.Equal(ref) {
-		t.Errorf("dates %v .. %v", a.First, a.Last)
+	if first, last := a.Dates(); !first.Equal(ref.AddDate(0, -12, 0)) || !last.Equal(ref) {
+		t.Errorf("dates %v .. %v", first, last)
 	}
 }
 
 // Moving the effective date scales every aged value by one factor; another aging rate
 // re-ages from the report dates and is cached.
 func TestLookupAgesToAnyDateAndRate(t *testing.T) {
-	s := Build(Dataset{Name: "t", Observations: rows()}, ref, stats.DefaultAgingRate)
+	s := Build([]Dataset{{DatasetInfo: DatasetInfo{Name: "t"}, Observations: rows()}}, ref, stats.DefaultAgingRate)
 	key := CohortKey{Family: "software-engineer", Level: "IC3", Scope: catalog.ScopeMetro, Place: "sf-bay-area"}
 	later := ref.AddDate(1, 0, 0) // 365 days
 	a, _ := s.Lookup(key, 0.03, later)
-	if want := math.Pow(1.03, 365/365.2425); math.Abs(a.Factor-want) > 1e-12 {
-		t.Errorf("factor %v, want %v", a.Factor, want)
+	if want := math.Pow(1.03, 365/365.2425); math.Abs(a.factor-want) > 1e-12 {
+		t.Errorf("factor %v, want %v", a.factor, want)
 	}
-	if got, want := a.Quantile(a.Total, 1), 300000*a.Factor; got != want {
-		t.Errorf("max aged total %v, want %v", got, want)
+	if got, _ := a.Quantile(Total, 1, 1); got != 300000*a.factor {
+		t.Errorf("max aged total %v, want %v", got, 300000*a.factor)
+	}
+	// Tokens are never aged.
+	if got, _ := a.Quantile(Tokens, 1, 1); got != 50000 {
+		t.Errorf("token budget aged to %v", got)
 	}
 	off, _ := s.Lookup(key, 0, later)
-	if off.Factor != 1 || off.Total.Sorted[0] != 200000 {
-		t.Errorf("aging off: factor %v totals %v", off.Factor, off.Total.Sorted)
+	if lo, _ := off.Quantile(Total, 0, 1); off.factor != 1 || lo != 200000 {
+		t.Errorf("aging off: factor %v lowest total %v", off.factor, lo)
 	}
 	again, _ := s.Lookup(key, 0, later)
-	if again.Cohort != off.Cohort {
+	if again.parts[0].c != off.parts[0].c {
 		t.Error("a cohort at another rate is not cached")
 	}
 	// Concurrent lookups at many rates stay consistent (run with -race).
@@ -92,8 +97,8 @@ func TestLookupAgesToAnyDateAndRate(t *testing.T) {
 			defer wg.Done()
 			rate := float64(i%20) / 100
 			c, ok := s.Lookup(key, rate, ref)
-			if !ok || c.Total.Count() != 2 {
-				t.Errorf("rate %v: %v %v", rate, ok, c.Total.Sorted)
+			if !ok || c.Count(Total) != 2 {
+				t.Errorf("rate %v: %v %d", rate, ok, c.Count(Total))
 			}
 		}()
 	}
@@ -101,14 +106,14 @@ func TestLookupAgesToAnyDateAndRate(t *testing.T) {
 }
 
 func TestVersionIsAContentHash(t *testing.T) {
-	a := Build(Dataset{Name: "t", Observations: rows()}, ref, 0.03)
-	b := Build(Dataset{Name: "t", Observations: rows()}, ref.AddDate(0, 1, 0), 0.05)
+	a := Build([]Dataset{{DatasetInfo: DatasetInfo{Name: "t"}, Observations: rows()}}, ref, 0.03)
+	b := Build([]Dataset{{DatasetInfo: DatasetInfo{Name: "t"}, Observations: rows()}}, ref.AddDate(0, 1, 0), 0.05)
 	if a.Version != b.Version || len(a.Version) != 16 {
 		t.Errorf("same data, versions %q and %q", a.Version, b.Version)
 	}
 	changed := rows()
 	changed[0].Total++
-	if c := Build(Dataset{Name: "t", Observations: changed}, ref, 0.03); c.Version == a.Version {
+	if c := Build([]Dataset{{DatasetInfo: DatasetInfo{Name: "t"}, Observations: changed}}, ref, 0.03); c.Version == a.Version {
 		t.Error("changed data kept its version")
 	}
 }
@@ -118,12 +123,43 @@ func TestCurrentSwapsWholeSnapshots(t *testing.T) {
 	if cur.Load() != nil {
 		t.Fatal("a new Current holds a snapshot")
 	}
-	a := Build(Dataset{Name: "a"}, ref, 0.03)
-	b := Build(Dataset{Name: "b"}, ref, 0.03)
+	a := Build([]Dataset{{DatasetInfo: DatasetInfo{Name: "a"}}}, ref, 0.03)
+	b := Build([]Dataset{{DatasetInfo: DatasetInfo{Name: "b"}}}, ref, 0.03)
 	cur.Store(a)
 	held := cur.Load()
 	cur.Store(b)
 	if held != a || cur.Load() != b {
 		t.Error("Store did not swap atomically")
+	}
+}
+
+// Two datasets blend by the weighted mean of each one's statistics; a dataset below a
+// statistic's threshold takes no part in it.
+func TestBlending(t *testing.T) {
+	mk := func(total float64) Observation {
+		return Observation{Family: "software-engineer", Level: "IC3", Metro: "seattle", Zone: "us-tier-1", Country: "US",
+			Reported: ref, Base: total, Total: total}
+	}
+	var a, b, thin []Observation
+	for i := range 10 {
+		a = append(a, mk(100000+float64(i)*1000)) // median 104500
+		b = append(b, mk(200000+float64(i)*1000)) // median 204500
+	}
+	thin = append(thin, mk(900000), mk(900000))
+	s := Build([]Dataset{
+		{DatasetInfo: DatasetInfo{Name: "a", Weight: 3}, Observations: a},
+		{DatasetInfo: DatasetInfo{Name: "b", Weight: 1}, Observations: b},
+		{DatasetInfo: DatasetInfo{Name: "thin", Weight: 10}, Observations: thin},
+	}, ref, 0.03)
+	v, _ := s.Lookup(CohortKey{Family: "software-engineer", Level: "IC3", Scope: catalog.ScopeMetro, Place: "seattle"}, 0.03, ref)
+	// (3 * 104500 + 1 * 204500) / 4 = 129500; "thin" has 2 rows, below the 5 a median needs.
+	if got, ok := v.Quantile(Total, 0.5, 5); !ok || got != 129500 {
+		t.Errorf("blended median %v, want 129500", got)
+	}
+	if v.Count(Total) != 22 || v.Eligible(Total, 5) != 20 {
+		t.Errorf("count %d, eligible %d", v.Count(Total), v.Eligible(Total, 5))
+	}
+	if w := s.Datasets[0].WeightPercent; math.Abs(w-3.0/14*100) > 1e-9 {
+		t.Errorf("weight percent %v", w)
 	}
 }

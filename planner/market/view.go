@@ -1,0 +1,101 @@
+package market
+
+import (
+	"time"
+
+	"github.com/paymix/paymix/planner/stats"
+)
+
+// View is a cohort as seen from an effective date, over every dataset that has it.
+// Statistics blend datasets by the weighted mean of each dataset's own statistic
+// (ARCHITECTURE.md, "Blending sources"); a dataset takes part in a statistic only
+// when its own series meets that statistic's threshold, so a handful of rows in a
+// second dataset cannot move a published figure. With one dataset every statistic is
+// that dataset's own.
+type View struct {
+	parts []viewPart
+	// factor ages values from the snapshot's reference date to the effective date.
+	// Months are mean Gregorian months, so moving the effective date multiplies every
+	// aged value by the same factor.
+	factor float64
+}
+
+type viewPart struct {
+	c      *Cohort
+	weight float64
+}
+
+// Count is the number of observations of a series over all datasets.
+func (v View) Count(k Kind) int {
+	n := 0
+	for _, p := range v.parts {
+		n += p.c.Series[k].Count()
+	}
+	return n
+}
+
+// Rows is the number of observations of the cohort over all datasets.
+func (v View) Rows() int {
+	n := 0
+	for _, p := range v.parts {
+		n += len(p.c.rows)
+	}
+	return n
+}
+
+// Eligible is the number of observations of a series in the datasets whose own count
+// is at least min: what a statistic needing min observations rests on.
+func (v View) Eligible(k Kind, min int) int {
+	n := 0
+	for _, p := range v.parts {
+		if c := p.c.Series[k].Count(); c >= min {
+			n += c
+		}
+	}
+	return n
+}
+
+// Quantile is the blended type-7 q-quantile of a series at the effective date, over
+// the datasets with at least min observations of it; ok is false when there are none.
+func (v View) Quantile(k Kind, q float64, min int) (float64, bool) {
+	return v.blend(k, min, func(s Series) float64 { return stats.Percentile(s.Sorted, q) })
+}
+
+// Mean is the blended mean of a series at the effective date, over the datasets with
+// at least min observations of it.
+func (v View) Mean(k Kind, min int) (float64, bool) {
+	return v.blend(k, max(min, 1), func(s Series) float64 { return s.Sum / float64(s.Count()) })
+}
+
+func (v View) blend(k Kind, min int, stat func(Series) float64) (float64, bool) {
+	sum, weights := 0.0, 0.0
+	for _, p := range v.parts {
+		s := p.c.Series[k]
+		if s.Count() == 0 || s.Count() < min {
+			continue
+		}
+		sum += p.weight * stat(s)
+		weights += p.weight
+	}
+	if weights == 0 {
+		return 0, false
+	}
+	value := sum / weights
+	if k != Tokens {
+		value *= v.factor
+	}
+	return value, true
+}
+
+// Dates are the first and last report dates over all datasets.
+func (v View) Dates() (first, last time.Time) {
+	for i, p := range v.parts {
+		if i == 0 || p.c.First.Before(first) {
+			first = p.c.First
+		}
+		if i == 0 || p.c.Last.After(last) {
+			last = p.c.Last
+		}
+	}
+	return first, last
+}
