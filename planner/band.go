@@ -6,6 +6,7 @@ package planner
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/paymix/paymix/planner/catalog"
@@ -201,6 +202,7 @@ type builder struct {
 	effective time.Time
 	band      Band
 	cohort    market.View
+	fallback  Fallback
 }
 
 func (b *builder) key(scope catalog.Scope) market.CohortKey {
@@ -240,6 +242,7 @@ func (b *builder) build(policyName string) error {
 			b.band.Family.ID, b.band.Level.ID, b.countryName(), describeSteps(steps), need, set.targetPercent)}
 	}
 	fb.Used, fb.UsedPlace = key.Scope, key.Place
+	b.fallback = fb
 	b.cohort, _ = b.snap.Lookup(key, set.agingRate, b.effective)
 	c := b.cohort
 
@@ -251,9 +254,13 @@ func (b *builder) build(policyName string) error {
 	total := Range{Min: roundTo(lo, set.unit), Mid: roundTo(mid, set.unit), Max: roundTo(hi, set.unit)}
 
 	// Pay mix = mean(component) / mean(total), each of min, mid and max split by it.
-	mix := payMix(c)
-	split := func(t float64) [3]float64 { return largestRemainder(t, mix, set.unit) }
-	lows, mids, highs := split(total.Min), split(total.Mid), split(total.Max)
+	mix, ok := c.PayMix()
+	if !ok {
+		// No row reports its base: everything is shown as base rather than guessed.
+		mix = [3]float64{1, 0, 0}
+		b.addWarning("PAY_MIX_UNKNOWN", "no observation of the cohort reports its base, so the band is not split into components")
+	}
+	lows, mids, highs := splitBand(total, mix, set.unit)
 	comps := &b.band.Components
 	for i := Base; i <= Bonus; i++ {
 		comps[i] = ComponentBand{Component: i, Range: Range{Min: lows[i], Mid: mids[i], Max: highs[i]}}
@@ -273,7 +280,7 @@ func (b *builder) build(policyName string) error {
 		Synthetic: b.snap.Synthetic(), Count: c.Rows(), SnapshotVersion: b.snap.Version,
 		Datasets: b.snap.Datasets, DataStart: first, DataEnd: last, Effective: b.effective,
 		Fallback: fb, Policy: policyName, TargetPercentile: set.targetPercent,
-		SpreadPercent: set.spread * 100, AgingRatePercent: set.agingRate * 100, MinSample: set.minSample,
+		SpreadPercent: set.spreadPercent, AgingRatePercent: set.agingPercent, MinSample: set.minSample,
 	}
 	b.warn()
 	return nil
@@ -316,6 +323,10 @@ func (b *builder) tokens() {
 		t.Range = Range{Min: x, Mid: x, Max: x}
 		t.Market = figures(v, market.Tokens)
 		budget.MarketScope = key.Scope
+		if key.Scope != b.fallback.Used {
+			b.addWarning("TOKENS_FALLBACK", "the market token budget comes from %s budgets (%s): token budgets are sparser than pay, so they widen on their own, needing %d",
+				catalog.Geo.Name(key.Scope, key.Place), describeSteps(steps), need)
+		}
 	}
 	for _, x := range []*float64{&t.Min, &t.Mid, &t.Max} {
 		if *x > set.cap {
@@ -365,6 +376,7 @@ func (b *builder) fund() {
 		blended := tokens.Blended(p, b.set.tokens.mix)
 		perYear, ok := tokens.PerYear(t.Mid, blended)
 		if !ok {
+			b.addWarning("MODEL_SKIPPED", "%s has no price at this usage mix, so the budget cannot be counted in its tokens", p.Model)
 			continue
 		}
 		budget.Models = append(budget.Models, ModelTokens{Price: p, Blended: blended, PerYear: perYear, PerMonth: math.Round(perYear / 12)})
@@ -401,6 +413,10 @@ func (b *builder) warn() {
 		b.addWarning("FALLBACK", "the %s cohort is too thin (%s); the band uses %s data",
 			fb.Requested, describeSteps(fb.Steps[:len(fb.Steps)-1]), catalog.Geo.Name(fb.Used, fb.UsedPlace))
 	}
+	if b.effective.Before(p.DataEnd) {
+		b.addWarning("EFFECTIVE_DATE_BEFORE_DATA", "the effective date %s is before the newest observation (%s): newer data was aged backwards",
+			b.effective.Format(time.DateOnly), p.DataEnd.Format(time.DateOnly))
+	}
 	if p.DataEnd.Before(b.effective.AddDate(0, -StaleAfterMonths, 0)) {
 		b.addWarning("STALE_DATA", "the newest observation is from %s, more than %d months before the effective date %s",
 			p.DataEnd.Format(time.DateOnly), StaleAfterMonths, b.effective.Format(time.DateOnly))
@@ -422,25 +438,19 @@ func (b *builder) countryName() string {
 }
 
 func describeSteps(steps []Step) string {
-	s := ""
+	parts := make([]string, len(steps))
 	for i, st := range steps {
-		if i > 0 {
-			s += ", "
-		}
-		s += fmt.Sprintf("%d in %s %s", st.Count, st.Scope, st.Place)
+		parts[i] = fmt.Sprintf("%d in %s %s", st.Count, st.Scope, st.Place)
 	}
-	return s
+	return strings.Join(parts, ", ")
 }
 
 func datasetNames(ds []market.DatasetInfo) string {
-	s := ""
+	names := make([]string, len(ds))
 	for i, d := range ds {
-		if i > 0 {
-			s += ", "
-		}
-		s += d.Name
+		names[i] = d.Name
 	}
-	return s
+	return strings.Join(names, ", ")
 }
 
 // figures are the published market statistics of one series of a view, each withheld
@@ -456,22 +466,19 @@ func figures(v market.View, k market.Kind) Market {
 	return m
 }
 
-// payMix is the cohort's pay mix: mean(component) / mean(total) for base, equity and
-// bonus. In real data the parts do not always add up to the reported total, and an
-// unreported base (0) counts for the total but not the base mean, so the three shares
-// are scaled to sum to 1: the components must sum exactly to the band's total.
-func payMix(c market.View) [3]float64 {
-	mean := func(k market.Kind) float64 { m, _ := c.Mean(k, 1); return m }
-	meanTotal := mean(market.Total)
-	mix := [3]float64{mean(market.Base) / meanTotal, mean(market.Equity) / meanTotal, mean(market.Bonus) / meanTotal}
-	sum := mix[0] + mix[1] + mix[2]
-	if sum == 0 || math.IsNaN(sum) {
-		return [3]float64{1, 0, 0}
+// splitBand splits a band's min, mid and max by the pay mix. Splitting each of the
+// three on its own could put a component's min above its mid (the largest-remainder
+// method can give a part one unit less when the total grows), so the midpoint is split
+// and the two gaps, mid - min and max - mid, are split the same way and taken off or
+// added: each component keeps min <= mid <= max and the parts still sum exactly.
+func splitBand(total Range, mix [3]float64, unit float64) (lows, mids, highs [3]float64) {
+	mids = largestRemainder(total.Mid, mix, unit)
+	below := largestRemainder(total.Mid-total.Min, mix, unit)
+	above := largestRemainder(total.Max-total.Mid, mix, unit)
+	for i := range mids {
+		lows[i], highs[i] = mids[i]-below[i], mids[i]+above[i]
 	}
-	for i := range mix {
-		mix[i] /= sum
-	}
-	return mix
+	return lows, mids, highs
 }
 
 // largestRemainder splits total (a multiple of unit) by shares summing to 1 so that

@@ -28,13 +28,17 @@ func TestDemoBandsHoldTheirInvariants(t *testing.T) {
 		{Mode: planner.TokenModeFixed, FixedUSD: ptr(100000.0), Funding: planner.FundingCarveOutEquity},
 		{Mode: planner.TokenModeMarket, Funding: planner.FundingCarveOutBase},
 	}
+	// Narrow spreads and coarse rounding are where a careless split puts a component's
+	// min above its mid.
+	shapes := []planner.Policy{{}, {SpreadPercent: ptr(4.0), RoundingUSD: ptr(10000.0)}, {SpreadPercent: ptr(0.0002)}}
 	bands := 0
-	for _, key := range snap.Keys() {
+	for i, key := range snap.Keys() {
 		if key.Scope != catalog.ScopeMetro {
 			continue
 		}
-		for _, tp := range policies {
-			b, err := planner.Recommend(snap, planner.Request{Family: key.Family, Level: key.Level, Location: key.Place, Tokens: tp}, today)
+		for j, tp := range policies {
+			shape := shapes[(i+j)%len(shapes)]
+			b, err := planner.Recommend(snap, planner.Request{Family: key.Family, Level: key.Level, Location: key.Place, Tokens: tp, Policy: shape}, today)
 			if err != nil {
 				continue // thin everywhere in its country: refused, which TestFallback covers
 			}

@@ -55,6 +55,11 @@ func (vs violations) err() error {
 	if len(vs) == 0 {
 		return nil
 	}
+	return Invalid(vs...)
+}
+
+// Invalid is the error of a request with wrong fields.
+func Invalid(vs ...Violation) error {
 	return &Error{Kind: KindInvalidArgument, Reason: "INVALID_ARGUMENT", Message: "invalid request", Violations: vs}
 }
 

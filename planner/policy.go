@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -65,13 +66,19 @@ const (
 	StaleAfterMonths = 18
 )
 
+// usageMixTolerance absorbs binary rounding in shares such as 12.3 + 80.1 + 7.6; the
+// wire rule on UsageMix uses the same tolerance.
+const usageMixTolerance = 1e-6
+
 // settings is a policy with every default filled in, for one level.
 type settings struct {
 	q             float64 // target percentile as a fraction
 	targetPercent float64
 	spread        float64 // as a fraction
+	spreadPercent float64 // as given, for provenance
 	minSample     int
 	agingRate     float64 // as a fraction
+	agingPercent  float64 // as given, for provenance
 	unit          float64
 	tokens        tokenSettings
 }
@@ -98,21 +105,24 @@ func value[T any](p *T, def T) T {
 func (p Policy) settle(level catalog.Level, vs *violations) settings {
 	s := settings{
 		targetPercent: value(p.TargetPercentile, DefaultTargetPercentile),
-		spread:        value(p.SpreadPercent, level.DefaultSpreadPercent) / 100,
+		spreadPercent: value(p.SpreadPercent, level.DefaultSpreadPercent),
 		minSample:     value(p.MinSample, DefaultMinSample),
-		agingRate:     value(p.AgingRatePercent, DefaultAgingRatePercent) / 100,
+		agingPercent:  value(p.AgingRatePercent, DefaultAgingRatePercent),
 		unit:          value(p.RoundingUSD, DefaultRoundingUSD),
 	}
-	s.q = s.targetPercent / 100
 	checkRange(vs, "policy.target_percentile", s.targetPercent, 1, 99)
 	checkRange(vs, "policy.min_sample_size", float64(s.minSample), 5, 100000)
-	checkRange(vs, "policy.aging_rate_percent", s.agingRate*100, 0, 50)
+	checkRange(vs, "policy.aging_rate_percent", s.agingPercent, 0, 50)
 	checkRange(vs, "policy.rounding_usd", s.unit, 1, 100000)
+	if s.unit != math.Trunc(s.unit) {
+		vs.add("policy.rounding_usd", "must be a whole number of dollars, not %g", s.unit)
+	}
 	checkLevelKeys(vs, "policy.range_spread_percent_by_level", p.SpreadByLevel)
 	if v, ok := lookupLevel(p.SpreadByLevel, level.ID); ok {
-		s.spread = v / 100
+		s.spreadPercent = v
 	}
-	checkRange(vs, "policy.range_spread_percent", s.spread*100, 0, 200)
+	checkRange(vs, "policy.range_spread_percent", s.spreadPercent, 0, 200)
+	s.q, s.spread, s.agingRate = s.targetPercent/100, s.spreadPercent/100, s.agingPercent/100
 	s.tokens = value(p.Tokens, TokenPolicy{}).settle(level, vs, "policy.token_policy")
 	return s
 }
@@ -164,18 +174,19 @@ func (t TokenPolicy) settle(level catalog.Level, vs *violations, field string) t
 		checkRange(vs, field+".fixed_usd", s.fixed, 0, 1e9)
 		s.fixed = math.Round(s.fixed)
 	}
-	if sum := s.mix.InputPercent + s.mix.CachedInputPercent + s.mix.OutputPercent; math.Abs(sum-100) > 1e-9 {
+	if sum := s.mix.InputPercent + s.mix.CachedInputPercent + s.mix.OutputPercent; math.Abs(sum-100) > usageMixTolerance {
 		vs.add(field+".usage_mix", "input, cached input and output shares must sum to 100, not %g", sum)
 	}
 	for i, p := range t.Prices {
+		entry := fmt.Sprintf("%s.prices[%d]", field, i)
 		if p.Model == "" {
-			vs.add(field+".prices", "entry %d has no model", i)
+			vs.add(entry+".model", "required")
 		}
 		if p.Effective.IsZero() {
-			vs.add(field+".prices", "entry %d (%s) has no effective_date", i, p.Model)
+			vs.add(entry+".effective_date", "required: the date from which the prices apply")
 		}
 		if p.Input < 0 || p.CachedInput < 0 || p.Output < 0 {
-			vs.add(field+".prices", "entry %d (%s) has a negative price", i, p.Model)
+			vs.add(entry, "prices must not be negative")
 		}
 	}
 	return s

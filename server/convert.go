@@ -32,10 +32,6 @@ func parseDate(field, s string, lo, hi time.Time) (time.Time, *planner.Violation
 	return t, nil
 }
 
-func invalid(vs ...planner.Violation) error {
-	return &planner.Error{Kind: planner.KindInvalidArgument, Reason: "INVALID_ARGUMENT", Message: "invalid request", Violations: vs}
-}
-
 func bandRequest(r *pb.RecommendBandRequest) (planner.Request, error) {
 	req := planner.Request{
 		Family:           r.GetJobFamily(),
@@ -73,7 +69,7 @@ func bandRequest(r *pb.RecommendBandRequest) (planner.Request, error) {
 		}
 	}
 	if len(vs) > 0 {
-		return req, invalid(vs...)
+		return req, planner.Invalid(vs...)
 	}
 	return req, nil
 }

@@ -31,7 +31,7 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		for i, v := range ve.Violations {
 			vs[i] = planner.Violation{Field: protovalidate.FieldPathString(v.Proto.GetField()), Description: v.Proto.GetMessage()}
 		}
-		err = &planner.Error{Kind: planner.KindInvalidArgument, Reason: "INVALID_ARGUMENT", Message: "invalid request", Violations: vs}
+		err = planner.Invalid(vs...)
 	}
 	var pe *planner.Error
 	if errors.As(err, &pe) {

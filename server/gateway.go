@@ -3,15 +3,20 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/paymix/paymix/gen/openapi"
 	pb "github.com/paymix/paymix/gen/paymix/v1"
@@ -32,6 +37,7 @@ func (s *Server) httpHandler(grpcAddr string) (http.Handler, error) {
 			// A misspelt field is an error, not silently ignored.
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}),
+		runtime.SetQueryParameterParser(strictQueryParser{}),
 		runtime.WithIncomingHeaderMatcher(headerMatcher),
 		runtime.WithOutgoingHeaderMatcher(func(key string) (string, bool) {
 			return "X-Request-Id", key == requestIDHeader
@@ -52,6 +58,43 @@ func (s *Server) httpHandler(grpcAddr string) (http.Handler, error) {
 		_, _ = w.Write(openapi.JSON)
 	})
 	return mux, nil
+}
+
+// strictQueryParser refuses query parameters that name no field of the request, as
+// unknown JSON fields are refused: "targetPercentil=75" must not quietly give p50.
+type strictQueryParser struct{ runtime.DefaultQueryParser }
+
+func (p strictQueryParser) Parse(msg proto.Message, values url.Values, filter *utilities.DoubleArray) error {
+	for key := range values {
+		if !hasField(msg.ProtoReflect().Descriptor(), key) {
+			return fmt.Errorf("unknown query parameter %q", key)
+		}
+	}
+	return p.DefaultQueryParser.Parse(msg, values, filter)
+}
+
+// hasField reports whether a dotted path (by proto or JSON names, with an optional
+// map key "field[key]") names a field of a message.
+func hasField(md protoreflect.MessageDescriptor, path string) bool {
+	if i := strings.IndexByte(path, '['); i >= 0 && strings.HasSuffix(path, "]") {
+		path = path[:i]
+	}
+	parts := strings.Split(path, ".")
+	for i, name := range parts {
+		fd := md.Fields().ByName(protoreflect.Name(name))
+		if fd == nil {
+			fd = md.Fields().ByJSONName(name)
+		}
+		if fd == nil {
+			return false
+		}
+		if i < len(parts)-1 {
+			if md = fd.Message(); md == nil {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // headerMatcher forwards the request id and, besides the gateway's defaults, nothing

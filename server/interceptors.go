@@ -22,23 +22,23 @@ const requestIDHeader = "x-request-id"
 
 // The interceptor chain, outermost first (ARCHITECTURE.md, "Request flow"):
 //
-//	recovery -> request id and logging -> error translation -> (metrics, authentication
+//	request id and logging -> recovery -> error translation -> (metrics, authentication
 //	and role checks slot in here) -> protovalidate -> handler
 //
-// Recovery is outermost so that a panic anywhere becomes Internal; logging sees the
-// final status code because translation runs inside it. Logs carry the method, code,
+// Logging is outermost so that every call is logged with its final code, a panic's
+// Internal included; recovery sits right inside it. Logs carry the method, code,
 // duration and request id, never a request or response body: they hold pay data.
 func unaryChain(log *slog.Logger, v protovalidate.Validator) []grpc.UnaryServerInterceptor {
 	return []grpc.UnaryServerInterceptor{
-		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
-			defer recoverTo(ctx, log, info.FullMethod, &err)
-			return handler(ctx, req)
-		},
 		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 			ctx, done := logCall(ctx, log, info.FullMethod)
 			resp, err := handler(ctx, req)
 			done(err)
 			return resp, err
+		},
+		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+			defer recoverTo(ctx, log, info.FullMethod, &err)
+			return handler(ctx, req)
 		},
 		func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 			resp, err := handler(ctx, req)
@@ -57,15 +57,15 @@ func unaryChain(log *slog.Logger, v protovalidate.Validator) []grpc.UnaryServerI
 
 func streamChain(log *slog.Logger, v protovalidate.Validator) []grpc.StreamServerInterceptor {
 	return []grpc.StreamServerInterceptor{
-		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
-			defer recoverTo(ss.Context(), log, info.FullMethod, &err)
-			return handler(srv, ss)
-		},
 		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 			ctx, done := logCall(ss.Context(), log, info.FullMethod)
 			err := handler(srv, &contextStream{ServerStream: ss, ctx: ctx})
 			done(err)
 			return err
+		},
+		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+			defer recoverTo(ss.Context(), log, info.FullMethod, &err)
+			return handler(srv, ss)
 		},
 		func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 			return toStatus(ss.Context(), log, handler(srv, &validatingStream{ServerStream: ss, v: v}))

@@ -50,6 +50,9 @@ type Server struct {
 	loaded  chan struct{}
 }
 
+// maxHTTPBody bounds a JSON request body (imports stream over gRPC, not HTTP).
+const maxHTTPBody = 1 << 20
+
 // services are the names the health service reports on, besides "" (the whole server).
 var services = []string{pb.BandService_ServiceDesc.ServiceName, pb.CatalogService_ServiceDesc.ServiceName}
 
@@ -93,7 +96,8 @@ func New(cfg Config) (*Server, error) {
 		s.httpLis.Close()
 		return nil, err
 	}
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	// JSON requests are small; a bigger body is refused before it is read.
+	s.http = &http.Server{Handler: http.MaxBytesHandler(handler, maxHTTPBody), ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
 

@@ -346,6 +346,10 @@ func TestInvalidRequests(t *testing.T) {
 	if msg := status.Convert(err).Message(); !strings.Contains(msg, "IC1, IC2, IC3, IC4, IC5, IC6, IC7, M1, M2, M3, M4, M5") {
 		t.Errorf("unknown level message does not list the ladder: %s", msg)
 	}
+	// A misspelt query parameter is refused too.
+	if code, body := s.get(t, "/v1/bands:recommend?jobFamily=software-engineer&level=IC3&location=Seattle&targetPercentil=75"); code != http.StatusBadRequest || !strings.Contains(string(body), "targetPercentil") {
+		t.Errorf("misspelt query parameter: HTTP %d %s", code, body)
+	}
 	// A misspelt JSON field is refused, not ignored.
 	if code, body, _ := s.post(t, "/v1/bands:recommend", `{"jobFamly":"software-engineer"}`); code != http.StatusBadRequest {
 		t.Errorf("misspelt field: HTTP %d %s", code, body)

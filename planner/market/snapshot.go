@@ -88,9 +88,12 @@ func (s Series) Count() int { return len(s.Sorted) }
 // snapshot's reference date at one aging rate. Token budgets are not aged: compute
 // prices fall over time, so a wage index would overstate old budgets.
 type Cohort struct {
-	Series      [numKinds]Series // Base holds rows with a reported base only
-	First, Last time.Time        // report dates
-	rows        []int32          // indices into the dataset's observations
+	Series [numKinds]Series // Base holds rows with a reported base only
+	// mix sums base, equity, bonus and total over the rows that report a base: the
+	// pay mix must come from rows whose parts are all known.
+	mix         [4]float64
+	First, Last time.Time // report dates
+	rows        []int32   // indices into the dataset's observations
 }
 
 // part is one dataset of a snapshot and its cohort index.
@@ -234,6 +237,15 @@ func fill(c *Cohort, obs []Observation, factor func(row int32) float64) {
 		vals := buf[start:len(buf):len(buf)]
 		slices.Sort(vals)
 		c.Series[k] = Series{Sorted: vals, Sum: sum}
+	}
+	for _, r := range c.rows {
+		if o := &obs[r]; o.Base > 0 {
+			f := factor(r)
+			c.mix[0] += o.Base * f
+			c.mix[1] += o.Equity * f
+			c.mix[2] += o.Bonus * f
+			c.mix[3] += o.Total * f
+		}
 	}
 	for i, r := range c.rows {
 		d := obs[r].Reported

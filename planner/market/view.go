@@ -87,6 +87,33 @@ func (v View) blend(k Kind, min int, stat func(Series) float64) (float64, bool) 
 	return value, true
 }
 
+// PayMix is the cohort's pay mix, mean(component) / mean(total) for base, equity and
+// bonus, over the rows that report all three, blended over datasets. In real data the
+// parts do not always add up to the reported total, so the shares are scaled to sum
+// to 1 (components must sum exactly to a band's total). ok is false when no row
+// reports a base.
+func (v View) PayMix() (mix [3]float64, ok bool) {
+	weights := 0.0
+	for _, p := range v.parts {
+		m := p.c.mix
+		sum := m[0] + m[1] + m[2]
+		if m[3] <= 0 || sum <= 0 {
+			continue
+		}
+		for i := range mix {
+			mix[i] += p.weight * m[i] / sum
+		}
+		weights += p.weight
+	}
+	if weights == 0 {
+		return [3]float64{}, false
+	}
+	for i := range mix {
+		mix[i] /= weights
+	}
+	return mix, true
+}
+
 // Dates are the first and last report dates over all datasets.
 func (v View) Dates() (first, last time.Time) {
 	for i, p := range v.parts {

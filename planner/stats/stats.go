@@ -69,18 +69,6 @@ func MinCount(q float64) int {
 // Published reports whether the q-quantile of n observations may be published.
 func Published(n int, q float64) bool { return n >= MinCount(q) }
 
-// Mean of values; 0 for none.
-func Mean(values []float64) float64 {
-	if len(values) == 0 {
-		return 0
-	}
-	sum := 0.0
-	for _, v := range values {
-		sum += v
-	}
-	return sum / float64(len(values))
-}
-
 // DaysPerMonth is the mean Gregorian month (365.2425 / 12 days). Months between dates
 // are counted in these units so that aging composes exactly: aging to a later date is
 // the same factor for every observation, whatever its report date.
@@ -91,17 +79,15 @@ func MonthsBetween(a, b time.Time) float64 {
 	return b.Sub(a).Hours() / 24 / DaysPerMonth
 }
 
-// AgingFactor is (1 + r)^(months / 12): the factor that ages a value by a yearly rate
-// r (0.03 for 3%) over months. A rate of 0 gives 1, which turns aging off.
+// AgingFactor is (1 + r)^(months / 12): the factor that ages a value to an effective
+// date, aged = v (1 + r)^(months / 12), at a yearly rate r (0.03 for 3%) over months.
+// A rate of 0 gives 1, which turns aging off.
 func AgingFactor(rate, months float64) float64 {
 	if rate == 0 || months == 0 {
 		return 1
 	}
 	return math.Pow(1+rate, months/12)
 }
-
-// Age ages a value to an effective date: aged = v (1 + r)^(months / 12).
-func Age(v, rate, months float64) float64 { return v * AgingFactor(rate, months) }
 
 // DefaultAgingRate is the default yearly aging rate: about 3% a year in the US.
 const DefaultAgingRate = 0.03

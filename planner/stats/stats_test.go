@@ -75,10 +75,10 @@ func TestThresholds(t *testing.T) {
 // aged = v (1 + r)^(months/12): $100,000 over 18 months at 3% is 100000 * 1.03^1.5
 // = 100000 * 1.03 * sqrt(1.03) = 104,533.58.
 func TestAging(t *testing.T) {
-	near(t, "18 months at 3%", Age(100000, 0.03, 18), 104533.58, 0.01)
-	near(t, "12 months at 3%", Age(100000, 0.03, 12), 103000, 1e-6)
-	near(t, "rate 0 turns aging off", Age(100000, 0, 18), 100000, 0)
-	near(t, "negative months de-age", Age(103000, 0.03, -12), 100000, 1e-6)
+	near(t, "18 months at 3%", 100000*AgingFactor(0.03, 18), 104533.58, 0.01)
+	near(t, "12 months at 3%", 100000*AgingFactor(0.03, 12), 103000, 1e-6)
+	near(t, "rate 0 turns aging off", 100000*AgingFactor(0, 18), 100000, 0)
+	near(t, "negative months de-age", 103000*AgingFactor(0.03, -12), 100000, 1e-6)
 
 	a := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	b := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC) // 546 days

@@ -549,7 +549,7 @@ type Policy struct {
 	// Yearly rate in percent at which market data is aged to the effective date.
 	// Default 3; 0 turns aging off.
 	AgingRatePercent *float64 `protobuf:"fixed64,5,opt,name=aging_rate_percent,json=agingRatePercent,proto3,oneof" json:"aging_rate_percent,omitempty"`
-	// Band figures are rounded to a multiple of this many dollars. Default 1.
+	// Band figures are rounded to a multiple of this many whole dollars. Default 1.
 	RoundingUsd   *float64     `protobuf:"fixed64,6,opt,name=rounding_usd,json=roundingUsd,proto3,oneof" json:"rounding_usd,omitempty"`
 	TokenPolicy   *TokenPolicy `protobuf:"bytes,7,opt,name=token_policy,json=tokenPolicy,proto3" json:"token_policy,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1854,12 +1854,12 @@ var File_paymix_v1_types_proto protoreflect.FileDescriptor
 
 const file_paymix_v1_types_proto_rawDesc = "" +
 	"\n" +
-	"\x15paymix/v1/types.proto\x12\tpaymix.v1\x1a\x1bbuf/validate/validate.proto\"\x83\x04\n" +
+	"\x15paymix/v1/types.proto\x12\tpaymix.v1\x1a\x1bbuf/validate/validate.proto\"\xea\x04\n" +
 	"\bUsageMix\x12<\n" +
 	"\rinput_percent\x18\x01 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\finputPercent\x12I\n" +
 	"\x14cached_input_percent\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\x12cachedInputPercent\x12>\n" +
-	"\x0eoutput_percent\x18\x03 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\routputPercent:\xad\x02\xbaH\xa9\x02\x1a\xa6\x02\n" +
-	"\rusage_mix.sum\x12dinput_percent, cached_input_percent and output_percent must sum to 100 (or all be 0 for the default)\x1a\xae\x01this.input_percent + this.cached_input_percent + this.output_percent == 100.0 || (this.input_percent == 0.0 && this.cached_input_percent == 0.0 && this.output_percent == 0.0)\"\xd3\x03\n" +
+	"\x0eoutput_percent\x18\x03 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\routputPercent:\x94\x03\xbaH\x90\x03\x1a\x8d\x03\n" +
+	"\rusage_mix.sum\x12dinput_percent, cached_input_percent and output_percent must sum to 100 (or all be 0 for the default)\x1a\x95\x02(this.input_percent + this.cached_input_percent + this.output_percent - 100.0 < 0.000001 && 100.0 - this.input_percent - this.cached_input_percent - this.output_percent < 0.000001) || (this.input_percent == 0.0 && this.cached_input_percent == 0.0 && this.output_percent == 0.0)\"\xd3\x03\n" +
 	"\n" +
 	"ModelPrice\x12\x1f\n" +
 	"\x05model\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05model\x12\x1f\n" +
@@ -1886,14 +1886,15 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\n" +
 	"\b_cap_usdB\f\n" +
 	"\n" +
-	"_fixed_usd\"\xfb\x05\n" +
+	"_fixed_usd\"\xd1\x06\n" +
 	"\x06Policy\x12I\n" +
 	"\x11target_percentile\x18\x01 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\xc0X@)\x00\x00\x00\x00\x00\x00\xf0?H\x00R\x10targetPercentile\x88\x01\x01\x12N\n" +
 	"\x14range_spread_percent\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00i@)\x00\x00\x00\x00\x00\x00\x00\x00H\x01R\x12rangeSpreadPercent\x88\x01\x01\x12\x9a\x01\n" +
 	"\x1drange_spread_percent_by_level\x18\x03 \x03(\v20.paymix.v1.Policy.RangeSpreadPercentByLevelEntryB&\xbaH#\x9a\x01 \x10 \"\x06r\x04\x10\x01\x18\x10*\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00i@)\x00\x00\x00\x00\x00\x00\x00\x00R\x19rangeSpreadPercentByLevel\x128\n" +
 	"\x0fmin_sample_size\x18\x04 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x05H\x02R\rminSampleSize\x88\x01\x01\x12J\n" +
-	"\x12aging_rate_percent\x18\x05 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00I@)\x00\x00\x00\x00\x00\x00\x00\x00H\x03R\x10agingRatePercent\x88\x01\x01\x12?\n" +
-	"\frounding_usd\x18\x06 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00j\xf8@)\x00\x00\x00\x00\x00\x00\xf0?H\x04R\vroundingUsd\x88\x01\x01\x129\n" +
+	"\x12aging_rate_percent\x18\x05 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00I@)\x00\x00\x00\x00\x00\x00\x00\x00H\x03R\x10agingRatePercent\x88\x01\x01\x12\x94\x01\n" +
+	"\frounding_usd\x18\x06 \x01(\x01Bl\xbaHi\xba\x01R\n" +
+	"\x12rounding_usd.whole\x12!must be a whole number of dollars\x1a\x19this == double(int(this))\x12\x12\x19\x00\x00\x00\x00\x00j\xf8@)\x00\x00\x00\x00\x00\x00\xf0?H\x04R\vroundingUsd\x88\x01\x01\x129\n" +
 	"\ftoken_policy\x18\a \x01(\v2\x16.paymix.v1.TokenPolicyR\vtokenPolicy\x1aL\n" +
 	"\x1eRangeSpreadPercentByLevelEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
