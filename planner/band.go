@@ -448,7 +448,7 @@ func describeSteps(steps []Step) string {
 func datasetNames(ds []market.DatasetInfo) string {
 	names := make([]string, len(ds))
 	for i, d := range ds {
-		names[i] = d.Name
+		names[i] = d.ID
 	}
 	return strings.Join(names, ", ")
 }

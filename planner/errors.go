@@ -11,6 +11,8 @@ type Kind int
 const (
 	// KindInvalidArgument: the request is wrong; Violations name the fields.
 	KindInvalidArgument Kind = iota + 1
+	// KindNotFound: the named resource does not exist (or is not the caller's).
+	KindNotFound
 	// KindFailedPrecondition: the request is well formed but the data cannot answer
 	// it, for example a cohort too thin to publish even at country level.
 	KindFailedPrecondition

@@ -8,6 +8,7 @@ import (
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/planner"
 	"github.com/paymix/paymix/planner/catalog"
+	"github.com/paymix/paymix/planner/market"
 	"github.com/paymix/paymix/planner/tokens"
 )
 
@@ -221,7 +222,11 @@ func provenanceProto(p planner.Provenance) *pb.Provenance {
 		out.Fallback.Steps = append(out.Fallback.Steps, &pb.FallbackStep{Scope: scopeProto(s.Scope), LocationId: s.Place, Count: int32(s.Count)})
 	}
 	for _, d := range p.Datasets {
-		out.Datasets = append(out.Datasets, &pb.DatasetRef{Name: d.Name, Synthetic: d.Synthetic, Rows: int32(d.Rows), WeightPercent: d.WeightPercent})
+		out.Datasets = append(out.Datasets, datasetRefProto(d))
 	}
 	return out
+}
+
+func datasetRefProto(d market.DatasetInfo) *pb.DatasetRef {
+	return &pb.DatasetRef{Name: "datasets/" + d.ID, DisplayName: d.Name, Synthetic: d.Synthetic, Rows: int32(d.Rows), WeightPercent: d.WeightPercent}
 }

@@ -52,6 +52,7 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 
 var kindCodes = map[planner.Kind]codes.Code{
 	planner.KindInvalidArgument:    codes.InvalidArgument,
+	planner.KindNotFound:           codes.NotFound,
 	planner.KindFailedPrecondition: codes.FailedPrecondition,
 	planner.KindUnavailable:        codes.Unavailable,
 }

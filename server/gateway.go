@@ -47,8 +47,12 @@ func (s *Server) httpHandler(grpcAddr string) (http.Handler, error) {
 	if err := pb.RegisterBandServiceHandler(ctx, gw, conn); err != nil {
 		return nil, err
 	}
-	if err := pb.RegisterCatalogServiceHandler(ctx, gw, conn); err != nil {
-		return nil, err
+	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
+		pb.RegisterCatalogServiceHandler, pb.RegisterDatasetServiceHandler, pb.RegisterMarketServiceHandler,
+	} {
+		if err := register(ctx, gw, conn); err != nil {
+			return nil, err
+		}
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", gw)

@@ -21,6 +21,7 @@ import (
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/planner/market"
+	"github.com/paymix/paymix/store"
 )
 
 // Config is everything the server needs, read from flags and environment by cmd/paymixd.
@@ -29,9 +30,9 @@ type Config struct {
 	HTTPAddr string // default 127.0.0.1:8080
 	// ShutdownTimeout bounds how long in-flight calls may take to finish on shutdown.
 	ShutdownTimeout time.Duration
-	// Load builds the first market snapshot; the server answers NOT_SERVING until it
-	// returns.
-	Load func(context.Context) (*market.Snapshot, error)
+	// Store keeps datasets and maps; the server answers NOT_SERVING until it has
+	// loaded the market from it. The server does not close it.
+	Store store.Store
 	// Now is the clock behind default effective dates (time.Now when nil).
 	Now func() time.Time
 	Log *slog.Logger
@@ -42,6 +43,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	market  market.Current
+	data    *marketData
 	health  *health.Server
 	grpc    *grpc.Server
 	http    *http.Server
@@ -54,7 +56,8 @@ type Server struct {
 const maxHTTPBody = 1 << 20
 
 // services are the names the health service reports on, besides "" (the whole server).
-var services = []string{pb.BandService_ServiceDesc.ServiceName, pb.CatalogService_ServiceDesc.ServiceName}
+var services = []string{pb.BandService_ServiceDesc.ServiceName, pb.CatalogService_ServiceDesc.ServiceName,
+	pb.DatasetService_ServiceDesc.ServiceName, pb.MarketService_ServiceDesc.ServiceName}
 
 // New listens on the configured addresses and wires the server; Run serves.
 func New(cfg Config) (*Server, error) {
@@ -68,6 +71,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.ShutdownTimeout = 15 * time.Second
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, health: health.NewServer(), loaded: make(chan struct{})}
+	s.data = &marketData{store: cfg.Store, current: &s.market, now: cfg.Now, log: cfg.Log}
 	s.setServing(healthpb.HealthCheckResponse_NOT_SERVING)
 
 	validator, err := protovalidate.New()
@@ -80,6 +84,8 @@ func New(cfg Config) (*Server, error) {
 	)
 	pb.RegisterBandServiceServer(s.grpc, &bandService{market: &s.market, now: cfg.Now})
 	pb.RegisterCatalogServiceServer(s.grpc, newCatalogService())
+	pb.RegisterDatasetServiceServer(s.grpc, &datasetService{data: s.data})
+	pb.RegisterMarketServiceServer(s.grpc, &marketService{data: s.data, now: cfg.Now, log: cfg.Log})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 
@@ -130,16 +136,11 @@ func (s *Server) Run(ctx context.Context) error {
 	}()
 	go func() {
 		defer close(s.loaded)
-		start := time.Now()
-		snap, err := s.cfg.Load(ctx)
-		if err != nil {
+		if err := s.data.open(ctx); err != nil {
 			errc <- fmt.Errorf("loading market data: %w", err)
 			return
 		}
-		s.market.Store(snap)
 		s.setServing(healthpb.HealthCheckResponse_SERVING)
-		s.log.Info("market snapshot loaded", "version", snap.Version, "datasets", len(snap.Datasets),
-			"synthetic", snap.Synthetic(), "cohorts", len(snap.Keys()), "duration_ms", time.Since(start).Milliseconds())
 	}()
 
 	var err error

@@ -25,9 +25,9 @@ import (
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/planner/demo"
-	"github.com/paymix/paymix/planner/market"
-	"github.com/paymix/paymix/planner/stats"
 	"github.com/paymix/paymix/server"
+	"github.com/paymix/paymix/store"
+	"github.com/paymix/paymix/store/sqlite"
 )
 
 var today = time.Date(2026, 11, 26, 15, 4, 5, 0, time.UTC)
@@ -40,14 +40,21 @@ type testServer struct {
 	base string
 }
 
-func start(t *testing.T, load func(context.Context) (*market.Snapshot, error)) *testServer {
+// start runs a server on a fresh SQLite store in a temporary directory; wrap, when
+// given, wraps the store (to block or fail it).
+func start(t *testing.T, wrap func(store.Store) store.Store) *testServer {
 	t.Helper()
-	if load == nil {
-		snap := market.Build([]market.Dataset{demo.Dataset()}, today.Truncate(24*time.Hour), stats.DefaultAgingRate)
-		load = func(context.Context) (*market.Snapshot, error) { return snap, nil }
+	var st store.Store
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if wrap != nil {
+		st = wrap(st)
 	}
 	srv, err := server.New(server.Config{
-		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Load: load,
+		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Store: st,
 		Now: func() time.Time { return today },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -146,13 +153,20 @@ func TestHealthReflectionAndOpenAPI(t *testing.T) {
 	}
 }
 
+// blockingStore holds the server's start-up until released.
+type blockingStore struct {
+	store.Store
+	release chan struct{}
+}
+
+func (b blockingStore) PurgePending(ctx context.Context) (int, error) {
+	<-b.release
+	return b.Store.PurgePending(ctx)
+}
+
 func TestNotServingUntilLoaded(t *testing.T) {
 	release := make(chan struct{})
-	snap := market.Build([]market.Dataset{demo.Dataset()}, today, stats.DefaultAgingRate)
-	s := start(t, func(ctx context.Context) (*market.Snapshot, error) {
-		<-release
-		return snap, nil
-	})
+	s := start(t, func(st store.Store) store.Store { return blockingStore{Store: st, release: release} })
 	ctx := context.Background()
 	resp, err := healthpb.NewHealthClient(s.conn).Check(ctx, &healthpb.HealthCheckRequest{})
 	if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
@@ -244,7 +258,7 @@ func TestRecommendBandOverJSON(t *testing.T) {
 		t.Errorf("token counts for %v", families)
 	}
 	p := b.Provenance
-	if !p.Synthetic || p.Count < 100 || p.SnapshotVersion == "" || len(p.Datasets) != 1 || p.Datasets[0].Name != demo.Name ||
+	if !p.Synthetic || p.Count < 100 || p.SnapshotVersion == "" || len(p.Datasets) != 1 || p.Datasets[0].Name != "datasets/"+demo.Name ||
 		p.DataStartDate != "2023-11-01" || !strings.HasPrefix(p.DataEndDate, "2026-10") || p.EffectiveDate != "2026-11-26" ||
 		p.Fallback.UsedScope != "GEO_SCOPE_METRO" {
 		t.Errorf("provenance %+v", p)

@@ -13,14 +13,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/paymix/paymix/planner/demo"
-	"github.com/paymix/paymix/planner/market"
-	"github.com/paymix/paymix/planner/stats"
 	"github.com/paymix/paymix/server"
+	"github.com/paymix/paymix/store/sqlite"
 )
 
 func main() {
@@ -37,6 +36,7 @@ func run(args []string) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM or SIGINT")
+	dataDir := fs.String("data-dir", defaultDataDir(), "directory of the embedded SQLite database (paymix.db)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: paymixd [flags]\n\nEvery flag can also be set by its environment variable, PAYMIX_ and the flag name\nin upper case with underscores (--grpc-addr is PAYMIX_GRPC_ADDR).\n\nFlags:")
 		fs.PrintDefaults()
@@ -57,11 +57,17 @@ func run(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	st, err := sqlite.Open(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log.Info("store open", "data_dir", *dataDir)
 	srv, err := server.New(server.Config{
 		GRPCAddr:        *grpcAddr,
 		HTTPAddr:        *httpAddr,
 		ShutdownTimeout: *shutdownTimeout,
-		Load:            loadDemo,
+		Store:           st,
 		Log:             log,
 	})
 	if err != nil {
@@ -70,10 +76,16 @@ func run(args []string) error {
 	return srv.Run(ctx)
 }
 
-// loadDemo builds the snapshot of the built-in synthetic dataset, aged to today.
-func loadDemo(context.Context) (*market.Snapshot, error) {
-	today := time.Now().UTC().Truncate(24 * time.Hour)
-	return market.Build([]market.Dataset{demo.Dataset()}, today, stats.DefaultAgingRate), nil
+// defaultDataDir is $XDG_DATA_HOME/paymix, or ~/.local/share/paymix, or ./paymix-data
+// when there is no home directory.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "paymix")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "paymix")
+	}
+	return "paymix-data"
 }
 
 // applyEnv sets every flag not given on the command line from its environment

@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 func paymixd(t *testing.T, env []string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), "PAYMIXD_RUN_MAIN=1"), env...)
+	cmd.Env = append(append(os.Environ(), "PAYMIXD_RUN_MAIN=1", "PAYMIX_DATA_DIR="+t.TempDir()), env...)
 	return cmd
 }
 

@@ -15,6 +15,12 @@ func TestResolve(t *testing.T) {
 		{"Mountain\u00a0View,  CA", ScopeMetro, "sf-bay-area", "US", false},
 		{"Seattle, WA, United States", ScopeMetro, "seattle", "US", false},
 		{"Seattle", ScopeMetro, "seattle", "US", false},
+		{"Bengaluru", ScopeMetro, "bangalore", "IN", false},
+		{"Toronto, ON", ScopeMetro, "toronto", "CA", false},
+		// Two letters after a city are a US state first: CA is California here.
+		{"Toronto, CA", ScopeCountry, "US", "US", true},
+		{"Richmond, CA", ScopeCountry, "US", "US", true},
+		{"Chicago, IL", ScopeMetro, "chicago", "US", false},
 		{"Cambridge, MA", ScopeMetro, "boston", "US", false},
 		{"Cambridge, EN, United Kingdom", ScopeMetro, "cambridge-uk", "GB", false},
 		{"Dublin, CA", ScopeMetro, "sf-bay-area", "US", false},
@@ -29,6 +35,8 @@ func TestResolve(t *testing.T) {
 		{"Omaha, NE", ScopeCountry, "US", "US", true},
 		{"Portland, ME", ScopeCountry, "US", "US", true},
 		{"Leeds, United Kingdom", ScopeCountry, "GB", "GB", true},
+		{"Paris, IL, France", ScopeMetro, "paris", "FR", false},
+		{"Seoul, KG, Korea, South", ScopeCountry, "KR", "KR", true},
 	}
 	for _, c := range cases {
 		got, ok := Geo.Resolve(c.text)
@@ -37,7 +45,8 @@ func TestResolve(t *testing.T) {
 		}
 	}
 	// "Cambridge" alone is two metros: ambiguous, so not guessed.
-	for _, text := range []string{"", "Atlantis", "Lyon, France", "Cambridge", "Springfield, ZZ"} {
+	// Bare US city names are not guessed: the state tells Vienna, VA from Vienna.
+	for _, text := range []string{"", "Atlantis", "Lyon, Narnia", "Cambridge", "Springfield, ZZ", "Redmond", "Mountain View"} {
 		if got, ok := Geo.Resolve(text); ok {
 			t.Errorf("Resolve(%q) = %+v, want no match", text, got)
 		}

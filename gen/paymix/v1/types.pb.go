@@ -1474,9 +1474,11 @@ func (x *Fallback) GetSteps() []*FallbackStep {
 
 // DatasetRef names one dataset behind a band.
 type DatasetRef struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	Name      string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Synthetic bool                   `protobuf:"varint,2,opt,name=synthetic,proto3" json:"synthetic,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name: datasets/{dataset}.
+	Name        string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	DisplayName string `protobuf:"bytes,5,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	Synthetic   bool   `protobuf:"varint,2,opt,name=synthetic,proto3" json:"synthetic,omitempty"`
 	// Blending weight, in percent of the whole.
 	WeightPercent float64 `protobuf:"fixed64,3,opt,name=weight_percent,json=weightPercent,proto3" json:"weight_percent,omitempty"`
 	Rows          int32   `protobuf:"varint,4,opt,name=rows,proto3" json:"rows,omitempty"`
@@ -1517,6 +1519,13 @@ func (*DatasetRef) Descriptor() ([]byte, []int) {
 func (x *DatasetRef) GetName() string {
 	if x != nil {
 		return x.Name
+	}
+	return ""
+}
+
+func (x *DatasetRef) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
 	}
 	return ""
 }
@@ -1994,10 +2003,11 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\n" +
 	"used_scope\x18\x02 \x01(\x0e2\x13.paymix.v1.GeoScopeR\tusedScope\x12(\n" +
 	"\x10used_location_id\x18\x03 \x01(\tR\x0eusedLocationId\x12-\n" +
-	"\x05steps\x18\x04 \x03(\v2\x17.paymix.v1.FallbackStepR\x05steps\"y\n" +
+	"\x05steps\x18\x04 \x03(\v2\x17.paymix.v1.FallbackStepR\x05steps\"\x9c\x01\n" +
 	"\n" +
 	"DatasetRef\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
+	"\fdisplay_name\x18\x05 \x01(\tR\vdisplayName\x12\x1c\n" +
 	"\tsynthetic\x18\x02 \x01(\bR\tsynthetic\x12%\n" +
 	"\x0eweight_percent\x18\x03 \x01(\x01R\rweightPercent\x12\x12\n" +
 	"\x04rows\x18\x04 \x01(\x05R\x04rows\"\x8f\x04\n" +

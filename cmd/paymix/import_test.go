@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/server"
+	"github.com/paymix/paymix/store/sqlite"
+)
+
+// sharedFile is the real Levels.fyi export beside the repository (never copied in).
+var sharedFile = filepath.Join("..", "..", "..", "shared", "data", "levels_fyi_salary_data_2017_2021.csv.gz")
+
+func needShared(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(sharedFile); err != nil {
+		t.Skipf("the shared Levels.fyi export is absent (%s): skipping the test on real data", sharedFile)
+	}
+}
+
+// startServer runs a real server on loopback with a fresh store.
+func startServer(t *testing.T) (addr string, conn *grpc.ClientConn) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Store: st,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		st.Close()
+	})
+	<-srv.Loaded()
+	conn, err = grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return srv.GRPCAddr(), conn
+}
+
+func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func importJSON(t *testing.T, addr string, extra ...string) *pb.ImportBenchmarksResponse {
+	t.Helper()
+	args := append([]string{"import", "--server", addr, "--format", "levelsfyi", "--json"}, extra...)
+	code, out, errs := cli(t, append(args, sharedFile)...)
+	if code != 0 {
+		t.Fatalf("paymix import exited %d: %s", code, errs)
+	}
+	var resp pb.ImportBenchmarksResponse
+	if err := protojson.Unmarshal([]byte(out), &resp); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	return &resp
+}
+
+func TestImportSharedFile(t *testing.T) {
+	needShared(t)
+	addr, conn := startServer(t)
+	ctx := context.Background()
+	datasets := pb.NewDatasetServiceClient(conn)
+
+	// Strict: the file has bad rows, so it is refused whole and nothing is stored.
+	code, _, errs := cli(t, "import", "--server", addr, "--format", "levelsfyi", "--mode", "strict", sharedFile)
+	if code != 1 || !strings.Contains(errs, "strict import rejected whole, nothing stored") || !strings.Contains(errs, "TOTAL_INCONSISTENT") {
+		t.Fatalf("strict import: exit %d\n%s", code, errs)
+	}
+	list, err := datasets.ListDatasets(ctx, &pb.ListDatasetsRequest{})
+	if err != nil || len(list.GetDatasets()) != 1 || !list.GetDatasets()[0].GetSynthetic() {
+		t.Fatalf("after a strict rejection: %v %v", list, err)
+	}
+
+	start := time.Now()
+	resp := importJSON(t, addr, "--mode", "lenient")
+	t.Logf("lenient import of the shared file: %v", time.Since(start))
+	s := resp.GetSummary()
+	want := summaryCounts{read: 62642, accepted: 62009, rejected: 633, unmapped: 27894, level: 27893, location: 2, title: 0}
+	got := summaryCounts{int(s.GetRowsRead()), int(s.GetRowsAccepted()), int(s.GetRowsRejected()), int(s.GetRowsUnmapped()),
+		int(s.GetUnmappedLevel()), int(s.GetUnmappedLocation()), int(s.GetUnmappedTitle())}
+	if got != want {
+		t.Errorf("summary %+v, want %+v", got, want)
+	}
+	reasons := map[string]int32{}
+	for _, r := range s.GetRejectedByReason() {
+		reasons[r.GetReason()] = r.GetCount()
+	}
+	// Every rejection of the real file is a total more than 10% off base + equity + bonus.
+	if len(reasons) != 1 || reasons["TOTAL_INCONSISTENT"] != 633 {
+		t.Errorf("rejected by reason: %v", reasons)
+	}
+	if len(s.GetIssues()) != int(s.GetRowsRejected()) || s.GetIssues()[0].GetRow() == 0 || s.GetIssues()[0].GetColumn() == "" {
+		t.Errorf("issues: %d, first %+v", len(s.GetIssues()), s.GetIssues()[0])
+	}
+	for _, col := range []string{"gender", "Race", "Education"} {
+		if !strings.Contains(strings.Join(s.GetDroppedColumns(), ","), col) {
+			t.Errorf("demographic column %s not reported dropped: %v", col, s.GetDroppedColumns())
+		}
+	}
+	d := resp.GetDataset()
+	if !d.GetActive() || d.GetSynthetic() || d.GetRowsAccepted() != s.GetRowsAccepted() || len(d.GetChecksum()) != 64 {
+		t.Errorf("dataset %+v", d)
+	}
+	// The demo data left the market with the first real import.
+	demo, err := datasets.GetDataset(ctx, &pb.GetDatasetRequest{Name: "datasets/demo-synthetic"})
+	if err != nil || demo.GetDataset().GetActive() {
+		t.Errorf("demo after the first import: %v %v", demo, err)
+	}
+
+	// The same file again, or the same request id, makes no second dataset.
+	again := importJSON(t, addr)
+	if !again.GetSummary().GetDuplicate() || again.GetDataset().GetName() != d.GetName() {
+		t.Errorf("re-import: %+v", again)
+	}
+	list, _ = datasets.ListDatasets(ctx, &pb.ListDatasetsRequest{})
+	if len(list.GetDatasets()) != 2 {
+		t.Errorf("%d datasets after a re-import", len(list.GetDatasets()))
+	}
+
+	// Bands now come from the imported data and name it.
+	band, err := pb.NewBandServiceClient(conn).RecommendBand(ctx, &pb.RecommendBandRequest{JobFamily: "software-engineer", Level: "IC3", Location: "Seattle, WA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := band.GetBand().GetProvenance()
+	if p.GetSynthetic() || len(p.GetDatasets()) != 1 || p.GetDatasets()[0].GetName() != d.GetName() || p.GetCount() < 100 {
+		t.Errorf("band provenance %+v", p)
+	}
+}
+
+type summaryCounts struct{ read, accepted, rejected, unmapped, level, location, title int }
+
+func TestImportRefusesBadInput(t *testing.T) {
+	addr, _ := startServer(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("report_date,company,title,base,salary_band\n2026-01-01,Acme,Software Engineer,100000,x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := cli(t, "import", "--server", addr, "--format", "paymix", bad)
+	if code != 1 || !strings.Contains(errs, `unknown column "salary_band"`) {
+		t.Errorf("unknown column: exit %d %s", code, errs)
+	}
+	if code, _, errs := cli(t, "import", "--server", addr, "--format", "xml", bad); code != 2 || !strings.Contains(errs, "--format must be") {
+		t.Errorf("bad format flag: exit %d %s", code, errs)
+	}
+	if code, _, errs := cli(t, "import", "--server", addr, filepath.Join(dir, "missing.csv")); code != 1 || !strings.Contains(errs, "no such file") {
+		t.Errorf("missing file: exit %d %s", code, errs)
+	}
+}

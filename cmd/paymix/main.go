@@ -1,0 +1,44 @@
+// Command paymix is the paymix client: it imports market data into a running server.
+//
+//	paymix import --server ADDR --format levelsfyi|paymix --mode strict|lenient FILE
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `Usage: paymix COMMAND [flags]
+
+Commands:
+  import    stream a market data file (Levels.fyi CSV, or paymix CSV/JSONL) to a server
+
+Run "paymix COMMAND -h" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "import":
+		return runImport(ctx, args[1:], stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "paymix: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

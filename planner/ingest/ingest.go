@@ -1,0 +1,192 @@
+// Package ingest reads market data files: the Levels.fyi CSV export and paymix's own
+// CSV and JSON-lines formats (docs/import-format.md). It validates every row and says
+// what is wrong with each bad one (row number, column, reason); it never stores
+// anything, and it drops demographic columns unread.
+package ingest
+
+import (
+	"bufio"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/paymix/paymix/planner/normalize"
+)
+
+// Format is a file format.
+type Format int
+
+const (
+	LevelsFyi Format = iota + 1
+	PaymixCSV
+	PaymixJSONL
+)
+
+func (f Format) String() string {
+	switch f {
+	case LevelsFyi:
+		return "levelsfyi"
+	case PaymixCSV:
+		return "paymix-csv"
+	case PaymixJSONL:
+		return "paymix-jsonl"
+	}
+	return "unknown"
+}
+
+// Reasons a row is rejected or excluded; stable, machine-readable.
+const (
+	ReasonNonNumeric        = "NON_NUMERIC"
+	ReasonNegative          = "NEGATIVE"
+	ReasonMissing           = "MISSING"
+	ReasonBadDate           = "BAD_DATE"
+	ReasonTotalInconsistent = "TOTAL_INCONSISTENT"
+	ReasonMalformed         = "MALFORMED"
+	ReasonOutlier           = "OUTLIER"
+)
+
+// Issue is one rejected or excluded row.
+type Issue struct {
+	Row      int // 1-based data row number (the header is not counted)
+	Column   string
+	Reason   string
+	Message  string
+	Excluded bool // an outlier excluded on request, rather than a bad row
+}
+
+// Options of a read.
+type Options struct {
+	// TolerancePercent is how far a row's total may differ from base + equity + bonus,
+	// in percent of the total, before the row is rejected. Rows whose base is not
+	// reported (0) are not checked: their parts are incomplete.
+	TolerancePercent float64
+}
+
+// DefaultTolerancePercent: in the Levels.fyi export 87% of rows match within 1% and
+// 99% within 10%; beyond 10% the parts and the total disagree about what was paid.
+const DefaultTolerancePercent = 10
+
+// MaxRows bounds one file, so that a runaway upload cannot exhaust memory.
+const MaxRows = 2_000_000
+
+// Result is what a read found.
+type Result struct {
+	Rows     []normalize.Row // the good rows, in file order
+	Issues   []Issue         // one per rejected row, in file order
+	RowsRead int
+	// Dropped are the demographic columns present in the file and dropped unread.
+	Dropped []string
+	// Checksum is the hex SHA-256 of the file's content after gzip decompression, so
+	// the same data compressed or not is the same file.
+	Checksum string
+}
+
+// Read reads a whole file (gzip is detected and decompressed) in a format.
+func Read(r io.Reader, f Format, opt Options) (*Result, error) {
+	if opt.TolerancePercent == 0 {
+		opt.TolerancePercent = DefaultTolerancePercent
+	}
+	br := bufio.NewReaderSize(r, 1<<16)
+	var src io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		defer gz.Close()
+		src = gz
+	}
+	h := sha256.New()
+	src = io.TeeReader(src, h)
+	res := &Result{}
+	var err error
+	switch f {
+	case LevelsFyi:
+		err = readLevelsFyi(src, opt, res)
+	case PaymixCSV:
+		err = readPaymixCSV(src, opt, res)
+	case PaymixJSONL:
+		err = readPaymixJSONL(src, opt, res)
+	default:
+		err = fmt.Errorf("unknown format %d", f)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Hash what a parser left unread too (trailing bytes after the last record).
+	if _, err := io.Copy(io.Discard, src); err != nil {
+		return nil, err
+	}
+	res.Checksum = hex.EncodeToString(h.Sum(nil))
+	return res, nil
+}
+
+// ErrTooManyRows is returned for a file over MaxRows.
+var ErrTooManyRows = fmt.Errorf("more than %d rows", MaxRows)
+
+// demographic lists columns (lower case) that are never read: pay data must not be
+// joinable to gender, race, education or age.
+var demographic = map[string]bool{
+	"gender": true, "race": true, "education": true, "otherdetails": true, "age": true, "ethnicity": true,
+	"masters_degree": true, "bachelors_degree": true, "doctorate_degree": true, "highschool": true, "some_college": true,
+	"race_asian": true, "race_white": true, "race_two_or_more": true, "race_black": true, "race_hispanic": true,
+}
+
+// rowError is a rejected row's problem, turned into an Issue by the reader.
+type rowError struct{ column, reason, message string }
+
+func (e *rowError) Error() string { return e.column + ": " + e.message }
+
+func reject(column, reason, format string, args ...any) *rowError {
+	return &rowError{column: column, reason: reason, message: fmt.Sprintf(format, args...)}
+}
+
+// add appends a good row or records why it is bad.
+func (res *Result) add(n int, row normalize.Row, err error) error {
+	res.RowsRead++
+	if res.RowsRead > MaxRows {
+		return ErrTooManyRows
+	}
+	var re *rowError
+	if errors.As(err, &re) {
+		res.Issues = append(res.Issues, Issue{Row: n, Column: re.column, Reason: re.reason, Message: re.message})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	row.RowNumber = n
+	res.Rows = append(res.Rows, row)
+	return nil
+}
+
+// checkAmounts enforces the rules every format shares: no negative amounts, a total
+// above zero, and a total consistent with its parts within the tolerance when the
+// base is reported.
+func checkAmounts(r *normalize.Row, cols [5]string, opt Options) error {
+	for i, v := range []float64{r.Base, r.Equity, r.Bonus, r.Total, r.Tokens} {
+		if v < 0 {
+			return reject(cols[i], ReasonNegative, "%g is negative", v)
+		}
+	}
+	if r.Total == 0 {
+		return reject(cols[3], ReasonMissing, "the total is 0: not reported")
+	}
+	if r.Base > 0 {
+		parts := r.Base + r.Equity + r.Bonus
+		if diff := math.Abs(parts-r.Total) / r.Total * 100; diff > opt.TolerancePercent {
+			return reject(cols[3], ReasonTotalInconsistent, "total %g differs from base + equity + bonus = %g by %.1f%%, more than %g%%",
+				r.Total, parts, diff, opt.TolerancePercent)
+		}
+	}
+	return nil
+}
+
+func trimmed(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(s, "\u00a0", " "))
+}

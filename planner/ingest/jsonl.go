@@ -1,0 +1,78 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+
+	"github.com/paymix/paymix/planner/normalize"
+)
+
+// readPaymixJSONL reads one JSON object per line with the paymix format's field
+// names; blank lines are skipped, and a line that is not an object of known fields
+// is a malformed row.
+func readPaymixJSONL(src io.Reader, opt Options, res *Result) error {
+	sc := bufio.NewScanner(src)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	dropped := map[string]bool{}
+	n := 0
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		n++
+		r, err := jsonRow(line, opt, dropped)
+		if err := res.add(n, r, err); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("line %d: %w", n+1, err)
+	}
+	for k := range dropped {
+		res.Dropped = append(res.Dropped, k)
+	}
+	sort.Strings(res.Dropped)
+	return nil
+}
+
+func jsonRow(line []byte, opt Options, dropped map[string]bool) (normalize.Row, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(line, &obj); err != nil {
+		return normalize.Row{}, reject("", ReasonMalformed, "not a JSON object: %v", err)
+	}
+	f := paymixFields{text: map[string]string{}}
+	raw := map[string]json.RawMessage{}
+	for k, v := range obj {
+		switch {
+		case demographic[k]:
+			dropped[k] = true
+		case !slices.Contains(paymixColumns, k):
+			return normalize.Row{}, reject(k, ReasonMalformed, "unknown field; the paymix format has %v", paymixColumns)
+		default:
+			raw[k] = v
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				f.text[k] = trimmed(s)
+			}
+		}
+	}
+	number := func(col string) (float64, error) {
+		v, ok := raw[col]
+		if !ok || string(v) == "null" {
+			return 0, nil
+		}
+		var x float64
+		if err := json.Unmarshal(v, &x); err != nil {
+			return 0, reject(col, ReasonNonNumeric, "%s is not a number", strconv.Quote(string(v)))
+		}
+		return x, nil
+	}
+	return f.row(number, opt)
+}

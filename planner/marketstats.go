@@ -1,0 +1,126 @@
+package planner
+
+import (
+	"strings"
+	"time"
+
+	"github.com/paymix/paymix/planner/catalog"
+	"github.com/paymix/paymix/planner/market"
+	"github.com/paymix/paymix/planner/normalize"
+	"github.com/paymix/paymix/planner/stats"
+)
+
+// StatsQuery asks for market statistics of a cohort (Family, Level, Location) or of a
+// peer group (Company and CompanyLevel, optionally narrowed by Family and Location).
+type StatsQuery struct {
+	Family, Level, Location string
+	Company, CompanyLevel   string
+	// DisableAging reports raw figures; otherwise they are aged at the default rate to
+	// EffectiveDate (zero: today).
+	DisableAging  bool
+	EffectiveDate time.Time
+}
+
+// Stats are the market statistics of a group of observations.
+type Stats struct {
+	Series             [5]Market // indexed by market.Kind: total, base, equity, bonus, tokens
+	DataStart, DataEnd time.Time
+	Effective          time.Time // zero when aging is disabled
+	AgingRatePercent   float64
+	Location           catalog.Location // the cohort's, or the peer filter's
+	Company            string           // canonical, for peer queries
+	CompanyLevel       string
+}
+
+// MarketStats answers a query on a snapshot; maps canonicalise company names and
+// levels the way the snapshot's rows were normalised.
+func MarketStats(snap *market.Snapshot, maps *normalize.Maps, q StatsQuery, today time.Time) (Stats, error) {
+	if snap == nil {
+		return Stats{}, &Error{Kind: KindUnavailable, Reason: "SNAPSHOT_NOT_LOADED", Message: "market data is not loaded yet"}
+	}
+	var vs violations
+	var st Stats
+	rate := stats.DefaultAgingRate
+	effective := effectiveDate(q.EffectiveDate, today)
+	if q.DisableAging {
+		rate, effective = 0, time.Time{}
+	} else {
+		st.Effective, st.AgingRatePercent = effective, DefaultAgingRatePercent
+	}
+	var family catalog.Family
+	if q.Family != "" || q.Company == "" {
+		var ok bool
+		if family, ok = catalog.FamilyByID(q.Family); !ok {
+			vs.add("job_family", "unknown job family %q; %s", q.Family, acceptedList(catalog.FamilyIDs()))
+		}
+	}
+	if q.Location != "" || q.Company == "" {
+		var ok bool
+		if st.Location, ok = catalog.Geo.Resolve(q.Location); !ok {
+			vs.add("location", "unknown location %q; %s", q.Location, acceptedList(catalog.Geo.Accepted()))
+		}
+	}
+	var view market.View
+	if q.Company == "" {
+		level, ok := catalog.LevelByID(q.Level)
+		if !ok {
+			vs.add("level", "unknown level %q; %s", q.Level, acceptedList(catalog.LevelIDs()))
+		}
+		if err := vs.err(); err != nil {
+			return Stats{}, err
+		}
+		key := market.CohortKey{Family: family.ID, Level: level.ID, Scope: st.Location.Scope, Place: st.Location.ID()}
+		view, _ = snap.Lookup(key, rate, effective)
+	} else {
+		if q.CompanyLevel == "" {
+			vs.add("company_level", "required with company")
+		}
+		if err := vs.err(); err != nil {
+			return Stats{}, err
+		}
+		st.Company = normalize.Company(q.Company)
+		st.CompanyLevel = canonicalLevel(maps, st.Company, q.CompanyLevel)
+		loc, scope := st.Location, st.Location.Scope
+		view = snap.Peer(func(o *market.Observation) bool {
+			return o.Company == st.Company && (o.CompanyLevel == st.CompanyLevel || foldLevel(o.CompanyLevel) == foldLevel(st.CompanyLevel)) &&
+				(family.ID == "" || o.Family == family.ID) && (loc.Scope == 0 || placeOf(o, scope) == loc.ID())
+		}, rate, effective)
+	}
+	for k := range st.Series {
+		st.Series[k] = figures(view, market.Kind(k))
+	}
+	st.DataStart, st.DataEnd = view.Dates()
+	return st, nil
+}
+
+// canonicalLevel is a company level as the company's level map spells it, on either
+// track; a level no map knows stays as given.
+func canonicalLevel(maps *normalize.Maps, company, level string) string {
+	for _, manager := range []bool{false, true} {
+		if canonical, _, ok := maps.Level(company, level, manager); ok {
+			return canonical
+		}
+	}
+	return strings.TrimSpace(level)
+}
+
+// foldLevel compares unmapped company levels loosely: case, spaces, dashes and dots.
+func foldLevel(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '-', '.', '_', '\u00a0':
+			return -1
+		}
+		return r
+	}, strings.ToLower(s))
+}
+
+func placeOf(o *market.Observation, scope catalog.Scope) string {
+	switch scope {
+	case catalog.ScopeMetro:
+		return o.Metro
+	case catalog.ScopeZone:
+		return o.Zone
+	}
+	return o.Country
+}
