@@ -81,8 +81,9 @@ func MarketStats(snap *market.Snapshot, maps *normalize.Maps, q StatsQuery, toda
 		st.Company = normalize.Company(q.Company)
 		st.CompanyLevel = canonicalLevel(maps, st.Company, q.CompanyLevel)
 		loc, scope := st.Location, st.Location.Scope
+		sameCompany := sameCompanyAs(st.Company)
 		view = snap.Peer(func(o *market.Observation) bool {
-			return o.Company == st.Company && (o.CompanyLevel == st.CompanyLevel || foldLevel(o.CompanyLevel) == foldLevel(st.CompanyLevel)) &&
+			return sameCompany(o.Company) && (o.CompanyLevel == st.CompanyLevel || foldLevel(o.CompanyLevel) == foldLevel(st.CompanyLevel)) &&
 				(family.ID == "" || o.Family == family.ID) && (loc.Scope == 0 || placeOf(o, scope) == loc.ID())
 		}, rate, effective)
 	}
@@ -91,6 +92,21 @@ func MarketStats(snap *market.Snapshot, maps *normalize.Maps, q StatsQuery, toda
 	}
 	st.DataStart, st.DataEnd = view.Dates()
 	return st, nil
+}
+
+// sameCompanyAs matches company names by their folded key (case, spaces, legal
+// suffixes), remembering each distinct name: a scan meets few of them many times.
+func sameCompanyAs(company string) func(string) bool {
+	key := normalize.CompanyKey(company)
+	seen := map[string]bool{}
+	return func(name string) bool {
+		match, ok := seen[name]
+		if !ok {
+			match = normalize.CompanyKey(name) == key
+			seen[name] = match
+		}
+		return match
+	}
 }
 
 // canonicalLevel is a company level as the company's level map spells it, on either

@@ -130,8 +130,8 @@ func (s *marketService) ListUnmappedLevels(_ context.Context, r *pb.ListUnmapped
 	all := slices.Clone(s.data.unmapped)
 	s.data.mu.Unlock()
 	if c := r.GetCompany(); c != "" {
-		company := normalize.Company(c)
-		all = slices.DeleteFunc(all, func(u unmappedLevel) bool { return u.company != company })
+		key := normalize.CompanyKey(c)
+		all = slices.DeleteFunc(all, func(u unmappedLevel) bool { return normalize.CompanyKey(u.company) != key })
 	}
 	items, next, err := page(all, r.GetPageToken(), int(r.GetPageSize()), 100)
 	if err != nil {

@@ -5,8 +5,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/planner/ingest"
+	"github.com/paymix/paymix/planner/market"
+	"github.com/paymix/paymix/planner/normalize"
 	"github.com/paymix/paymix/server"
 	"github.com/paymix/paymix/store/sqlite"
 )
@@ -171,5 +176,95 @@ func TestImportRefusesBadInput(t *testing.T) {
 	}
 	if code, _, errs := cli(t, "import", "--server", addr, filepath.Join(dir, "missing.csv")); code != 1 || !strings.Contains(errs, "no such file") {
 		t.Errorf("missing file: exit %d %s", code, errs)
+	}
+}
+
+// type7 is Hyndman and Fan's type 7, written out again here so that the test does not
+// check the server's percentiles against themselves.
+func type7(values []float64, q float64) float64 {
+	s := slices.Clone(values)
+	slices.Sort(s)
+	h := float64(len(s)-1) * q
+	i := int(math.Floor(h))
+	if i+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	return s[i] + (h-float64(i))*(s[i+1]-s[i])
+}
+
+// With aging off, market statistics equal, to the dollar, type-7 percentiles computed
+// straight from the accepted rows with the same filter, whatever the spelling of the
+// company and its level.
+func TestMarketStatsMatchTheRows(t *testing.T) {
+	needShared(t)
+	addr, conn := startServer(t)
+	importJSON(t, addr)
+	f, err := os.Open(sharedFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := ingest.Read(f, ingest.LevelsFyi, ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps := normalize.NewMaps(nil, nil)
+	client := pb.NewMarketServiceClient(conn)
+	cases := []struct {
+		name  string
+		req   *pb.GetMarketStatsRequest
+		match func(normalize.Row, market.Observation) bool
+	}{
+		{"Google L5 software engineers", &pb.GetMarketStatsRequest{Company: " google ", CompanyLevel: "l5", JobFamily: "software-engineer"},
+			func(r normalize.Row, o market.Observation) bool { return o.Company == "Google" && o.CompanyLevel == "L5" && r.Title == "Software Engineer" }},
+		{"Meta E5 as Facebook IC5, all titles", &pb.GetMarketStatsRequest{Company: "Facebook", CompanyLevel: "IC5"},
+			func(r normalize.Row, o market.Observation) bool { return o.Company == "Meta" && o.CompanyLevel == "E5" }},
+		{"Amazon SDE II in Seattle", &pb.GetMarketStatsRequest{Company: "amazon", CompanyLevel: "SDE II", Location: "Seattle, WA"},
+			func(r normalize.Row, o market.Observation) bool { return o.Company == "Amazon" && o.CompanyLevel == "L5" && o.Metro == "seattle" }},
+		{"Microsoft 62 data scientists", &pb.GetMarketStatsRequest{Company: "Microsoft", CompanyLevel: "62", JobFamily: "data-scientist"},
+			func(r normalize.Row, o market.Observation) bool { return o.Company == "Microsoft" && o.CompanyLevel == "62" && o.Family == "data-scientist" }},
+		{"cohort: software engineer IC3 in Seattle", &pb.GetMarketStatsRequest{JobFamily: "software-engineer", Level: "IC3", Location: "Seattle, WA"},
+			func(r normalize.Row, o market.Observation) bool { return o.Family == "software-engineer" && o.Level == "IC3" && o.Metro == "seattle" }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.req.DisableAging = true
+			got, err := client.GetMarketStats(context.Background(), c.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var total, base []float64
+			for _, r := range res.Rows {
+				if o, _ := maps.Observation(r); c.match(r, o) {
+					total = append(total, r.Total)
+					if r.Base > 0 {
+						base = append(base, r.Base)
+					}
+				}
+			}
+			if len(total) < 10 || int(got.GetTotal().GetCount()) != len(total) || int(got.GetBase().GetCount()) != len(base) {
+				t.Fatalf("counts: server %d / %d, rows %d / %d", got.GetTotal().GetCount(), got.GetBase().GetCount(), len(total), len(base))
+			}
+			for _, s := range []struct {
+				name   string
+				stats  *pb.MarketStats
+				values []float64
+			}{{"total", got.GetTotal(), total}, {"base", got.GetBase(), base}} {
+				for q, v := range map[float64]*float64{0.1: s.stats.P10, 0.25: s.stats.P25, 0.5: s.stats.P50, 0.75: s.stats.P75, 0.9: s.stats.P90} {
+					if want := math.Round(type7(s.values, q)); v == nil || *v != want {
+						t.Errorf("%s p%g = %v, want %v", s.name, q*100, v, want)
+					}
+				}
+			}
+			if got.GetEffectiveDate() != "" || got.GetAgingRatePercent() != 0 {
+				t.Errorf("aging was on: %v %v", got.GetEffectiveDate(), got.GetAgingRatePercent())
+			}
+		})
+	}
+	// Aging on moves every figure up (the data is years old).
+	aged, err := client.GetMarketStats(context.Background(), &pb.GetMarketStatsRequest{Company: "Google", CompanyLevel: "L5"})
+	raw, err2 := client.GetMarketStats(context.Background(), &pb.GetMarketStatsRequest{Company: "Google", CompanyLevel: "L5", DisableAging: true})
+	if err != nil || err2 != nil || aged.GetTotal().GetP50() <= raw.GetTotal().GetP50() {
+		t.Errorf("aged p50 %v, raw %v (%v %v)", aged.GetTotal().GetP50(), raw.GetTotal().GetP50(), err, err2)
 	}
 }

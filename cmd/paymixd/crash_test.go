@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/store/sqlite"
+)
+
+var sharedFile = filepath.Join("..", "..", "..", "shared", "data", "levels_fyi_salary_data_2017_2021.csv.gz")
+
+// startDaemon runs paymixd on a data directory and returns its gRPC address once it
+// serves.
+func startDaemon(t *testing.T, dataDir string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := paymixd(t, []string{"PAYMIX_DATA_DIR=" + dataDir}, "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sc := bufio.NewScanner(stderr)
+	addr := ""
+	for sc.Scan() {
+		var rec map[string]any
+		if json.Unmarshal(sc.Bytes(), &rec) != nil {
+			continue
+		}
+		if rec["msg"] == "listening" {
+			addr, _ = rec["grpc_addr"].(string)
+		}
+		if rec["msg"] == "market snapshot built" {
+			go io.Copy(io.Discard, stderr)
+			return cmd, addr
+		}
+	}
+	t.Fatal("paymixd never built its snapshot")
+	return nil, ""
+}
+
+// Killing the server in the middle of an import leaves nothing of it: the pending
+// dataset is purged at the next start.
+func TestSIGKILLDuringImportLeavesNoPartialDataset(t *testing.T) {
+	if _, err := os.Stat(sharedFile); err != nil {
+		t.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
+	}
+	dir := t.TempDir()
+	cmd, addr := startDaemon(t, dir)
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	go func() { // the import dies with the server; its error is expected
+		data, _ := os.ReadFile(sharedFile)
+		stream, err := pb.NewMarketServiceClient(conn).ImportBenchmarks(context.Background())
+		if err != nil {
+			return
+		}
+		stream.Send(&pb.ImportBenchmarksRequest{Part: &pb.ImportBenchmarksRequest_Header{Header: &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_LEVELSFYI}}})
+		for len(data) > 0 {
+			n := min(len(data), 256<<10)
+			if stream.Send(&pb.ImportBenchmarksRequest{Part: &pb.ImportBenchmarksRequest_Chunk{Chunk: data[:n]}}) != nil {
+				return
+			}
+			data = data[n:]
+		}
+		stream.CloseAndRecv()
+	}()
+
+	// Wait until the pending dataset has some rows, then kill the server outright.
+	pendingRows := func() (rows, datasets int) {
+		db.QueryRow(`SELECT count(*) FROM observations WHERE dataset_id IN (SELECT id FROM datasets WHERE state = 'pending')`).Scan(&rows)
+		db.QueryRow(`SELECT count(*) FROM datasets WHERE state = 'pending'`).Scan(&datasets)
+		return rows, datasets
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if rows, _ := pendingRows(); rows > 0 {
+			t.Logf("killing with %d rows of a pending dataset written", rows)
+			break
+		}
+		var ready int
+		db.QueryRow(`SELECT count(*) FROM datasets WHERE state = 'ready' AND synthetic = 0`).Scan(&ready)
+		if ready > 0 {
+			t.Fatal("the import finished before the test could kill it")
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no pending rows appeared")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if rows, datasets := pendingRows(); rows == 0 || datasets != 1 {
+		t.Fatalf("after the kill: %d pending rows in %d datasets, want a leftover", rows, datasets)
+	}
+
+	// A restart purges the leftover: nothing of the import exists.
+	_, addr = startDaemon(t, dir)
+	if rows, datasets := pendingRows(); rows != 0 || datasets != 0 {
+		t.Errorf("after restart: %d pending rows in %d datasets", rows, datasets)
+	}
+	var all int
+	db.QueryRow(`SELECT count(*) FROM observations`).Scan(&all)
+	if all != 0 {
+		t.Errorf("%d rows remain", all)
+	}
+	conn2, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close()
+	list, err := pb.NewDatasetServiceClient(conn2).ListDatasets(context.Background(), &pb.ListDatasetsRequest{})
+	if err != nil || len(list.GetDatasets()) != 1 || !strings.HasSuffix(list.GetDatasets()[0].GetName(), "demo-synthetic") {
+		t.Errorf("datasets after restart: %v %v", list, err)
+	}
+}
