@@ -216,15 +216,23 @@ func TestMarketStatsMatchTheRows(t *testing.T) {
 		match func(normalize.Row, market.Observation) bool
 	}{
 		{"Google L5 software engineers", &pb.GetMarketStatsRequest{Company: " google ", CompanyLevel: "l5", JobFamily: "software-engineer"},
-			func(r normalize.Row, o market.Observation) bool { return o.Company == "Google" && o.CompanyLevel == "L5" && r.Title == "Software Engineer" }},
+			func(r normalize.Row, o market.Observation) bool {
+				return o.Company == "Google" && o.CompanyLevel == "L5" && r.Title == "Software Engineer"
+			}},
 		{"Meta E5 as Facebook IC5, all titles", &pb.GetMarketStatsRequest{Company: "Facebook", CompanyLevel: "IC5"},
 			func(r normalize.Row, o market.Observation) bool { return o.Company == "Meta" && o.CompanyLevel == "E5" }},
 		{"Amazon SDE II in Seattle", &pb.GetMarketStatsRequest{Company: "amazon", CompanyLevel: "SDE II", Location: "Seattle, WA"},
-			func(r normalize.Row, o market.Observation) bool { return o.Company == "Amazon" && o.CompanyLevel == "L5" && o.Metro == "seattle" }},
+			func(r normalize.Row, o market.Observation) bool {
+				return o.Company == "Amazon" && o.CompanyLevel == "L5" && o.Metro == "seattle"
+			}},
 		{"Microsoft 62 data scientists", &pb.GetMarketStatsRequest{Company: "Microsoft", CompanyLevel: "62", JobFamily: "data-scientist"},
-			func(r normalize.Row, o market.Observation) bool { return o.Company == "Microsoft" && o.CompanyLevel == "62" && o.Family == "data-scientist" }},
+			func(r normalize.Row, o market.Observation) bool {
+				return o.Company == "Microsoft" && o.CompanyLevel == "62" && o.Family == "data-scientist"
+			}},
 		{"cohort: software engineer IC3 in Seattle", &pb.GetMarketStatsRequest{JobFamily: "software-engineer", Level: "IC3", Location: "Seattle, WA"},
-			func(r normalize.Row, o market.Observation) bool { return o.Family == "software-engineer" && o.Level == "IC3" && o.Metro == "seattle" }},
+			func(r normalize.Row, o market.Observation) bool {
+				return o.Family == "software-engineer" && o.Level == "IC3" && o.Metro == "seattle"
+			}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
