@@ -170,6 +170,9 @@ func Recommend(snap *market.Snapshot, req Request, today time.Time) (Band, error
 	if !okLevel {
 		vs.add("level", "unknown level %q; %s", req.Level, acceptedList(catalog.LevelIDs()))
 	}
+	if okFamily && okLevel && !family.Accepts(level) {
+		vs.add("level", "%s is not on the %s ladder (%s); %s", level.ID, family.ID, family.Track, trackHint(family))
+	}
 	loc, okLoc := catalog.Geo.Resolve(req.Location)
 	if !okLoc {
 		vs.add("location", "unknown location %q; give \"City, ST\" in the US, \"City, Country\" elsewhere, a country, or a metro id (%s)",
@@ -193,6 +196,14 @@ func Recommend(snap *market.Snapshot, req Request, today time.Time) (Band, error
 		return Band{}, err
 	}
 	return b.band, nil
+}
+
+// trackHint says which levels, or which family, fit.
+func trackHint(f catalog.Family) string {
+	if f.Track == catalog.TrackManager {
+		return "managers take M1-M5; their reports are in the individual-contributor families"
+	}
+	return "it takes IC1-IC7; managers of engineers are the engineering-manager family"
 }
 
 // builder carries the state of one band under construction.

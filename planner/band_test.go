@@ -303,6 +303,8 @@ func TestInvalidRequestsNameTheirFields(t *testing.T) {
 		{Request{Family: "software-engineer", Level: "IC3", Location: "Seattle", Tokens: &TokenPolicy{Mode: TokenModePercentOfBase}}, []string{"token_policy.percent_of_base"}},
 		{Request{Family: "software-engineer", Level: "IC3", Location: "Seattle", Tokens: &TokenPolicy{UsageMix: tokensMix(50, 20, 20)}}, []string{"token_policy.usage_mix"}},
 		{Request{Family: "software-engineer", Level: "IC3", Location: "Seattle", Policy: Policy{SpreadByLevel: map[string]float64{"L5": 30}}}, []string{"policy.range_spread_percent_by_level"}},
+		{Request{Family: "software-engineer", Level: "M3", Location: "Seattle"}, []string{"level"}},
+		{Request{Family: "engineering-manager", Level: "IC3", Location: "Seattle"}, []string{"level"}},
 	}
 	for _, c := range cases {
 		_, err := Recommend(snap, c.req, ref)

@@ -65,6 +65,8 @@ func MarketStats(snap *market.Snapshot, maps *normalize.Maps, q StatsQuery, toda
 		level, ok := catalog.LevelByID(q.Level)
 		if !ok {
 			vs.add("level", "unknown level %q; %s", q.Level, acceptedList(catalog.LevelIDs()))
+		} else if family.ID != "" && !family.Accepts(level) {
+			vs.add("level", "%s is not on the %s ladder (%s); %s", level.ID, family.ID, family.Track, trackHint(family))
 		}
 		if err := vs.err(); err != nil {
 			return Stats{}, err

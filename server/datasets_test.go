@@ -24,7 +24,7 @@ func paymixCSV(company, level, location string, n int) string {
 	return b.String()
 }
 
-func importData(t *testing.T, s *testServer, h *pb.ImportHeader, data string) (*pb.ImportBenchmarksResponse, error) {
+func importData(t testing.TB, s *testServer, h *pb.ImportHeader, data string) (*pb.ImportBenchmarksResponse, error) {
 	t.Helper()
 	stream, err := pb.NewMarketServiceClient(s.conn).ImportBenchmarks(context.Background())
 	if err != nil {

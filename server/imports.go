@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"time"
@@ -103,7 +104,7 @@ func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.Im
 	}
 
 	maps := s.data.currentMaps()
-	summary, obs := summarise(res, maps, h.GetExcludeOutliers())
+	summary, kept := summarise(res, maps, h.GetExcludeOutliers())
 	if h.GetMode() == pb.ImportMode_IMPORT_MODE_STRICT && summary.RowsRejected > 0 {
 		return strictRejection(summary)
 	}
@@ -112,10 +113,15 @@ func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.Im
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	d, err := s.store(ctx, h, res, summary, obs)
+	checksum := res.Checksum
+	d, err := s.store(ctx, h, res, summary, kept)
+	// An import reads a whole file into memory once; hand that back to the system
+	// now rather than hold it until the collector's scavenger gets to it.
+	res, kept = nil, nil
+	defer debug.FreeOSMemory()
 	if errors.Is(err, store.ErrConflict) {
 		// A concurrent import of the same content (or request id) won.
-		if d, ferr := s.data.store.FindByChecksum(ctx, res.Checksum); ferr == nil {
+		if d, ferr := s.data.store.FindByChecksum(ctx, checksum); ferr == nil {
 			return stream.SendAndClose(duplicate(d))
 		}
 		return status.Error(codes.Aborted, "an import with this request id is in progress; retry later")

@@ -42,7 +42,7 @@ type testServer struct {
 
 // start runs a server on a fresh SQLite store in a temporary directory; wrap, when
 // given, wraps the store (to block or fail it).
-func start(t *testing.T, wrap func(store.Store) store.Store) *testServer {
+func start(t testing.TB, wrap func(store.Store) store.Store) *testServer {
 	t.Helper()
 	var st store.Store
 	st, err := sqlite.Open(context.Background(), t.TempDir())
@@ -78,7 +78,7 @@ func start(t *testing.T, wrap func(store.Store) store.Store) *testServer {
 	return &testServer{srv: srv, conn: conn, base: "http://" + srv.HTTPAddr()}
 }
 
-func (s *testServer) ready(t *testing.T) *testServer {
+func (s *testServer) ready(t testing.TB) *testServer {
 	t.Helper()
 	<-s.srv.Loaded()
 	return s

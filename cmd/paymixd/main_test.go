@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func paymixd(t *testing.T, env []string, args ...string) *exec.Cmd {
+func paymixd(t testing.TB, env []string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), "PAYMIXD_RUN_MAIN=1", "PAYMIX_DATA_DIR="+t.TempDir()), env...)

@@ -8,6 +8,9 @@ type Family struct {
 	Name string
 	// Track is the ladder the family's people are on.
 	Track Track
+	// AlsoManagers: an individual-contributor family whose managers keep its name
+	// (product managers lead product managers), so M levels are accepted too.
+	AlsoManagers bool
 	// Titles are job titles, as they appear in market data, that belong to the family.
 	Titles []string
 }
@@ -16,7 +19,7 @@ type Family struct {
 var Families = []Family{
 	{ID: "software-engineer", Name: "Software Engineer", Track: TrackIC, Titles: []string{"Software Engineer"}},
 	{ID: "engineering-manager", Name: "Engineering Manager", Track: TrackManager, Titles: []string{"Software Engineering Manager", "Engineering Manager"}},
-	{ID: "product-manager", Name: "Product Manager", Track: TrackIC, Titles: []string{"Product Manager"}},
+	{ID: "product-manager", Name: "Product Manager", Track: TrackIC, AlsoManagers: true, Titles: []string{"Product Manager"}},
 	{ID: "data-scientist", Name: "Data Scientist", Track: TrackIC, Titles: []string{"Data Scientist"}},
 	{ID: "hardware-engineer", Name: "Hardware Engineer", Track: TrackIC, Titles: []string{"Hardware Engineer"}},
 	{ID: "product-designer", Name: "Product Designer", Track: TrackIC, Titles: []string{"Product Designer"}},
@@ -46,6 +49,12 @@ func FamilyByID(s string) (Family, bool) {
 		}
 	}
 	return Family{}, false
+}
+
+// Accepts reports whether a level belongs to the family's ladder: engineering managers
+// are on M1-M5, engineers on IC1-IC7.
+func (f Family) Accepts(l Level) bool {
+	return l.Track == f.Track || (f.AlsoManagers && l.Track == TrackManager)
 }
 
 // FamilyIDs lists the job family ids in catalog order.

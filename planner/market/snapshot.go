@@ -355,20 +355,19 @@ func (s *Snapshot) Synthetic() bool {
 // hashDataset adds a dataset to the snapshot's content hash: the same data gives the
 // same version on every start, so clients may cache bands by it.
 func hashDataset(h interface{ Write([]byte) (int, error) }, info DatasetInfo, obs []Observation) {
-	var b [8]byte
-	num := func(v float64) {
-		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
-		h.Write(b[:])
-	}
-	h.Write([]byte(info.ID + "\x00" + info.Name + "\x00"))
-	num(info.Weight)
-	for _, o := range obs {
-		for _, s := range []string{o.Company, o.CompanyLevel, o.Title, o.Family, o.Level, o.Metro, o.Zone, o.Country} {
-			h.Write([]byte(s))
-			h.Write([]byte{0})
+	buf := make([]byte, 0, 256)
+	buf = append(append(append(buf, info.ID...), 0), info.Name...)
+	buf = binary.LittleEndian.AppendUint64(append(buf, 0), math.Float64bits(info.Weight))
+	h.Write(buf)
+	for i := range obs {
+		o := &obs[i]
+		buf = buf[:0]
+		for _, s := range [...]string{o.Company, o.CompanyLevel, o.Title, o.Family, o.Level, o.Metro, o.Zone, o.Country} {
+			buf = append(append(buf, s...), 0)
 		}
-		for _, v := range []float64{float64(o.Reported.Unix()), o.Base, o.Equity, o.Bonus, o.Total, o.Tokens} {
-			num(v)
+		for _, v := range [...]float64{float64(o.Reported.Unix()), o.Base, o.Equity, o.Bonus, o.Total, o.Tokens} {
+			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
 		}
+		h.Write(buf)
 	}
 }

@@ -1,0 +1,46 @@
+package server_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	pb "github.com/paymix/paymix/gen/paymix/v1"
+)
+
+var sharedFile = filepath.Join("..", "..", "shared", "data", "levels_fyi_salary_data_2017_2021.csv.gz")
+
+// BenchmarkImportSharedFile streams the shared Levels.fyi export (2.4 MB gzipped,
+// 62,642 rows) into a fresh server over loopback gRPC: parse, validate, normalise,
+// store in SQLite and rebuild the snapshot. The baseline is one gRPC health check on
+// the same server, measured in the same run.
+func BenchmarkImportSharedFile(b *testing.B) {
+	data, err := os.ReadFile(sharedFile)
+	if err != nil {
+		b.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
+	}
+	b.Run("baseline-health-check", func(b *testing.B) {
+		s := start(b, nil).ready(b)
+		client := healthpb.NewHealthClient(s.conn)
+		for b.Loop() {
+			if _, err := client.Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("import", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			s := start(b, nil).ready(b) // a fresh store each time: the same file twice is a duplicate
+			b.StartTimer()
+			resp, err := importData(b, s, &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_LEVELSFYI}, string(data))
+			if err != nil || resp.GetSummary().GetRowsAccepted() != 62009 {
+				b.Fatalf("import: %v %v", err, resp.GetSummary())
+			}
+		}
+		b.ReportMetric(62642*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+}
