@@ -323,8 +323,8 @@ func (b *builder) tokens() {
 		need := stats.MinCount(b.set.q)
 		steps, key, ok := b.chain(market.Tokens, need)
 		if !ok {
-			b.addWarning("TOKENS_WITHHELD", "the market token budget is withheld: %s has budgets greater than zero from %s; %d are needed",
-				b.band.Family.ID+" "+b.band.Level.ID, describeSteps(steps), need)
+			b.addWarning("TOKENS_WITHHELD", "the market token budget is withheld, so the band has no tokens: %s %s budgets above zero number %s; %d are needed",
+				b.band.Family.ID, b.band.Level.ID, describeSteps(steps), need)
 			break
 		}
 		// Budgets are not aged, so the default-rate cohorts serve at any aging rate.
