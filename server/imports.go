@@ -89,10 +89,7 @@ func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.Im
 			}
 		}
 	}()
-	opt := ingest.Options{TolerancePercent: h.GetTotalTolerancePercent()}
-	if h.TotalTolerancePercent == nil {
-		opt.TolerancePercent = ingest.DefaultTolerancePercent
-	}
+	opt := ingest.Options{TolerancePercent: h.TotalTolerancePercent}
 	res, err := ingest.Read(pr, formats[h.GetFormat()], opt)
 	pr.CloseWithError(io.ErrClosedPipe) // stop the reader goroutine's writes
 	if err != nil {

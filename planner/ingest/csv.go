@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +38,9 @@ func newTable(src io.Reader, res *Result) (*table, error) {
 		if demographic[name] {
 			res.Dropped = append(res.Dropped, h)
 			continue
+		}
+		if _, dup := t.index[name]; dup {
+			return nil, fmt.Errorf("the header names the column %q twice", name)
 		}
 		t.index[name] = i
 	}
@@ -104,7 +108,7 @@ func number(get func(string) string, col string, required bool) (float64, error)
 		return 0, nil
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v != v { // NaN
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, reject(col, ReasonNonNumeric, "%q is not a number", s)
 	}
 	return v, nil

@@ -62,9 +62,10 @@ type Issue struct {
 // Options of a read.
 type Options struct {
 	// TolerancePercent is how far a row's total may differ from base + equity + bonus,
-	// in percent of the total, before the row is rejected. Rows whose base is not
-	// reported (0) are not checked: their parts are incomplete.
-	TolerancePercent float64
+	// in percent of the total, before the row is rejected; nil means
+	// DefaultTolerancePercent (0 is a real choice: totals must match exactly). Rows
+	// whose base is not reported (0) are not checked: their parts are incomplete.
+	TolerancePercent *float64
 }
 
 // DefaultTolerancePercent: in the Levels.fyi export 87% of rows match within 1% and
@@ -88,8 +89,9 @@ type Result struct {
 
 // Read reads a whole file (gzip is detected and decompressed) in a format.
 func Read(r io.Reader, f Format, opt Options) (*Result, error) {
-	if opt.TolerancePercent == 0 {
-		opt.TolerancePercent = DefaultTolerancePercent
+	if opt.TolerancePercent == nil {
+		def := float64(DefaultTolerancePercent)
+		opt.TolerancePercent = &def
 	}
 	br := bufio.NewReaderSize(r, 1<<16)
 	var src io.Reader = br
@@ -174,14 +176,17 @@ func checkAmounts(r *normalize.Row, cols [5]string, opt Options) error {
 			return reject(cols[i], ReasonNegative, "%g is negative", v)
 		}
 	}
+	if r.YearsExperience < 0 || r.YearsAtCompany < 0 {
+		return reject("years", ReasonNegative, "years of experience and at the company cannot be negative")
+	}
 	if r.Total == 0 {
 		return reject(cols[3], ReasonMissing, "the total is 0: not reported")
 	}
 	if r.Base > 0 {
 		parts := r.Base + r.Equity + r.Bonus
-		if diff := math.Abs(parts-r.Total) / r.Total * 100; diff > opt.TolerancePercent {
+		if diff := math.Abs(parts-r.Total) / r.Total * 100; diff > *opt.TolerancePercent {
 			return reject(cols[3], ReasonTotalInconsistent, "total %g differs from base + equity + bonus = %g by %.1f%%, more than %g%%",
-				r.Total, parts, diff, opt.TolerancePercent)
+				r.Total, parts, diff, *opt.TolerancePercent)
 		}
 	}
 	return nil

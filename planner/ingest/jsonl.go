@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/paymix/paymix/planner/normalize"
 )
@@ -23,6 +26,9 @@ func readPaymixJSONL(src io.Reader, opt Options, res *Result) error {
 	n := 0
 	for sc.Scan() {
 		line := bytes.TrimSpace(sc.Bytes())
+		if n == 0 {
+			line = bytes.TrimPrefix(line, []byte("\ufeff"))
+		}
 		if len(line) == 0 {
 			continue
 		}
@@ -44,15 +50,22 @@ func readPaymixJSONL(src io.Reader, opt Options, res *Result) error {
 
 func jsonRow(line []byte, opt Options, dropped map[string]bool) (normalize.Row, error) {
 	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(line, &obj); err != nil {
-		return normalize.Row{}, reject("", ReasonMalformed, "not a JSON object: %v", err)
+	if err := json.Unmarshal(line, &obj); err != nil || obj == nil {
+		return normalize.Row{}, reject("", ReasonMalformed, "not a JSON object")
 	}
 	f := paymixFields{text: map[string]string{}}
 	raw := map[string]json.RawMessage{}
-	for k, v := range obj {
-		switch {
-		case demographic[k]:
+	// Demographic keys first, whatever else the line holds, so what is dropped is
+	// reported the same way every time.
+	for k := range obj {
+		if demographic[strings.ToLower(k)] {
 			dropped[k] = true
+			delete(obj, k)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		v := obj[k]
+		switch {
 		case !slices.Contains(paymixColumns, k):
 			return normalize.Row{}, reject(k, ReasonMalformed, "unknown field; the paymix format has %v", paymixColumns)
 		default:
@@ -69,7 +82,7 @@ func jsonRow(line []byte, opt Options, dropped map[string]bool) (normalize.Row, 
 			return 0, nil
 		}
 		var x float64
-		if err := json.Unmarshal(v, &x); err != nil {
+		if err := json.Unmarshal(v, &x); err != nil || math.IsInf(x, 0) {
 			return 0, reject(col, ReasonNonNumeric, "%s is not a number", strconv.Quote(string(v)))
 		}
 		return x, nil
