@@ -6,6 +6,7 @@ package planner
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -287,9 +288,10 @@ func (b *builder) build(policyName string) error {
 
 	p := &b.band.Provenance
 	first, last := c.Dates()
+	datasets := c.Datasets()
 	*p = Provenance{
-		Synthetic: b.snap.Synthetic(), Count: c.Rows(), SnapshotVersion: b.snap.Version,
-		Datasets: b.snap.Datasets, DataStart: first, DataEnd: last, Effective: b.effective,
+		Synthetic: slices.ContainsFunc(datasets, func(d market.DatasetInfo) bool { return d.Synthetic }), Count: c.Rows(),
+		SnapshotVersion: b.snap.Version, Datasets: datasets, DataStart: first, DataEnd: last, Effective: b.effective,
 		Fallback: fb, Policy: policyName, TargetPercentile: set.targetPercent,
 		SpreadPercent: set.spreadPercent, AgingRatePercent: set.agingPercent, MinSample: set.minSample,
 	}

@@ -30,6 +30,7 @@ type Stats struct {
 	Location           catalog.Location // the cohort's, or the peer filter's
 	Company            string           // canonical, for peer queries
 	CompanyLevel       string
+	Datasets           []market.DatasetInfo // the datasets the figures come from
 }
 
 // MarketStats answers a query on a snapshot; maps canonicalise company names and
@@ -85,14 +86,15 @@ func MarketStats(snap *market.Snapshot, maps *normalize.Maps, q StatsQuery, toda
 		loc, scope := st.Location, st.Location.Scope
 		sameCompany := sameCompanyAs(st.Company)
 		view = snap.Peer(func(o *market.Observation) bool {
-			return sameCompany(o.Company) && (o.CompanyLevel == st.CompanyLevel || foldLevel(o.CompanyLevel) == foldLevel(st.CompanyLevel)) &&
-				(family.ID == "" || o.Family == family.ID) && (loc.Scope == 0 || placeOf(o, scope) == loc.ID())
+			return sameCompany(o.Company) && (o.CompanyLevel == st.CompanyLevel || normalize.FoldLevel(o.CompanyLevel) == normalize.FoldLevel(st.CompanyLevel)) &&
+				(family.ID == "" || o.Family == family.ID) && (loc.Scope == 0 || o.Place(scope) == loc.ID())
 		}, rate, effective)
 	}
 	for k := range st.Series {
 		st.Series[k] = figures(view, market.Kind(k))
 	}
 	st.DataStart, st.DataEnd = view.Dates()
+	st.Datasets = view.Datasets()
 	return st, nil
 }
 
@@ -120,25 +122,4 @@ func canonicalLevel(maps *normalize.Maps, company, level string) string {
 		}
 	}
 	return strings.TrimSpace(level)
-}
-
-// foldLevel compares unmapped company levels loosely: case, spaces, dashes and dots.
-func foldLevel(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '-', '.', '_', '\u00a0':
-			return -1
-		}
-		return r
-	}, strings.ToLower(s))
-}
-
-func placeOf(o *market.Observation, scope catalog.Scope) string {
-	switch scope {
-	case catalog.ScopeMetro:
-		return o.Metro
-	case catalog.ScopeZone:
-		return o.Zone
-	}
-	return o.Country
 }

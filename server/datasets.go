@@ -28,14 +28,14 @@ func notFound(what string) error {
 	return &planner.Error{Kind: planner.KindNotFound, Reason: "NOT_FOUND", Message: what + " not found"}
 }
 
-// storeError maps the store's sentinel errors onto domain errors; anything else is
-// left for the translator, which hides it as Internal.
-func storeError(err error, what string) error {
+// storeError maps the store's sentinel errors onto domain errors naming the request
+// field at fault; anything else is left for the translator, which hides it as Internal.
+func storeError(err error, what, field string) error {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return notFound(what)
 	case errors.Is(err, store.ErrInvalid):
-		return planner.Invalid(planner.Violation{Field: "page_token", Description: "not a token this server gave"})
+		return planner.Invalid(planner.Violation{Field: field, Description: err.Error()})
 	}
 	return err
 }
@@ -47,7 +47,7 @@ func (s *datasetService) ListDatasets(ctx context.Context, r *pb.ListDatasetsReq
 	}
 	page, next, err := s.data.store.List(ctx, size, r.GetPageToken())
 	if err != nil {
-		return nil, storeError(err, "page")
+		return nil, storeError(err, "page", "page_token")
 	}
 	resp := &pb.ListDatasetsResponse{NextPageToken: next}
 	for _, d := range page {
@@ -59,7 +59,7 @@ func (s *datasetService) ListDatasets(ctx context.Context, r *pb.ListDatasetsReq
 func (s *datasetService) GetDataset(ctx context.Context, r *pb.GetDatasetRequest) (*pb.GetDatasetResponse, error) {
 	d, err := s.data.store.Get(ctx, datasetID(r.GetName()))
 	if err != nil {
-		return nil, storeError(err, r.GetName())
+		return nil, storeError(err, r.GetName(), "name")
 	}
 	return &pb.GetDatasetResponse{Dataset: datasetProto(d)}, nil
 }
@@ -72,7 +72,7 @@ func (s *datasetService) DeleteDataset(ctx context.Context, r *pb.DeleteDatasetR
 	}
 	err := s.data.change(ctx, func() error { return s.data.store.Delete(ctx, id) })
 	if err != nil {
-		return nil, storeError(err, r.GetName())
+		return nil, storeError(err, r.GetName(), "name")
 	}
 	return &pb.DeleteDatasetResponse{}, nil
 }
@@ -93,7 +93,7 @@ func (s *datasetService) ActivateDataset(ctx context.Context, r *pb.ActivateData
 		return err
 	})
 	if err != nil {
-		return nil, storeError(err, r.GetName())
+		return nil, storeError(err, r.GetName(), "name")
 	}
 	return &pb.ActivateDatasetResponse{Dataset: datasetProto(d)}, nil
 }

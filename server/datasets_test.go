@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -99,6 +100,14 @@ func TestDatasetsLifecycleAndBlending(t *testing.T) {
 	}
 
 	// Reactivate the demo at weight 3: the median blends 1:3 with the demo's own.
+	demoOnly := func() float64 { // the demo's own p50 for the cohort, unaged
+		st, err := pb.NewMarketServiceClient(s.conn).GetMarketStats(context.Background(), &pb.GetMarketStatsRequest{
+			JobFamily: "software-engineer", Level: "IC3", Location: "Seattle, WA", DisableAging: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.GetTotal().GetP50()
+	}
 	if code, out := s.do(t, "POST", "/v1/datasets/demo-synthetic:activate", `{"weight": 3}`); code != 200 || out["dataset"].(map[string]any)["weight"] != 3.0 {
 		t.Fatalf("activate: %d %v", code, out)
 	}
@@ -107,9 +116,16 @@ func TestDatasetsLifecycleAndBlending(t *testing.T) {
 	if len(refs) != 2 || !blended.GetProvenance().GetSynthetic() || refs[0].GetWeightPercent()+refs[1].GetWeightPercent() != 100 {
 		t.Fatalf("blended provenance %v", blended.GetProvenance())
 	}
-	demoMedian := blended.GetTotal().GetP50() // the blended p50 is what the midpoint rests on
-	if demoMedian == 114500 || blended.GetTotal().GetMid() != demoMedian {
-		t.Errorf("blended mid %v p50 %v", blended.GetTotal().GetMid(), demoMedian)
+	// Blending is the weighted mean of each dataset's p50: (1 * 114500 + 3 * demo) / 4.
+	if code, _ := s.do(t, "POST", "/v1/"+name+":activate", `{"active": false}`); code != 200 {
+		t.Fatalf("deactivate the import: %d", code)
+	}
+	demoP50 := demoOnly()
+	if code, _ := s.do(t, "POST", "/v1/"+name+":activate", `{}`); code != 200 {
+		t.Fatalf("reactivate the import: %d", code)
+	}
+	if want := (114500 + 3*demoP50) / 4; math.Abs(blended.GetTotal().GetP50()-want) > 1 || blended.GetTotal().GetMid() != blended.GetTotal().GetP50() {
+		t.Errorf("blended p50 %v (mid %v), want (114500 + 3 x %v) / 4 = %v", blended.GetTotal().GetP50(), blended.GetTotal().GetMid(), demoP50, want)
 	}
 
 	if code, _ := s.do(t, "POST", "/v1/datasets/demo-synthetic:activate", `{"active": false}`); code != 200 {
@@ -214,5 +230,50 @@ func TestUploadedMapsApplyToStoredData(t *testing.T) {
 	stats, err := market.GetMarketStats(context.Background(), &pb.GetMarketStatsRequest{Company: "ACME CORP", CompanyLevel: "p-3", DisableAging: true})
 	if err != nil || stats.GetTotal().GetCount() != 12 || stats.GetCompanyLevel() != "P3" || stats.GetTotal().GetP50() != 105500 {
 		t.Errorf("peer stats: %v %v", stats, err)
+	}
+}
+
+// A thin imported cohort widens within its country, and the band says so.
+func TestFallbackOnImportedData(t *testing.T) {
+	s := start(t, nil).ready(t)
+	data := paymixCSV("Google", "L5", "Portland, OR", 4) + strings.SplitN(paymixCSV("Google", "L5", "Denver, CO", 12), "\n", 2)[1]
+	if _, err := importData(t, s, csvHeader(), data); err != nil {
+		t.Fatal(err)
+	}
+	r, err := pb.NewBandServiceClient(s.conn).RecommendBand(context.Background(), &pb.RecommendBandRequest{
+		JobFamily: "software-engineer", Level: "IC3", Location: "Portland, OR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb := r.GetBand().GetProvenance().GetFallback()
+	if fb.GetUsedScope() != pb.GeoScope_GEO_SCOPE_ZONE || fb.GetUsedLocationId() != "us-tier-3" || len(fb.GetSteps()) != 2 ||
+		fb.GetSteps()[0].GetCount() != 4 || fb.GetSteps()[1].GetCount() != 16 {
+		t.Errorf("fallback %v", fb)
+	}
+}
+
+// A level map uploaded under another spelling of the company replaces the first one,
+// and two entries may not claim one spelling.
+func TestLevelMapSpellings(t *testing.T) {
+	s := start(t, nil).ready(t)
+	market := pb.NewMarketServiceClient(s.conn)
+	ctx := context.Background()
+	put := func(company string, entries ...*pb.LevelMapEntry) error {
+		_, err := market.PutLevelMap(ctx, &pb.PutLevelMapRequest{Company: company, Entries: entries})
+		return err
+	}
+	if err := put("Acme Corp", &pb.LevelMapEntry{CompanyLevel: "P3", IcLevel: "IC3"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := put("acme corp.", &pb.LevelMapEntry{CompanyLevel: "P4", IcLevel: "IC4"}); err != nil {
+		t.Fatal(err)
+	}
+	maps, _ := market.ListLevelMaps(ctx, &pb.ListLevelMapsRequest{})
+	if len(maps.GetLevelMaps()) != 1 || maps.GetLevelMaps()[0].GetCompany() != "Acme Corp" || maps.GetLevelMaps()[0].GetEntries()[0].GetCompanyLevel() != "P4" {
+		t.Errorf("level maps %v", maps)
+	}
+	err := put("Acme Corp", &pb.LevelMapEntry{CompanyLevel: "P3", IcLevel: "IC3"}, &pb.LevelMapEntry{CompanyLevel: "P-4", Variants: []string{"p 3"}, IcLevel: "IC4"})
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "entries[1]") {
+		t.Errorf("a spelling claimed twice: %v", err)
 	}
 }

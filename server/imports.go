@@ -32,6 +32,13 @@ const importBatch = 2000
 // maxIssues bounds the row issues returned with an import.
 const maxIssues = 10000
 
+// An import holds its whole file in memory while it runs, so both its size and the
+// number of imports at once are bounded.
+const (
+	maxImportBytes       = 512 << 20 // of the file as sent (gzip stays compressed)
+	maxConcurrentImports = 2
+)
+
 var formats = map[pb.ImportFormat]ingest.Format{
 	pb.ImportFormat_IMPORT_FORMAT_LEVELSFYI:    ingest.LevelsFyi,
 	pb.ImportFormat_IMPORT_FORMAT_PAYMIX_CSV:   ingest.PaymixCSV,
@@ -51,7 +58,18 @@ func formatProto(name string) pb.ImportFormat {
 // stores it as a pending dataset made ready by one commit at the end.
 func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.ImportBenchmarksRequest, pb.ImportBenchmarksResponse]) error {
 	ctx := stream.Context()
+	pub, err := s.data.state()
+	if err != nil {
+		return err
+	}
+	if !s.slots.TryAcquire(1) {
+		return status.Errorf(codes.ResourceExhausted, "%d imports are already running; retry when one finishes", maxConcurrentImports)
+	}
+	defer s.slots.Release(1)
 	first, err := stream.Recv()
+	if err == io.EOF {
+		return planner.Invalid(planner.Violation{Field: "header", Description: "the import sent nothing; its first message must be its header"})
+	}
 	if err != nil {
 		return err
 	}
@@ -70,6 +88,7 @@ func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.Im
 	// The file streams through a pipe into the parser as chunks arrive.
 	pr, pw := io.Pipe()
 	go func() {
+		received := 0
 		for {
 			msg, err := stream.Recv()
 			if err == io.EOF {
@@ -82,6 +101,10 @@ func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.Im
 			}
 			if msg.GetHeader() != nil {
 				pw.CloseWithError(planner.Invalid(planner.Violation{Field: "header", Description: "an import has one header, first"}))
+				return
+			}
+			if received += len(msg.GetChunk()); received > maxImportBytes {
+				pw.CloseWithError(status.Errorf(codes.ResourceExhausted, "the file is larger than %d MiB", maxImportBytes>>20))
 				return
 			}
 			if _, err := pw.Write(msg.GetChunk()); err != nil {
@@ -100,8 +123,7 @@ func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.Im
 		return planner.Invalid(planner.Violation{Field: "chunk", Description: "the file cannot be read: " + err.Error()})
 	}
 
-	maps := s.data.currentMaps()
-	summary, kept := summarise(res, maps, h.GetExcludeOutliers())
+	summary, kept := summarise(res, pub.maps, h.GetExcludeOutliers())
 	if h.GetMode() == pb.ImportMode_IMPORT_MODE_STRICT && summary.RowsRejected > 0 {
 		return strictRejection(summary)
 	}
@@ -111,7 +133,7 @@ func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.Im
 		return err
 	}
 	checksum := res.Checksum
-	d, err := s.store(ctx, h, res, summary, kept)
+	d, err := s.save(ctx, h, res, summary, kept)
 	// An import reads a whole file into memory once; hand that back to the system
 	// now rather than hold it until the collector's scavenger gets to it.
 	res, kept = nil, nil
@@ -129,9 +151,9 @@ func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.Im
 	return stream.SendAndClose(&pb.ImportBenchmarksResponse{Dataset: datasetProto(d), Summary: summary})
 }
 
-// store writes an import as a pending dataset, commits it and rebuilds the snapshot.
+// save writes an import as a pending dataset, commits it and rebuilds the snapshot.
 // Whatever fails after the pending dataset exists removes it again.
-func (s *marketService) store(ctx context.Context, h *pb.ImportHeader, res *ingest.Result, sum *pb.ImportSummary, kept []bool) (store.Dataset, error) {
+func (s *marketService) save(ctx context.Context, h *pb.ImportHeader, res *ingest.Result, sum *pb.ImportSummary, kept []bool) (store.Dataset, error) {
 	now := s.now().UTC()
 	name := h.GetDisplayName()
 	if name == "" {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/planner"
 	"github.com/paymix/paymix/planner/catalog"
@@ -19,9 +21,10 @@ import (
 // marketService answers MarketService: imports, statistics, cohorts and maps.
 type marketService struct {
 	pb.UnimplementedMarketServiceServer
-	data *marketData
-	now  func() time.Time
-	log  *slog.Logger
+	data  *marketData
+	now   func() time.Time
+	log   *slog.Logger
+	slots *semaphore.Weighted // imports running at once
 }
 
 func (s *marketService) GetMarketStats(_ context.Context, r *pb.GetMarketStatsRequest) (*pb.GetMarketStatsResponse, error) {
@@ -34,8 +37,12 @@ func (s *marketService) GetMarketStats(_ context.Context, r *pb.GetMarketStatsRe
 		return nil, planner.Invalid(*v)
 	}
 	q.EffectiveDate = d
-	snap := s.data.current.Load()
-	st, err := planner.MarketStats(snap, s.data.currentMaps(), q, s.now())
+	pub, err := s.data.state()
+	if err != nil {
+		return nil, err
+	}
+	snap := pub.snap
+	st, err := planner.MarketStats(snap, pub.maps, q, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -44,13 +51,14 @@ func (s *marketService) GetMarketStats(_ context.Context, r *pb.GetMarketStatsRe
 		Equity: statsProto(st.Series[market.Equity]), Bonus: statsProto(st.Series[market.Bonus]),
 		Tokens: statsProto(st.Series[market.Tokens]), DataStartDate: date(st.DataStart), DataEndDate: date(st.DataEnd),
 		EffectiveDate: date(st.Effective), AgingRatePercent: st.AgingRatePercent,
-		Company: st.Company, CompanyLevel: st.CompanyLevel, SnapshotVersion: snap.Version, Synthetic: snap.Synthetic(),
+		Company: st.Company, CompanyLevel: st.CompanyLevel, SnapshotVersion: snap.Version,
 	}
 	if st.Location.Scope != 0 {
 		resp.Location = locationProto(st.Location)
 	}
-	for _, ds := range snap.Datasets {
+	for _, ds := range st.Datasets {
 		resp.Datasets = append(resp.Datasets, datasetRefProto(ds))
+		resp.Synthetic = resp.Synthetic || ds.Synthetic
 	}
 	return resp, nil
 }
@@ -92,10 +100,11 @@ func page[T any](items []T, token string, size, def int) ([]T, string, error) {
 }
 
 func (s *marketService) ListCohorts(_ context.Context, r *pb.ListCohortsRequest) (*pb.ListCohortsResponse, error) {
-	snap := s.data.current.Load()
-	if snap == nil {
-		return nil, &planner.Error{Kind: planner.KindUnavailable, Reason: "SNAPSHOT_NOT_LOADED", Message: "market data is not loaded yet"}
+	pub, err := s.data.state()
+	if err != nil {
+		return nil, err
 	}
+	snap := pub.snap
 	var all []*pb.CohortInfo
 	for _, k := range snap.Keys() {
 		if (r.GetJobFamily() != "" && k.Family != r.GetJobFamily()) || (r.GetLevel() != "" && k.Level != r.GetLevel()) ||
@@ -126,9 +135,11 @@ func levelRank(id string) int {
 }
 
 func (s *marketService) ListUnmappedLevels(_ context.Context, r *pb.ListUnmappedLevelsRequest) (*pb.ListUnmappedLevelsResponse, error) {
-	s.data.mu.Lock()
-	all := slices.Clone(s.data.unmapped)
-	s.data.mu.Unlock()
+	pub, err := s.data.state()
+	if err != nil {
+		return nil, err
+	}
+	all := slices.Clone(pub.unmapped)
 	if c := r.GetCompany(); c != "" {
 		key := normalize.CompanyKey(c)
 		all = slices.DeleteFunc(all, func(u unmappedLevel) bool { return normalize.CompanyKey(u.company) != key })
@@ -148,9 +159,16 @@ func (s *marketService) PutLevelMap(ctx context.Context, r *pb.PutLevelMapReques
 	company := normalize.Company(r.GetCompany())
 	var vs []planner.Violation
 	entries := make([]normalize.LevelEntry, len(r.GetEntries()))
+	spellings := map[string]int{} // folded spelling -> entry
 	for i, e := range r.GetEntries() {
 		entries[i] = normalize.LevelEntry{Company: company, Level: e.GetCompanyLevel(), Variants: e.GetVariants(), IC: e.GetIcLevel(), Manager: e.GetManagerLevel()}
 		field := fmt.Sprintf("entries[%d]", i)
+		for _, sp := range append([]string{e.GetCompanyLevel()}, e.GetVariants()...) {
+			if j, dup := spellings[normalize.FoldLevel(sp)]; dup && j != i {
+				vs = append(vs, planner.Violation{Field: field, Description: fmt.Sprintf("%q is already a spelling of entries[%d]", sp, j)})
+			}
+			spellings[normalize.FoldLevel(sp)] = i
+		}
 		if e.GetIcLevel() == "" && e.GetManagerLevel() == "" {
 			vs = append(vs, planner.Violation{Field: field, Description: "needs ic_level or manager_level"})
 		}
@@ -169,13 +187,28 @@ func (s *marketService) PutLevelMap(ctx context.Context, r *pb.PutLevelMapReques
 		return nil, planner.Invalid(vs...)
 	}
 	err := s.data.change(ctx, func() error {
+		// The company keeps the name its map was first stored under, whatever the
+		// spelling of this request ("acme corp" replaces the map of "Acme Corp").
+		existing, err := s.data.store.LevelMaps(ctx)
+		if err != nil {
+			return err
+		}
+		for _, e := range existing {
+			if normalize.CompanyKey(e.Company) == normalize.CompanyKey(company) {
+				company = e.Company
+				break
+			}
+		}
+		for i := range entries {
+			entries[i].Company = company
+		}
 		if err := s.data.store.PutLevelMap(ctx, company, entries); err != nil {
 			return err
 		}
 		return s.data.reloadMaps(ctx)
 	})
 	if err != nil {
-		return nil, storeError(err, "level map")
+		return nil, storeError(err, "level map", "entries")
 	}
 	return &pb.PutLevelMapResponse{LevelMap: &pb.LevelMap{Company: company, Entries: r.GetEntries()}}, nil
 }

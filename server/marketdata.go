@@ -7,7 +7,11 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/paymix/paymix/planner/demo"
 	"github.com/paymix/paymix/planner/market"
@@ -19,18 +23,31 @@ import (
 // marketData owns the market the server answers from: the store, the rows of the
 // active datasets (kept in memory so a rebuild reads no SQL), the level and location
 // maps, and the current snapshot, rebuilt and swapped whenever any of them changes.
+// Readers never take the lock: they load what the last rebuild published.
 type marketData struct {
 	store   store.Store
 	current *market.Current
 	now     func() time.Time
 	log     *slog.Logger
 
-	mu       sync.Mutex // serialises changes and rebuilds
-	rows     map[string][]normalize.Row
-	maps     *normalize.Maps
-	demo     market.Dataset
-	unmapped []unmappedLevel // of the active datasets, most rows first
+	published atomic.Pointer[published]
+
+	mu   sync.Mutex // serialises changes and rebuilds
+	rows map[string][]normalize.Row
+	maps *normalize.Maps // the maps the next rebuild uses
+	demo market.Dataset
 }
+
+// published is what one rebuild made, swapped in whole: the snapshot, the maps its
+// rows were normalised with, and the company levels no map covers.
+type published struct {
+	snap     *market.Snapshot
+	maps     *normalize.Maps
+	unmapped []unmappedLevel // most rows first
+}
+
+// errLoading answers changes that arrive before the market is loaded.
+var errLoading = status.Error(codes.Unavailable, "market data is still loading; retry shortly")
 
 type unmappedLevel struct {
 	company, level string
@@ -50,6 +67,8 @@ func (m *marketData) open(ctx context.Context) error {
 	if n > 0 {
 		m.log.Warn("purged unfinished imports", "datasets", n)
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.demo = demo.Dataset()
 	first, last := dateRange(m.demo.Observations, func(o market.Observation) time.Time { return o.Reported })
 	if err := m.store.EnsureBuiltin(ctx, store.Dataset{
@@ -59,8 +78,6 @@ func (m *marketData) open(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.rows = map[string][]normalize.Row{}
 	if err := m.reloadMaps(ctx); err != nil {
 		return err
@@ -78,6 +95,9 @@ func (m *marketData) reloadMaps(ctx context.Context) error {
 		return err
 	}
 	m.maps = normalize.NewMaps(levels, locations)
+	for _, err := range m.maps.Rejected() {
+		m.log.Warn("an uploaded map entry is left out", "err", err)
+	}
 	return nil
 }
 
@@ -142,12 +162,12 @@ func (m *marketData) rebuild(ctx context.Context) error {
 			delete(m.rows, id) // inactive data leaves memory
 		}
 	}
-	m.unmapped = m.unmapped[:0]
+	levels := make([]unmappedLevel, 0, len(unmapped))
 	for k, n := range unmapped {
-		m.unmapped = append(m.unmapped, unmappedLevel{company: k[0], level: k[1], count: n})
+		levels = append(levels, unmappedLevel{company: k[0], level: k[1], count: n})
 	}
-	sort.Slice(m.unmapped, func(i, j int) bool {
-		a, b := m.unmapped[i], m.unmapped[j]
+	sort.Slice(levels, func(i, j int) bool {
+		a, b := levels[i], levels[j]
 		if a.count != b.count {
 			return a.count > b.count
 		}
@@ -158,6 +178,7 @@ func (m *marketData) rebuild(ctx context.Context) error {
 	})
 	today := m.now().UTC().Truncate(24 * time.Hour)
 	snap := market.Build(datasets, today, stats.DefaultAgingRate)
+	m.published.Store(&published{snap: snap, maps: m.maps, unmapped: levels})
 	m.current.Store(snap)
 	m.log.Info("market snapshot built", "version", snap.Version, "datasets", len(datasets),
 		"synthetic", snap.Synthetic(), "cohorts", len(snap.Keys()), "duration_ms", time.Since(start).Milliseconds())
@@ -165,7 +186,12 @@ func (m *marketData) rebuild(ctx context.Context) error {
 }
 
 // change runs a change to the store and rebuilds the snapshot, one change at a time.
+// Before the market is loaded it refuses with Unavailable: start-up purges pending
+// imports and must not meet a new one.
 func (m *marketData) change(ctx context.Context, fn func() error) error {
+	if m.published.Load() == nil {
+		return errLoading
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := fn(); err != nil {
@@ -174,11 +200,13 @@ func (m *marketData) change(ctx context.Context, fn func() error) error {
 	return m.rebuild(ctx)
 }
 
-// currentMaps returns the maps the current snapshot was normalised with.
-func (m *marketData) currentMaps() *normalize.Maps {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.maps
+// state is what the last rebuild published, or Unavailable before the first.
+func (m *marketData) state() (*published, error) {
+	p := m.published.Load()
+	if p == nil {
+		return nil, errLoading
+	}
+	return p, nil
 }
 
 func dateRange[T any](items []T, date func(T) time.Time) (first, last time.Time) {

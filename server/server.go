@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"buf.build/go/protovalidate"
+	"golang.org/x/sync/semaphore"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -85,7 +86,8 @@ func New(cfg Config) (*Server, error) {
 	pb.RegisterBandServiceServer(s.grpc, &bandService{market: &s.market, now: cfg.Now})
 	pb.RegisterCatalogServiceServer(s.grpc, newCatalogService())
 	pb.RegisterDatasetServiceServer(s.grpc, &datasetService{data: s.data})
-	pb.RegisterMarketServiceServer(s.grpc, &marketService{data: s.data, now: cfg.Now, log: cfg.Log})
+	pb.RegisterMarketServiceServer(s.grpc, &marketService{data: s.data, now: cfg.Now, log: cfg.Log,
+		slots: semaphore.NewWeighted(maxConcurrentImports)})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 

@@ -241,10 +241,10 @@ func TestMarketStatsMatchTheRows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var total, base []float64
+			var total, base, equity, bonus []float64
 			for _, r := range res.Rows {
 				if o, _ := maps.Observation(r); c.match(r, o) {
-					total = append(total, r.Total)
+					total, equity, bonus = append(total, r.Total), append(equity, r.Equity), append(bonus, r.Bonus)
 					if r.Base > 0 {
 						base = append(base, r.Base)
 					}
@@ -257,7 +257,14 @@ func TestMarketStatsMatchTheRows(t *testing.T) {
 				name   string
 				stats  *pb.MarketStats
 				values []float64
-			}{{"total", got.GetTotal(), total}, {"base", got.GetBase(), base}} {
+			}{{"total", got.GetTotal(), total}, {"base", got.GetBase(), base}, {"equity", got.GetEquity(), equity}, {"bonus", got.GetBonus(), bonus}} {
+				sum := 0.0
+				for _, v := range s.values {
+					sum += v
+				}
+				if want := math.Round(sum / float64(len(s.values))); s.stats.GetMean() != want || int(s.stats.GetCount()) != len(s.values) {
+					t.Errorf("%s mean %v count %d, want %v and %d", s.name, s.stats.GetMean(), s.stats.GetCount(), want, len(s.values))
+				}
 				for q, v := range map[float64]*float64{0.1: s.stats.P10, 0.25: s.stats.P25, 0.5: s.stats.P50, 0.75: s.stats.P75, 0.9: s.stats.P90} {
 					if want := math.Round(type7(s.values, q)); v == nil || *v != want {
 						t.Errorf("%s p%g = %v, want %v", s.name, q*100, v, want)

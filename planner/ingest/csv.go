@@ -244,7 +244,12 @@ func (f paymixFields) row(number func(col string) (float64, error), opt Options)
 		}
 	}
 	if r.Total == 0 {
-		r.Total = r.Base + r.Equity + r.Bonus // the total may be left out
+		// The total may be left out when the parts are all known; with base not
+		// reported, equity + bonus would understate it.
+		if r.Base == 0 {
+			return r, reject("total", ReasonMissing, "required when base is not reported")
+		}
+		r.Total = r.Base + r.Equity + r.Bonus
 	}
 	return r, checkAmounts(&r, paymixAmounts, opt)
 }

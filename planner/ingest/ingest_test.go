@@ -561,3 +561,17 @@ func TestEdgeInputs(t *testing.T) {
 		t.Errorf("duplicate column: %v", err)
 	}
 }
+
+func TestPaymixTotalAndNumericLevels(t *testing.T) {
+	// No total and no base: refused, since equity + bonus would understate the total.
+	res := read(t, "report_date,company,title,base,equity,bonus\n2024-01-15,Acme,Eng,0,50000,10000\n2024-01-15,Acme,Eng,100000,50000,10000\n", ingest.PaymixCSV, ingest.Options{})
+	if len(res.Issues) != 1 || res.Issues[0].Column != "total" || res.Issues[0].Reason != ingest.ReasonMissing || len(res.Rows) != 1 || res.Rows[0].Total != 160000 {
+		t.Errorf("rows %+v issues %+v", res.Rows, res.Issues)
+	}
+	// A level written as a JSON number is a level, not a dropped field.
+	res = read(t, `{"report_date":"2024-01-15","company":"Microsoft","company_level":63,"title":"Eng","base":1}`+"\n"+
+		`{"report_date":"2024-01-15","company":"Microsoft","company_level":[1],"title":"Eng","base":1}`+"\n", ingest.PaymixJSONL, ingest.Options{})
+	if len(res.Rows) != 1 || res.Rows[0].CompanyLevel != "63" || len(res.Issues) != 1 || res.Issues[0].Column != "company_level" {
+		t.Errorf("rows %+v issues %+v", res.Rows, res.Issues)
+	}
+}

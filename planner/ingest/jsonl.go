@@ -71,8 +71,16 @@ func jsonRow(line []byte, opt Options, dropped map[string]bool) (normalize.Row, 
 		default:
 			raw[k] = v
 			var s string
-			if json.Unmarshal(v, &s) == nil {
+			var n json.Number
+			switch {
+			case json.Unmarshal(v, &s) == nil:
 				f.text[k] = trimmed(s)
+			case json.Unmarshal(v, &n) == nil:
+				f.text[k] = n.String() // a level written as a number, such as 63
+			case string(v) != "null":
+				if !slices.Contains(paymixAmounts[:], k) && k != "years_experience" && k != "years_at_company" {
+					return normalize.Row{}, reject(k, ReasonMalformed, "must be a string or a number")
+				}
 			}
 		}
 	}

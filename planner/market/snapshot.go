@@ -163,7 +163,7 @@ func buildPart(info DatasetInfo, obs []Observation, reference time.Time, rate fl
 			continue
 		}
 		for _, scope := range scopes {
-			place := placeAt(o, scope)
+			place := o.Place(scope)
 			if place == "" {
 				continue
 			}
@@ -186,7 +186,8 @@ func buildPart(info DatasetInfo, obs []Observation, reference time.Time, rate fl
 	return p
 }
 
-func placeAt(o Observation, scope catalog.Scope) string {
+// Place is the observation's metro, zone or country id at a scope.
+func (o *Observation) Place(scope catalog.Scope) string {
 	switch scope {
 	case catalog.ScopeMetro:
 		return o.Metro
@@ -290,7 +291,7 @@ func (s *Snapshot) Lookup(key CohortKey, rate float64, effective time.Time) (Vie
 	v := View{factor: stats.AgingFactor(rate, stats.MonthsBetween(s.Reference, effective))}
 	for _, p := range s.parts {
 		if c := p.cohortAt(key, rate, s.DefaultRate, s.Reference); c != nil {
-			v.parts = append(v.parts, viewPart{c: c, weight: p.info.Weight})
+			v.parts = append(v.parts, viewPart{c: c, weight: p.info.Weight, info: &p.info})
 		}
 	}
 	return v, len(v.parts) > 0
@@ -311,7 +312,7 @@ func (s *Snapshot) Peer(match func(*Observation) bool, rate float64, effective t
 			continue
 		}
 		fill(c, p.obs, func(r int32) float64 { return agingFactor(p.obs[r], s.Reference, rate) })
-		v.parts = append(v.parts, viewPart{c: c, weight: p.info.Weight})
+		v.parts = append(v.parts, viewPart{c: c, weight: p.info.Weight, info: &p.info})
 	}
 	return v
 }

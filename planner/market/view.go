@@ -23,6 +23,22 @@ type View struct {
 type viewPart struct {
 	c      *Cohort
 	weight float64
+	info   *DatasetInfo
+}
+
+// Datasets are the datasets the view's observations come from, each with its share of
+// their weights: what a figure built on the view rests on.
+func (v View) Datasets() []DatasetInfo {
+	total := 0.0
+	for _, p := range v.parts {
+		total += p.weight
+	}
+	out := make([]DatasetInfo, len(v.parts))
+	for i, p := range v.parts {
+		out[i] = *p.info
+		out[i].WeightPercent = p.weight / total * 100
+	}
+	return out
 }
 
 // Count is the number of observations of a series over all datasets.

@@ -139,9 +139,9 @@ func Company(raw string) string {
 	return strings.Join(strings.Fields(raw), " ")
 }
 
-// foldLevel folds a company level for matching: lower case, with white space, dashes,
+// FoldLevel folds a company level for matching: lower case, with white space, dashes,
 // dots and underscores removed ("L 5", "l-5" and "L5." are "l5"; "SDE II" is "sdeii").
-func foldLevel(s string) string {
+func FoldLevel(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {

@@ -95,8 +95,8 @@ func TestFoldLevel(t *testing.T) {
 		{"L5", "l5"}, {"l5", "l5"}, {"L 5", "l5"}, {"L-5", "l5"}, {"L5.", "l5"}, {"L\u00a05", "l5"},
 		{"SDE II", "sdeii"}, {"sde_ii", "sdeii"}, {"ICT 3", "ict3"}, {"L5/SDE2", "l5/sde2"}, {"Manager (L6)", "manager(l6)"},
 	} {
-		if got := foldLevel(c.raw); got != c.want {
-			t.Errorf("foldLevel(%q) = %q, want %q", c.raw, got, c.want)
+		if got := FoldLevel(c.raw); got != c.want {
+			t.Errorf("FoldLevel(%q) = %q, want %q", c.raw, got, c.want)
 		}
 	}
 }

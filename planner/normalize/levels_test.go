@@ -124,7 +124,7 @@ func TestBuiltinLevelsAreConsistent(t *testing.T) {
 			t.Errorf("%s %s: maps to no rung", e.Company, e.Level)
 		}
 		for _, s := range append([]string{e.Level}, e.Variants...) {
-			k := levelKey(CompanyKey(e.Company), foldLevel(s))
+			k := levelKey(CompanyKey(e.Company), FoldLevel(s))
 			if prev, ok := owner[k]; ok {
 				t.Errorf("%s: %q is claimed by %s and %s", e.Company, s, prev, e.Level)
 			}

@@ -59,6 +59,9 @@ type Maps struct {
 	locMemo     map[string]locResult
 	companyMemo map[string]companyResult
 	familyMemo  map[string]familyResult
+	// displayByKey gives every spelling of an unknown company (HubSpot, Hubspot) the
+	// display name first seen for its key, so one company is one name everywhere.
+	displayByKey map[string]string
 }
 
 type rowKey struct{ company, level, title string }
@@ -81,12 +84,13 @@ type locResult struct {
 // left out and listed by Rejected.
 func NewMaps(userLevels []LevelEntry, userLocations []LocationEntry) *Maps {
 	m := &Maps{
-		levels:      map[string]*LevelEntry{},
-		locations:   map[string]catalog.Location{},
-		rowMemo:     map[rowKey]rowResult{},
-		locMemo:     map[string]locResult{},
-		companyMemo: map[string]companyResult{},
-		familyMemo:  map[string]familyResult{},
+		levels:       map[string]*LevelEntry{},
+		locations:    map[string]catalog.Location{},
+		rowMemo:      map[rowKey]rowResult{},
+		locMemo:      map[string]locResult{},
+		companyMemo:  map[string]companyResult{},
+		familyMemo:   map[string]familyResult{},
+		displayByKey: map[string]string{},
 	}
 	var users []LevelEntry
 	replaced := map[string]bool{}
@@ -97,7 +101,7 @@ func NewMaps(userLevels []LevelEntry, userLocations []LocationEntry) *Maps {
 			continue
 		}
 		users = append(users, e)
-		replaced[levelKey(CompanyKey(e.Company), foldLevel(e.Level))] = true
+		replaced[levelKey(CompanyKey(e.Company), FoldLevel(e.Level))] = true
 	}
 	for _, e := range BuiltinLevels {
 		e, err := cleanLevel(e)
@@ -105,7 +109,7 @@ func NewMaps(userLevels []LevelEntry, userLocations []LocationEntry) *Maps {
 			m.rejected = append(m.rejected, err)
 			continue
 		}
-		if !replaced[levelKey(CompanyKey(e.Company), foldLevel(e.Level))] {
+		if !replaced[levelKey(CompanyKey(e.Company), FoldLevel(e.Level))] {
 			m.addLevel(e)
 		}
 	}
@@ -140,9 +144,9 @@ func levelKey(companyKey, folded string) string { return companyKey + "\x00" + f
 func (m *Maps) addLevel(e LevelEntry) {
 	p := &e
 	ck := CompanyKey(e.Company)
-	m.levels[levelKey(ck, foldLevel(e.Level))] = p
+	m.levels[levelKey(ck, FoldLevel(e.Level))] = p
 	for _, v := range e.Variants {
-		if f := foldLevel(v); f != "" {
+		if f := FoldLevel(v); f != "" {
 			m.levels[levelKey(ck, f)] = p
 		}
 	}
@@ -154,7 +158,7 @@ func cleanLevel(e LevelEntry) (LevelEntry, error) {
 	e.Level = strings.Join(strings.Fields(e.Level), " ")
 	e.IC = strings.ToUpper(strings.TrimSpace(e.IC))
 	e.Manager = strings.ToUpper(strings.TrimSpace(e.Manager))
-	if e.Company == "" || foldLevel(e.Level) == "" {
+	if e.Company == "" || FoldLevel(e.Level) == "" {
 		return e, fmt.Errorf("level entry %q at %q: company and level are required", e.Level, e.Company)
 	}
 	for _, r := range []struct {
@@ -207,7 +211,7 @@ func locationOf(e LocationEntry) (catalog.Location, error) {
 // returned when the spelling is known but has no rung on the requested track (an Amazon
 // "L6 SDM" asked for as an individual contributor); it is empty when the spelling is unknown.
 func (m *Maps) Level(company, rawLevel string, manager bool) (canonical, standard string, ok bool) {
-	e := m.levels[levelKey(companyKeyOf(company), foldLevel(rawLevel))]
+	e := m.levels[levelKey(companyKeyOf(company), FoldLevel(rawLevel))]
 	if e == nil {
 		return "", "", false
 	}
@@ -279,6 +283,11 @@ func (m *Maps) rowLocked(company, level, title string) rowResult {
 	if !seen {
 		c.name = Company(company)
 		c.key = CompanyKey(c.name)
+		if first, ok := m.displayByKey[c.key]; ok {
+			c.name = first
+		} else {
+			m.displayByKey[c.key] = c.name
+		}
 		m.companyMemo[company] = c
 	}
 	f, seen := m.familyMemo[title]
@@ -292,7 +301,7 @@ func (m *Maps) rowLocked(company, level, title string) rowResult {
 		rr.family, rr.familyOK = f.family.ID, true
 		manager = f.family.Track == catalog.TrackManager
 	}
-	if e := m.levels[levelKey(c.key, foldLevel(level))]; e != nil {
+	if e := m.levels[levelKey(c.key, FoldLevel(level))]; e != nil {
 		rr.companyLevel, rr.level = e.Level, e.IC
 		if manager {
 			rr.level = e.Manager

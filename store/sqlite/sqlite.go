@@ -14,9 +14,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlitedriver "modernc.org/sqlite" // also registers the "sqlite" driver
 
 	"github.com/paymix/paymix/planner/normalize"
 	"github.com/paymix/paymix/store"
@@ -30,7 +31,8 @@ const FileName = "paymix.db"
 
 // Store is a store.Store on SQLite.
 type Store struct {
-	db *sql.DB
+	db   *sql.DB
+	lock *os.File // holds the data directory for this process
 }
 
 var _ store.Store = (*Store)(nil)
@@ -40,6 +42,16 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
+	// One process per data directory: start-up purges pending imports, which would
+	// destroy another process's import in flight.
+	lock, err := os.OpenFile(filepath.Join(dir, "paymix.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("data directory %s is in use by another paymixd (%v)", dir, err)
+	}
 	path := filepath.Join(dir, FileName)
 	// WAL keeps readers off the writer's back; synchronous NORMAL in WAL mode keeps
 	// every committed transaction across a process crash; immediate transactions
@@ -48,11 +60,12 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		"&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
+		lock.Close()
 		return nil, err
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, lock: lock}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
 	}
 	return s, nil
@@ -107,9 +120,11 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// isUnique reports a unique-constraint failure (SQLITE_CONSTRAINT_UNIQUE, 2067).
+// isUnique reports a unique-constraint failure: SQLITE_CONSTRAINT_UNIQUE (2067) or,
+// for a primary key, SQLITE_CONSTRAINT_PRIMARYKEY (1555).
 func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	var se *sqlitedriver.Error
+	return errors.As(err, &se) && (se.Code() == 2067 || se.Code() == 1555)
 }
 
 const datasetColumns = `id, display_name, format, owner, state, synthetic, active, weight, checksum, request_id,
@@ -205,28 +220,19 @@ func (s *Store) Commit(ctx context.Context, d store.Dataset, deactivateSynthetic
 	})
 }
 
+// Rows go with their dataset: observations reference datasets ON DELETE CASCADE.
+
 func (s *Store) Abort(ctx context.Context, id string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM observations WHERE dataset_id = ? AND dataset_id IN (SELECT id FROM datasets WHERE state = 'pending')`, id); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM datasets WHERE id = ? AND state = 'pending'`, id)
-		return err
-	})
+	_, err := s.db.ExecContext(ctx, `DELETE FROM datasets WHERE id = ? AND state = 'pending'`, id)
+	return err
 }
 
 func (s *Store) PurgePending(ctx context.Context) (int, error) {
-	var n int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM observations WHERE dataset_id IN (SELECT id FROM datasets WHERE state = 'pending')`); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM datasets WHERE state = 'pending'`)
-		if err == nil {
-			n, err = res.RowsAffected()
-		}
-		return err
-	})
+	res, err := s.db.ExecContext(ctx, `DELETE FROM datasets WHERE state = 'pending'`)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
 	return int(n), err
 }
 
@@ -258,6 +264,9 @@ func (s *Store) FindByRequestID(ctx context.Context, requestID string) (store.Da
 }
 
 func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]store.Dataset, string, error) {
+	if limit <= 0 {
+		return nil, "", fmt.Errorf("%w: a page holds at least one dataset", store.ErrInvalid)
+	}
 	after := int64(1 << 62)
 	if pageToken != "" {
 		v, err := strconv.ParseInt(pageToken, 10, 64)
@@ -293,19 +302,14 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]store.
 }
 
 func (s *Store) Delete(ctx context.Context, id string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM observations WHERE dataset_id = ?`, id); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM datasets WHERE id = ? AND state = 'ready'`, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return store.ErrNotFound
-		}
-		return nil
-	})
+	res, err := s.db.ExecContext(ctx, `DELETE FROM datasets WHERE id = ? AND state = 'ready'`, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
 }
 
 func (s *Store) SetActive(ctx context.Context, id string, active bool, weight float64) (store.Dataset, error) {
@@ -421,4 +425,8 @@ func (s *Store) Locations(ctx context.Context) ([]normalize.LocationEntry, error
 	return out, rows.Err()
 }
 
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	s.lock.Close() // releases the data directory
+	return err
+}

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/paymix/paymix/store"
@@ -29,6 +30,10 @@ func TestReopen(t *testing.T) {
 	}
 	if err := s.EnsureBuiltin(ctx, store.Dataset{ID: "demo", DisplayName: "demo", Format: "builtin", Owner: "shared", Active: true, Weight: 1}); err != nil {
 		t.Fatal(err)
+	}
+	// A second process (here: a second open) cannot take the same data directory.
+	if _, err := sqlite.Open(ctx, dir); err == nil || !strings.Contains(err.Error(), "in use by another paymixd") {
+		t.Errorf("second open: %v", err)
 	}
 	s.Close()
 	s, err = sqlite.Open(ctx, dir)
