@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/paymix/paymix/planner/normalize"
@@ -96,5 +97,9 @@ type Store interface {
 	// Locations returns every uploaded location entry, by text.
 	Locations(ctx context.Context) ([]normalize.LocationEntry, error)
 
+	Tenancy
+
 	Close() error
 }
+
+func etagOf(revision int64) string { return "r" + strconv.FormatInt(revision, 10) }

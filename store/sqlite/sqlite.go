@@ -123,8 +123,17 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // isUnique reports a unique-constraint failure: SQLITE_CONSTRAINT_UNIQUE (2067) or,
 // for a primary key, SQLITE_CONSTRAINT_PRIMARYKEY (1555).
 func isUnique(err error) bool {
+	c := sqliteCode(err)
+	return c == 2067 || c == 1555
+}
+
+// sqliteCode is the extended result code of a driver error, 0 for other errors.
+func sqliteCode(err error) int {
 	var se *sqlitedriver.Error
-	return errors.As(err, &se) && (se.Code() == 2067 || se.Code() == 1555)
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
 }
 
 const datasetColumns = `id, display_name, format, owner, state, synthetic, active, weight, checksum, request_id,

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Open) {
 		{"DeleteAndActivate", deleteAndActivate},
 		{"Maps", maps},
 		{"ConcurrentImports", concurrentImports},
+		{"Tenancy", tenancy},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := open(t)

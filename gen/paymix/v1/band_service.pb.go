@@ -40,7 +40,10 @@ type RecommendBandRequest struct {
 	// The date market data is aged to (YYYY-MM-DD). Default: today (UTC).
 	EffectiveDate string `protobuf:"bytes,6,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
 	// An inline policy. Absent fields take the defaults.
-	Policy        *Policy `protobuf:"bytes,7,opt,name=policy,proto3" json:"policy,omitempty"`
+	Policy *Policy `protobuf:"bytes,7,opt,name=policy,proto3" json:"policy,omitempty"`
+	// A stored policy of the caller's organisation, by resource name
+	// (organizations/{organization}/policies/{policy}); it replaces policy.
+	PolicyName    string `protobuf:"bytes,8,opt,name=policy_name,json=policyName,proto3" json:"policy_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -124,6 +127,13 @@ func (x *RecommendBandRequest) GetPolicy() *Policy {
 	return nil
 }
 
+func (x *RecommendBandRequest) GetPolicyName() string {
+	if x != nil {
+		return x.PolicyName
+	}
+	return ""
+}
+
 type RecommendBandResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Band          *Band                  `protobuf:"bytes,1,opt,name=band,proto3" json:"band,omitempty"`
@@ -172,7 +182,7 @@ var File_paymix_v1_band_service_proto protoreflect.FileDescriptor
 
 const file_paymix_v1_band_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1cpaymix/v1/band_service.proto\x12\tpaymix.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x15paymix/v1/types.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x9f\x03\n" +
+	"\x1cpaymix/v1/band_service.proto\x12\tpaymix.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x15paymix/v1/types.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x8e\x04\n" +
 	"\x14RecommendBandRequest\x12(\n" +
 	"\n" +
 	"job_family\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tjobFamily\x12\x1f\n" +
@@ -182,7 +192,9 @@ const file_paymix_v1_band_service_proto_rawDesc = "" +
 	"\x11target_percentile\x18\x04 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\xc0X@)\x00\x00\x00\x00\x00\x00\xf0?H\x00R\x10targetPercentile\x88\x01\x01\x129\n" +
 	"\ftoken_policy\x18\x05 \x01(\v2\x16.paymix.v1.TokenPolicyR\vtokenPolicy\x12M\n" +
 	"\x0eeffective_date\x18\x06 \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\x12)\n" +
-	"\x06policy\x18\a \x01(\v2\x11.paymix.v1.PolicyR\x06policyB\x14\n" +
+	"\x06policy\x18\a \x01(\v2\x11.paymix.v1.PolicyR\x06policy\x12m\n" +
+	"\vpolicy_name\x18\b \x01(\tBL\xbaHIrG2E^(organizations/[a-z][a-z0-9-]{1,62}/policies/[a-z][a-z0-9-]{0,62})?$R\n" +
+	"policyNameB\x14\n" +
 	"\x12_target_percentile\"<\n" +
 	"\x15RecommendBandResponse\x12#\n" +
 	"\x04band\x18\x01 \x01(\v2\x0f.paymix.v1.BandR\x04band2\x99\x01\n" +

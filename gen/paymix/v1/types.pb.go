@@ -533,7 +533,8 @@ func (x *TokenPolicy) GetPrices() []*ModelPrice {
 }
 
 // Policy is how an organisation turns market data into bands. Every field is optional;
-// what is absent takes the documented default.
+// what is absent takes the documented default. Stored policies (PolicyService) carry
+// their resource name, revision and etag; an inline policy leaves them empty.
 type Policy struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The market percentile (1-99) that sets the total midpoint. Default 50.
@@ -550,8 +551,17 @@ type Policy struct {
 	// Default 3; 0 turns aging off.
 	AgingRatePercent *float64 `protobuf:"fixed64,5,opt,name=aging_rate_percent,json=agingRatePercent,proto3,oneof" json:"aging_rate_percent,omitempty"`
 	// Band figures are rounded to a multiple of this many whole dollars. Default 1.
-	RoundingUsd   *float64     `protobuf:"fixed64,6,opt,name=rounding_usd,json=roundingUsd,proto3,oneof" json:"rounding_usd,omitempty"`
-	TokenPolicy   *TokenPolicy `protobuf:"bytes,7,opt,name=token_policy,json=tokenPolicy,proto3" json:"token_policy,omitempty"`
+	RoundingUsd *float64     `protobuf:"fixed64,6,opt,name=rounding_usd,json=roundingUsd,proto3,oneof" json:"rounding_usd,omitempty"`
+	TokenPolicy *TokenPolicy `protobuf:"bytes,7,opt,name=token_policy,json=tokenPolicy,proto3" json:"token_policy,omitempty"`
+	// Resource name: organizations/{organization}/policies/{policy}. Output only.
+	Name        string `protobuf:"bytes,10,opt,name=name,proto3" json:"name,omitempty"`
+	DisplayName string `protobuf:"bytes,11,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// Incremented by every update. Output only.
+	Revision int64 `protobuf:"varint,12,opt,name=revision,proto3" json:"revision,omitempty"`
+	// Changes with every update; an update or delete must send the current one.
+	Etag string `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The preset the policy started from, if any. Output only.
+	Preset        string `protobuf:"bytes,14,opt,name=preset,proto3" json:"preset,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -633,6 +643,41 @@ func (x *Policy) GetTokenPolicy() *TokenPolicy {
 		return x.TokenPolicy
 	}
 	return nil
+}
+
+func (x *Policy) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Policy) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *Policy) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *Policy) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *Policy) GetPreset() string {
+	if x != nil {
+		return x.Preset
+	}
+	return ""
 }
 
 // ComponentBand is one component of a band, with the market figures behind it.
@@ -1566,8 +1611,10 @@ type Provenance struct {
 	// The date market data was aged to (YYYY-MM-DD).
 	EffectiveDate string    `protobuf:"bytes,7,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
 	Fallback      *Fallback `protobuf:"bytes,8,opt,name=fallback,proto3" json:"fallback,omitempty"`
-	// The policy applied: "default" or "inline" (stored policies come with their name).
-	Policy             string  `protobuf:"bytes,9,opt,name=policy,proto3" json:"policy,omitempty"`
+	// The policy applied: "default", "inline", or a stored policy's resource name.
+	Policy string `protobuf:"bytes,9,opt,name=policy,proto3" json:"policy,omitempty"`
+	// The stored policy's revision (0 for default and inline policies).
+	PolicyRevision     int64   `protobuf:"varint,14,opt,name=policy_revision,json=policyRevision,proto3" json:"policy_revision,omitempty"`
 	TargetPercentile   float64 `protobuf:"fixed64,10,opt,name=target_percentile,json=targetPercentile,proto3" json:"target_percentile,omitempty"`
 	RangeSpreadPercent float64 `protobuf:"fixed64,11,opt,name=range_spread_percent,json=rangeSpreadPercent,proto3" json:"range_spread_percent,omitempty"`
 	AgingRatePercent   float64 `protobuf:"fixed64,12,opt,name=aging_rate_percent,json=agingRatePercent,proto3" json:"aging_rate_percent,omitempty"`
@@ -1667,6 +1714,13 @@ func (x *Provenance) GetPolicy() string {
 		return x.Policy
 	}
 	return ""
+}
+
+func (x *Provenance) GetPolicyRevision() int64 {
+	if x != nil {
+		return x.PolicyRevision
+	}
+	return 0
 }
 
 func (x *Provenance) GetTargetPercentile() float64 {
@@ -1895,7 +1949,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\n" +
 	"\b_cap_usdB\f\n" +
 	"\n" +
-	"_fixed_usd\"\xd1\x06\n" +
+	"_fixed_usd\"\xed\a\n" +
 	"\x06Policy\x12I\n" +
 	"\x11target_percentile\x18\x01 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\xc0X@)\x00\x00\x00\x00\x00\x00\xf0?H\x00R\x10targetPercentile\x88\x01\x01\x12N\n" +
 	"\x14range_spread_percent\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00i@)\x00\x00\x00\x00\x00\x00\x00\x00H\x01R\x12rangeSpreadPercent\x88\x01\x01\x12\x9a\x01\n" +
@@ -1904,7 +1958,13 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x12aging_rate_percent\x18\x05 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00I@)\x00\x00\x00\x00\x00\x00\x00\x00H\x03R\x10agingRatePercent\x88\x01\x01\x12\x94\x01\n" +
 	"\frounding_usd\x18\x06 \x01(\x01Bl\xbaHi\xba\x01R\n" +
 	"\x12rounding_usd.whole\x12!must be a whole number of dollars\x1a\x19this == double(int(this))\x12\x12\x19\x00\x00\x00\x00\x00j\xf8@)\x00\x00\x00\x00\x00\x00\xf0?H\x04R\vroundingUsd\x88\x01\x01\x129\n" +
-	"\ftoken_policy\x18\a \x01(\v2\x16.paymix.v1.TokenPolicyR\vtokenPolicy\x1aL\n" +
+	"\ftoken_policy\x18\a \x01(\v2\x16.paymix.v1.TokenPolicyR\vtokenPolicy\x12\x1c\n" +
+	"\x04name\x18\n" +
+	" \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x04name\x12+\n" +
+	"\fdisplay_name\x18\v \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12\x1a\n" +
+	"\brevision\x18\f \x01(\x03R\brevision\x12\x1b\n" +
+	"\x04etag\x18\r \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12\x16\n" +
+	"\x06preset\x18\x0e \x01(\tR\x06preset\x1aL\n" +
 	"\x1eRangeSpreadPercentByLevelEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01B\x14\n" +
@@ -2010,7 +2070,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x05 \x01(\tR\vdisplayName\x12\x1c\n" +
 	"\tsynthetic\x18\x02 \x01(\bR\tsynthetic\x12%\n" +
 	"\x0eweight_percent\x18\x03 \x01(\x01R\rweightPercent\x12\x12\n" +
-	"\x04rows\x18\x04 \x01(\x05R\x04rows\"\x8f\x04\n" +
+	"\x04rows\x18\x04 \x01(\x05R\x04rows\"\xb8\x04\n" +
 	"\n" +
 	"Provenance\x12\x1c\n" +
 	"\tsynthetic\x18\x01 \x01(\bR\tsynthetic\x12\x14\n" +
@@ -2021,7 +2081,8 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\rdata_end_date\x18\x06 \x01(\tR\vdataEndDate\x12%\n" +
 	"\x0eeffective_date\x18\a \x01(\tR\reffectiveDate\x12/\n" +
 	"\bfallback\x18\b \x01(\v2\x13.paymix.v1.FallbackR\bfallback\x12\x16\n" +
-	"\x06policy\x18\t \x01(\tR\x06policy\x12+\n" +
+	"\x06policy\x18\t \x01(\tR\x06policy\x12'\n" +
+	"\x0fpolicy_revision\x18\x0e \x01(\x03R\x0epolicyRevision\x12+\n" +
 	"\x11target_percentile\x18\n" +
 	" \x01(\x01R\x10targetPercentile\x120\n" +
 	"\x14range_spread_percent\x18\v \x01(\x01R\x12rangeSpreadPercent\x12,\n" +

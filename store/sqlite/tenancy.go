@@ -1,0 +1,258 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/paymix/paymix/store"
+)
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// offsetToken reads an offset page token; lists of tenancy records are small.
+func offsetToken(token string) (int, error) {
+	if token == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(token)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: bad page token", store.ErrInvalid)
+	}
+	return n, nil
+}
+
+func nextToken(offset, limit, got int) string {
+	if got > limit {
+		return strconv.Itoa(offset + limit)
+	}
+	return ""
+}
+
+func (s *Store) CreateOrganization(ctx context.Context, o store.Organization, policies []store.Policy) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO organizations (id, display_name, create_time) VALUES (?, ?, ?)`,
+			o.ID, o.DisplayName, ts(o.CreateTime)); err != nil {
+			if isUnique(err) {
+				return store.ErrConflict
+			}
+			return err
+		}
+		for _, p := range policies {
+			p.Org = o.ID
+			if err := insertPolicy(ctx, tx, &p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) GetOrganization(ctx context.Context, id string) (store.Organization, error) {
+	var o store.Organization
+	var created string
+	err := s.db.QueryRowContext(ctx, `SELECT id, display_name, create_time FROM organizations WHERE id = ?`, id).Scan(&o.ID, &o.DisplayName, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, store.ErrNotFound
+	}
+	o.CreateTime = parseTS(created)
+	return o, err
+}
+
+func (s *Store) ListOrganizations(ctx context.Context, limit int, token string) ([]store.Organization, string, error) {
+	off, err := offsetToken(token)
+	if err != nil || limit <= 0 {
+		return nil, "", errors.Join(err, validLimit(limit))
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, display_name, create_time FROM organizations ORDER BY id LIMIT ? OFFSET ?`, limit+1, off)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []store.Organization
+	for rows.Next() {
+		var o store.Organization
+		var created string
+		if err := rows.Scan(&o.ID, &o.DisplayName, &created); err != nil {
+			return nil, "", err
+		}
+		o.CreateTime = parseTS(created)
+		out = append(out, o)
+	}
+	next := nextToken(off, limit, len(out))
+	return out[:min(len(out), limit)], next, rows.Err()
+}
+
+func validLimit(limit int) error {
+	if limit <= 0 {
+		return fmt.Errorf("%w: a page holds at least one item", store.ErrInvalid)
+	}
+	return nil
+}
+
+func insertPolicy(ctx context.Context, tx *sql.Tx, p *store.Policy) error {
+	p.Revision = 1
+	p.UpdateTime = p.CreateTime
+	_, err := tx.ExecContext(ctx, `INSERT INTO policies (org, id, display_name, preset, spec, revision, create_time, update_time)
+		VALUES (?, ?, ?, ?, ?, 1, ?, ?)`, p.Org, p.ID, p.DisplayName, p.Preset, p.Spec, ts(p.CreateTime), ts(p.CreateTime))
+	switch {
+	case isUnique(err):
+		return store.ErrConflict
+	case err != nil && isForeignKey(err):
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// isForeignKey reports SQLITE_CONSTRAINT_FOREIGNKEY (787).
+func isForeignKey(err error) bool { return sqliteCode(err) == 787 }
+
+func (s *Store) CreatePolicy(ctx context.Context, p store.Policy) (store.Policy, error) {
+	err := s.tx(ctx, func(tx *sql.Tx) error { return insertPolicy(ctx, tx, &p) })
+	return p, err
+}
+
+const policyColumns = `org, id, display_name, preset, spec, revision, create_time, update_time`
+
+func scanPolicy(row interface{ Scan(...any) error }) (store.Policy, error) {
+	var p store.Policy
+	var created, updated string
+	err := row.Scan(&p.Org, &p.ID, &p.DisplayName, &p.Preset, &p.Spec, &p.Revision, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, store.ErrNotFound
+	}
+	p.CreateTime, p.UpdateTime = parseTS(created), parseTS(updated)
+	return p, err
+}
+
+func (s *Store) GetPolicy(ctx context.Context, org, id string) (store.Policy, error) {
+	return scanPolicy(s.db.QueryRowContext(ctx, `SELECT `+policyColumns+` FROM policies WHERE org = ? AND id = ?`, org, id))
+}
+
+func (s *Store) ListPolicies(ctx context.Context, org string, limit int, token string) ([]store.Policy, string, error) {
+	off, err := offsetToken(token)
+	if err != nil || limit <= 0 {
+		return nil, "", errors.Join(err, validLimit(limit))
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+policyColumns+` FROM policies WHERE org = ? ORDER BY id LIMIT ? OFFSET ?`, org, limit+1, off)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []store.Policy
+	for rows.Next() {
+		p, err := scanPolicy(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, p)
+	}
+	next := nextToken(off, limit, len(out))
+	return out[:min(len(out), limit)], next, rows.Err()
+}
+
+func (s *Store) UpdatePolicy(ctx context.Context, p store.Policy, etag string) (store.Policy, error) {
+	var out store.Policy
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanPolicy(tx.QueryRowContext(ctx, `SELECT `+policyColumns+` FROM policies WHERE org = ? AND id = ?`, p.Org, p.ID))
+		if err != nil {
+			return err
+		}
+		if cur.Etag() != etag {
+			return store.ErrStale
+		}
+		cur.DisplayName, cur.Spec, cur.Revision, cur.UpdateTime = p.DisplayName, p.Spec, cur.Revision+1, p.UpdateTime
+		_, err = tx.ExecContext(ctx, `UPDATE policies SET display_name = ?, spec = ?, revision = ?, update_time = ? WHERE org = ? AND id = ?`,
+			cur.DisplayName, cur.Spec, cur.Revision, ts(cur.UpdateTime), p.Org, p.ID)
+		out = cur
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) DeletePolicy(ctx context.Context, org, id, etag string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanPolicy(tx.QueryRowContext(ctx, `SELECT `+policyColumns+` FROM policies WHERE org = ? AND id = ?`, org, id))
+		if err != nil {
+			return err
+		}
+		if etag != "" && cur.Etag() != etag {
+			return store.ErrStale
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM policies WHERE org = ? AND id = ?`, org, id)
+		return err
+	})
+}
+
+func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO api_keys (prefix, org, display_name, role, hash, create_time, expire_time)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, k.Prefix, k.Org, k.DisplayName, k.Role, k.Hash, ts(k.CreateTime), ts(k.ExpireTime))
+	switch {
+	case isUnique(err):
+		return store.ErrConflict
+	case isForeignKey(err):
+		return store.ErrNotFound
+	}
+	return err
+}
+
+const keyColumns = `prefix, org, display_name, role, hash, create_time, expire_time, revoke_time`
+
+func scanKey(row interface{ Scan(...any) error }) (store.APIKey, error) {
+	var k store.APIKey
+	var created, expires, revoked string
+	err := row.Scan(&k.Prefix, &k.Org, &k.DisplayName, &k.Role, &k.Hash, &created, &expires, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, store.ErrNotFound
+	}
+	k.CreateTime, k.ExpireTime, k.RevokeTime = parseTS(created), parseTS(expires), parseTS(revoked)
+	return k, err
+}
+
+func (s *Store) APIKeyByPrefix(ctx context.Context, prefix string) (store.APIKey, error) {
+	return scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE prefix = ?`, prefix))
+}
+
+func (s *Store) ListAPIKeys(ctx context.Context, org string) ([]store.APIKey, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE org = ? ORDER BY create_time, prefix`, org)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.APIKey
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) RevokeAPIKey(ctx context.Context, org, prefix string, at time.Time) (store.APIKey, error) {
+	if _, err := s.db.ExecContext(ctx, `UPDATE api_keys SET revoke_time = ? WHERE org = ? AND prefix = ? AND revoke_time = ''`, ts(at), org, prefix); err != nil {
+		return store.APIKey{}, err
+	}
+	k, err := scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE org = ? AND prefix = ?`, org, prefix))
+	return k, err
+}
+
+func (s *Store) CountAPIKeys(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM api_keys`).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrStale: an update or delete named an etag that is no longer the current one.
+var ErrStale = errors.New("stale etag")
+
+// Organization is one customer of paymix.
+type Organization struct {
+	ID          string
+	DisplayName string
+	CreateTime  time.Time
+}
+
+// Policy is a stored policy. Spec is the policy's content as the server encodes it;
+// the store versions it without reading it.
+type Policy struct {
+	Org, ID     string
+	DisplayName string
+	Preset      string
+	Spec        string
+	Revision    int64 // 1 at creation, +1 per update
+	CreateTime  time.Time
+	UpdateTime  time.Time
+}
+
+// Etag is the policy's concurrency token: it changes with every update.
+func (p Policy) Etag() string { return etagOf(p.Revision) }
+
+// APIKey is a key's metadata and the SHA-256 of the whole key; the key itself is
+// never stored.
+type APIKey struct {
+	Prefix      string
+	Org         string
+	DisplayName string
+	Role        string
+	Hash        []byte
+	CreateTime  time.Time
+	ExpireTime  time.Time // zero: never
+	RevokeTime  time.Time // zero: not revoked
+}
+
+// Tenancy is the part of the store that keeps organisations, policies and keys. A
+// method given an organisation never touches another organisation's records.
+type Tenancy interface {
+	// CreateOrganization records an organisation and, in the same transaction, its
+	// first policies. ErrConflict when the id is taken.
+	CreateOrganization(ctx context.Context, o Organization, policies []Policy) error
+	GetOrganization(ctx context.Context, id string) (Organization, error)
+	ListOrganizations(ctx context.Context, limit int, pageToken string) ([]Organization, string, error)
+
+	// CreatePolicy stores a new policy at revision 1. ErrConflict when it exists,
+	// ErrNotFound when its organisation does not.
+	CreatePolicy(ctx context.Context, p Policy) (Policy, error)
+	GetPolicy(ctx context.Context, org, id string) (Policy, error)
+	ListPolicies(ctx context.Context, org string, limit int, pageToken string) ([]Policy, string, error)
+	// UpdatePolicy replaces a policy's display name and spec if its etag is still
+	// etag, and bumps its revision. ErrStale otherwise.
+	UpdatePolicy(ctx context.Context, p Policy, etag string) (Policy, error)
+	// DeletePolicy deletes a policy; with a non-empty etag, only if it is current.
+	DeletePolicy(ctx context.Context, org, id, etag string) error
+
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// APIKeyByPrefix finds a key by its prefix, revoked or expired ones included.
+	APIKeyByPrefix(ctx context.Context, prefix string) (APIKey, error)
+	ListAPIKeys(ctx context.Context, org string) ([]APIKey, error)
+	// RevokeAPIKey revokes an organisation's key (once; a second revoke keeps the
+	// first time).
+	RevokeAPIKey(ctx context.Context, org, prefix string, at time.Time) (APIKey, error)
+	// CountAPIKeys counts every key ever made: one is enough to require keys.
+	CountAPIKeys(ctx context.Context) (int, error)
+}
