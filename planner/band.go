@@ -44,8 +44,10 @@ type Request struct {
 	// EffectiveDate is the date market data is aged to; zero means today.
 	EffectiveDate time.Time
 	Policy        Policy
-	// PolicyName names the policy in the band's provenance ("default", "inline").
-	PolicyName string
+	// PolicyName names the policy in the band's provenance ("default", "inline", or a
+	// stored policy's resource name) and PolicyRevision its revision.
+	PolicyName     string
+	PolicyRevision int64
 }
 
 // Range is a min, mid and max.
@@ -127,6 +129,7 @@ type Provenance struct {
 	Effective        time.Time
 	Fallback         Fallback
 	Policy           string
+	PolicyRevision   int64
 	TargetPercentile float64
 	SpreadPercent    float64
 	AgingRatePercent float64
@@ -193,7 +196,7 @@ func Recommend(snap *market.Snapshot, req Request, today time.Time) (Band, error
 	}
 	b := &builder{snap: snap, set: set, effective: effectiveDate(req.EffectiveDate, today),
 		band: Band{Currency: Currency, Family: family, Level: level, Location: loc}}
-	if err := b.build(req.PolicyName); err != nil {
+	if err := b.build(req.PolicyName, req.PolicyRevision); err != nil {
 		return Band{}, err
 	}
 	return b.band, nil
@@ -243,7 +246,7 @@ func (b *builder) chain(k market.Kind, need int) (steps []Step, used market.Coho
 	return steps, market.CohortKey{}, false
 }
 
-func (b *builder) build(policyName string) error {
+func (b *builder) build(policyName string, revision int64) error {
 	set := b.set
 	need := max(set.minSample, stats.MinCount(set.q))
 	steps, key, ok := b.chain(market.Total, need)
@@ -292,7 +295,7 @@ func (b *builder) build(policyName string) error {
 	*p = Provenance{
 		Synthetic: slices.ContainsFunc(datasets, func(d market.DatasetInfo) bool { return d.Synthetic }), Count: c.Rows(),
 		SnapshotVersion: b.snap.Version, Datasets: datasets, DataStart: first, DataEnd: last, Effective: b.effective,
-		Fallback: fb, Policy: policyName, TargetPercentile: set.targetPercent,
+		Fallback: fb, Policy: policyName, PolicyRevision: revision, TargetPercentile: set.targetPercent,
 		SpreadPercent: set.spreadPercent, AgingRatePercent: set.agingPercent, MinSample: set.minSample,
 	}
 	b.warn()

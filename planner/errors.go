@@ -18,6 +18,10 @@ const (
 	KindFailedPrecondition
 	// KindUnavailable: no market snapshot is loaded yet.
 	KindUnavailable
+	// KindAlreadyExists: a resource with that name exists.
+	KindAlreadyExists
+	// KindAborted: a concurrent change won (a stale etag).
+	KindAborted
 )
 
 // Violation is one wrong field of a request. Field is the path of the field in the

@@ -53,26 +53,60 @@ func bandRequest(r *pb.RecommendBandRequest) (planner.Request, error) {
 	}
 	if p := r.GetPolicy(); p != nil {
 		req.PolicyName = "inline"
-		req.Policy = planner.Policy{
-			TargetPercentile: p.TargetPercentile,
-			SpreadPercent:    p.RangeSpreadPercent,
-			SpreadByLevel:    p.GetRangeSpreadPercentByLevel(),
-			AgingRatePercent: p.AgingRatePercent,
-			RoundingUSD:      p.RoundingUsd,
+		if p.GetName() != "" { // a stored policy, loaded by the handler
+			req.PolicyName, req.PolicyRevision = p.GetName(), int64(p.GetRevision())
 		}
-		if p.MinSampleSize != nil {
-			n := int(p.GetMinSampleSize())
-			req.Policy.MinSample = &n
-		}
-		if p.GetTokenPolicy() != nil {
-			tp, tvs := tokenPolicy(p.GetTokenPolicy(), "policy.token_policy")
-			req.Policy.Tokens, vs = tp, append(vs, tvs...)
-		}
+		var pvs []planner.Violation
+		req.Policy, pvs = policyFromProto(p)
+		vs = append(vs, pvs...)
 	}
 	if len(vs) > 0 {
 		return req, planner.Invalid(vs...)
 	}
 	return req, nil
+}
+
+// policyFromProto converts a policy's content; violations name fields under "policy".
+func policyFromProto(p *pb.Policy) (planner.Policy, []planner.Violation) {
+	out := planner.Policy{
+		TargetPercentile: p.TargetPercentile,
+		SpreadPercent:    p.RangeSpreadPercent,
+		SpreadByLevel:    p.GetRangeSpreadPercentByLevel(),
+		AgingRatePercent: p.AgingRatePercent,
+		RoundingUSD:      p.RoundingUsd,
+	}
+	if p.MinSampleSize != nil {
+		n := int(p.GetMinSampleSize())
+		out.MinSample = &n
+	}
+	var vs []planner.Violation
+	if p.GetTokenPolicy() != nil {
+		out.Tokens, vs = tokenPolicy(p.GetTokenPolicy(), "policy.token_policy")
+	}
+	return out, vs
+}
+
+// policyProto is the wire form of a policy's content (the presets are planner values).
+func policyProto(p planner.Policy) *pb.Policy {
+	out := &pb.Policy{
+		TargetPercentile: p.TargetPercentile, RangeSpreadPercent: p.SpreadPercent, RangeSpreadPercentByLevel: p.SpreadByLevel,
+		AgingRatePercent: p.AgingRatePercent, RoundingUsd: p.RoundingUSD,
+	}
+	if p.MinSample != nil {
+		n := int32(*p.MinSample)
+		out.MinSampleSize = &n
+	}
+	if t := p.Tokens; t != nil {
+		out.TokenPolicy = &pb.TokenPolicy{Mode: pb.TokenMode(t.Mode), PercentOfBase: t.PercentOfBase, CapUsd: t.CapUSD,
+			FixedUsd: t.FixedUSD, FixedUsdByLevel: t.FixedByLevel, Funding: pb.Funding(t.Funding)}
+		if !t.UsageMix.IsZero() {
+			out.TokenPolicy.UsageMix = usageMixProto(t.UsageMix)
+		}
+		for _, price := range t.Prices {
+			out.TokenPolicy.Prices = append(out.TokenPolicy.Prices, priceProto(price))
+		}
+	}
+	return out
 }
 
 func tokenPolicy(t *pb.TokenPolicy, field string) (*planner.TokenPolicy, []planner.Violation) {
@@ -215,7 +249,7 @@ func provenanceProto(p planner.Provenance) *pb.Provenance {
 			RequestedScope: scopeProto(p.Fallback.Requested), UsedScope: scopeProto(p.Fallback.Used),
 			UsedLocationId: p.Fallback.UsedPlace,
 		},
-		Policy: p.Policy, TargetPercentile: p.TargetPercentile, RangeSpreadPercent: p.SpreadPercent,
+		Policy: p.Policy, PolicyRevision: int32(p.PolicyRevision), TargetPercentile: p.TargetPercentile, RangeSpreadPercent: p.SpreadPercent,
 		AgingRatePercent: p.AgingRatePercent, MinSampleSize: int32(p.MinSample),
 	}
 	for _, s := range p.Fallback.Steps {

@@ -53,6 +53,8 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 var kindCodes = map[planner.Kind]codes.Code{
 	planner.KindInvalidArgument:    codes.InvalidArgument,
 	planner.KindNotFound:           codes.NotFound,
+	planner.KindAlreadyExists:      codes.AlreadyExists,
+	planner.KindAborted:            codes.Aborted,
 	planner.KindFailedPrecondition: codes.FailedPrecondition,
 	planner.KindUnavailable:        codes.Unavailable,
 }

@@ -49,6 +49,7 @@ func (s *Server) httpHandler(grpcAddr string) (http.Handler, error) {
 	}
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		pb.RegisterCatalogServiceHandler, pb.RegisterDatasetServiceHandler, pb.RegisterMarketServiceHandler,
+		pb.RegisterPolicyServiceHandler, pb.RegisterAdminServiceHandler,
 	} {
 		if err := register(ctx, gw, conn); err != nil {
 			return nil, err
@@ -119,6 +120,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		st = resp.GetStatus().String()
 	}
 	body := map[string]any{"status": st}
+	if !s.auth.required.Load() {
+		body["auth"] = "open development mode: calls need no API key (loopback only; create a key to require keys)"
+	}
 	if snap := s.market.Load(); snap != nil {
 		body["snapshotVersion"] = snap.Version
 		body["synthetic"] = snap.Synthetic()

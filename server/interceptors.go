@@ -22,13 +22,13 @@ const requestIDHeader = "x-request-id"
 
 // The interceptor chain, outermost first (ARCHITECTURE.md, "Request flow"):
 //
-//	request id and logging -> recovery -> error translation -> (metrics, authentication
-//	and role checks slot in here) -> protovalidate -> handler
+//	request id and logging -> recovery -> error translation -> (metrics slot in here)
+//	-> authentication and role check -> protovalidate -> handler
 //
 // Logging is outermost so that every call is logged with its final code, a panic's
 // Internal included; recovery sits right inside it. Logs carry the method, code,
 // duration and request id, never a request or response body: they hold pay data.
-func unaryChain(log *slog.Logger, v protovalidate.Validator) []grpc.UnaryServerInterceptor {
+func unaryChain(log *slog.Logger, v protovalidate.Validator, a *auth) []grpc.UnaryServerInterceptor {
 	return []grpc.UnaryServerInterceptor{
 		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 			ctx, done := logCall(ctx, log, info.FullMethod)
@@ -44,6 +44,7 @@ func unaryChain(log *slog.Logger, v protovalidate.Validator) []grpc.UnaryServerI
 			resp, err := handler(ctx, req)
 			return resp, toStatus(ctx, log, err)
 		},
+		a.unary,
 		func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 			if m, ok := req.(proto.Message); ok {
 				if err := v.Validate(m); err != nil {
@@ -55,7 +56,7 @@ func unaryChain(log *slog.Logger, v protovalidate.Validator) []grpc.UnaryServerI
 	}
 }
 
-func streamChain(log *slog.Logger, v protovalidate.Validator) []grpc.StreamServerInterceptor {
+func streamChain(log *slog.Logger, v protovalidate.Validator, a *auth) []grpc.StreamServerInterceptor {
 	return []grpc.StreamServerInterceptor{
 		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 			ctx, done := logCall(ss.Context(), log, info.FullMethod)
@@ -67,8 +68,10 @@ func streamChain(log *slog.Logger, v protovalidate.Validator) []grpc.StreamServe
 			defer recoverTo(ss.Context(), log, info.FullMethod, &err)
 			return handler(srv, ss)
 		},
-		func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-			return toStatus(ss.Context(), log, handler(srv, &validatingStream{ServerStream: ss, v: v}))
+		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+			return toStatus(ss.Context(), log, a.stream(srv, ss, info, func(srv any, ss grpc.ServerStream) error {
+				return handler(srv, &validatingStream{ServerStream: ss, v: v})
+			}))
 		},
 	}
 }

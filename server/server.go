@@ -34,6 +34,9 @@ type Config struct {
 	// Store keeps datasets and maps; the server answers NOT_SERVING until it has
 	// loaded the market from it. The server does not close it.
 	Store store.Store
+	// RequireAuth requires an API key on every call even before the first key exists
+	// (with no key at all, only public methods answer).
+	RequireAuth bool
 	// Now is the clock behind default effective dates (time.Now when nil).
 	Now func() time.Time
 	Log *slog.Logger
@@ -45,6 +48,7 @@ type Server struct {
 	log     *slog.Logger
 	market  market.Current
 	data    *marketData
+	auth    *auth
 	health  *health.Server
 	grpc    *grpc.Server
 	http    *http.Server
@@ -58,7 +62,18 @@ const maxHTTPBody = 1 << 20
 
 // services are the names the health service reports on, besides "" (the whole server).
 var services = []string{pb.BandService_ServiceDesc.ServiceName, pb.CatalogService_ServiceDesc.ServiceName,
-	pb.DatasetService_ServiceDesc.ServiceName, pb.MarketService_ServiceDesc.ServiceName}
+	pb.DatasetService_ServiceDesc.ServiceName, pb.MarketService_ServiceDesc.ServiceName,
+	pb.PolicyService_ServiceDesc.ServiceName, pb.AdminService_ServiceDesc.ServiceName}
+
+// ensurePlatformOrg creates the platform's own organisation on the first start.
+func ensurePlatformOrg(ctx context.Context, st store.Store, now time.Time) error {
+	err := st.CreateOrganization(ctx, store.Organization{ID: PlatformOrg, DisplayName: "Platform administrators", CreateTime: now.UTC()},
+		newOrgPolicies(now.UTC()))
+	if errors.Is(err, store.ErrConflict) {
+		return nil
+	}
+	return err
+}
 
 // New listens on the configured addresses and wires the server; Run serves.
 func New(cfg Config) (*Server, error) {
@@ -79,11 +94,26 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("protovalidate: %w", err)
 	}
+	ctx := context.Background()
+	s.auth = &auth{store: cfg.Store, now: cfg.Now}
+	open, err := s.auth.decide(ctx, cfg.RequireAuth, cfg.GRPCAddr, cfg.HTTPAddr)
+	if err != nil {
+		return nil, err
+	}
+	if open {
+		s.log.Warn("open development mode: no API key exists and every listener is on loopback, so calls need no key; " +
+			"create a key (paymix keys create) to require keys from then on")
+	}
+	if err := ensurePlatformOrg(ctx, cfg.Store, cfg.Now()); err != nil {
+		return nil, err
+	}
 	s.grpc = grpc.NewServer(
-		grpc.ChainUnaryInterceptor(unaryChain(s.log, validator)...),
-		grpc.ChainStreamInterceptor(streamChain(s.log, validator)...),
+		grpc.ChainUnaryInterceptor(unaryChain(s.log, validator, s.auth)...),
+		grpc.ChainStreamInterceptor(streamChain(s.log, validator, s.auth)...),
 	)
-	pb.RegisterBandServiceServer(s.grpc, &bandService{market: &s.market, now: cfg.Now})
+	pb.RegisterBandServiceServer(s.grpc, &bandService{market: &s.market, store: cfg.Store, now: cfg.Now})
+	pb.RegisterPolicyServiceServer(s.grpc, &policyService{store: cfg.Store, now: cfg.Now})
+	pb.RegisterAdminServiceServer(s.grpc, &adminService{store: cfg.Store, auth: s.auth, now: cfg.Now})
 	pb.RegisterCatalogServiceServer(s.grpc, newCatalogService())
 	pb.RegisterDatasetServiceServer(s.grpc, &datasetService{data: s.data})
 	pb.RegisterMarketServiceServer(s.grpc, &marketService{data: s.data, now: cfg.Now, log: cfg.Log,

@@ -37,6 +37,7 @@ func run(args []string) error {
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM or SIGINT")
 	dataDir := fs.String("data-dir", defaultDataDir(), "directory of the embedded SQLite database (paymix.db)")
+	requireAuth := fs.Bool("require-auth", false, "require an API key on every call, even before the first key exists")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: paymixd [flags]\n\nEvery flag can also be set by its environment variable, PAYMIX_ and the flag name\nin upper case with underscores (--grpc-addr is PAYMIX_GRPC_ADDR).\n\nFlags:")
 		fs.PrintDefaults()
@@ -68,6 +69,7 @@ func run(args []string) error {
 		HTTPAddr:        *httpAddr,
 		ShutdownTimeout: *shutdownTimeout,
 		Store:           st,
+		RequireAuth:     *requireAuth,
 		Log:             log,
 	})
 	if err != nil {

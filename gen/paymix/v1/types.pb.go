@@ -557,7 +557,7 @@ type Policy struct {
 	Name        string `protobuf:"bytes,10,opt,name=name,proto3" json:"name,omitempty"`
 	DisplayName string `protobuf:"bytes,11,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// Incremented by every update. Output only.
-	Revision int64 `protobuf:"varint,12,opt,name=revision,proto3" json:"revision,omitempty"`
+	Revision int32 `protobuf:"varint,12,opt,name=revision,proto3" json:"revision,omitempty"`
 	// Changes with every update; an update or delete must send the current one.
 	Etag string `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
 	// The preset the policy started from, if any. Output only.
@@ -659,7 +659,7 @@ func (x *Policy) GetDisplayName() string {
 	return ""
 }
 
-func (x *Policy) GetRevision() int64 {
+func (x *Policy) GetRevision() int32 {
 	if x != nil {
 		return x.Revision
 	}
@@ -1614,7 +1614,7 @@ type Provenance struct {
 	// The policy applied: "default", "inline", or a stored policy's resource name.
 	Policy string `protobuf:"bytes,9,opt,name=policy,proto3" json:"policy,omitempty"`
 	// The stored policy's revision (0 for default and inline policies).
-	PolicyRevision     int64   `protobuf:"varint,14,opt,name=policy_revision,json=policyRevision,proto3" json:"policy_revision,omitempty"`
+	PolicyRevision     int32   `protobuf:"varint,14,opt,name=policy_revision,json=policyRevision,proto3" json:"policy_revision,omitempty"`
 	TargetPercentile   float64 `protobuf:"fixed64,10,opt,name=target_percentile,json=targetPercentile,proto3" json:"target_percentile,omitempty"`
 	RangeSpreadPercent float64 `protobuf:"fixed64,11,opt,name=range_spread_percent,json=rangeSpreadPercent,proto3" json:"range_spread_percent,omitempty"`
 	AgingRatePercent   float64 `protobuf:"fixed64,12,opt,name=aging_rate_percent,json=agingRatePercent,proto3" json:"aging_rate_percent,omitempty"`
@@ -1716,7 +1716,7 @@ func (x *Provenance) GetPolicy() string {
 	return ""
 }
 
-func (x *Provenance) GetPolicyRevision() int64 {
+func (x *Provenance) GetPolicyRevision() int32 {
 	if x != nil {
 		return x.PolicyRevision
 	}
@@ -1962,7 +1962,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x04name\x18\n" +
 	" \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x04name\x12+\n" +
 	"\fdisplay_name\x18\v \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12\x1a\n" +
-	"\brevision\x18\f \x01(\x03R\brevision\x12\x1b\n" +
+	"\brevision\x18\f \x01(\x05R\brevision\x12\x1b\n" +
 	"\x04etag\x18\r \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12\x16\n" +
 	"\x06preset\x18\x0e \x01(\tR\x06preset\x1aL\n" +
 	"\x1eRangeSpreadPercentByLevelEntry\x12\x10\n" +
@@ -2082,7 +2082,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x0eeffective_date\x18\a \x01(\tR\reffectiveDate\x12/\n" +
 	"\bfallback\x18\b \x01(\v2\x13.paymix.v1.FallbackR\bfallback\x12\x16\n" +
 	"\x06policy\x18\t \x01(\tR\x06policy\x12'\n" +
-	"\x0fpolicy_revision\x18\x0e \x01(\x03R\x0epolicyRevision\x12+\n" +
+	"\x0fpolicy_revision\x18\x0e \x01(\x05R\x0epolicyRevision\x12+\n" +
 	"\x11target_percentile\x18\n" +
 	" \x01(\x01R\x10targetPercentile\x120\n" +
 	"\x14range_spread_percent\x18\v \x01(\x01R\x12rangeSpreadPercent\x12,\n" +
