@@ -63,4 +63,3 @@ func (p Policy) Validate() error {
 	})
 	return all.err()
 }
-
