@@ -249,3 +249,22 @@ func (a *auth) decide(ctx context.Context, requireAuth bool, addrs ...string) (o
 	}
 	return true, nil
 }
+
+// Access reports who may call a method: the roles, whether it is public, and whether
+// the table knows it at all.
+func Access(method string) (allowed []Role, isPublic, known bool) {
+	allowed, known = access[method]
+	return allowed, public[method], known || public[method]
+}
+
+// Methods lists every method the server registers, so that a test can hold them all
+// against the role table.
+func (s *Server) Methods() []string {
+	var out []string
+	for name, info := range s.grpc.GetServiceInfo() {
+		for _, m := range info.Methods {
+			out = append(out, "/"+name+"/"+m.Name)
+		}
+	}
+	return out
+}

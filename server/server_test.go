@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,9 +33,15 @@ import (
 
 var today = time.Date(2026, 11, 26, 15, 4, 5, 0, time.UTC)
 
+// skew moves the test servers' clock forward (to expire keys).
+var skew atomic.Int64
+
+func clock() time.Time { return today.Add(time.Duration(skew.Load())) }
+
 // testServer runs a server on loopback ports picked by the kernel, with the demo
 // data, and returns a gRPC connection and the HTTP base URL.
 type testServer struct {
+	dir  string // the data directory
 	srv  *server.Server
 	conn *grpc.ClientConn
 	base string
@@ -45,7 +52,8 @@ type testServer struct {
 func start(t testing.TB, wrap func(store.Store) store.Store) *testServer {
 	t.Helper()
 	var st store.Store
-	st, err := sqlite.Open(context.Background(), t.TempDir())
+	dir := t.TempDir()
+	st, err := sqlite.Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +63,7 @@ func start(t testing.TB, wrap func(store.Store) store.Store) *testServer {
 	}
 	srv, err := server.New(server.Config{
 		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Store: st,
-		Now: func() time.Time { return today },
+		Now: clock,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
@@ -75,7 +83,7 @@ func start(t testing.TB, wrap func(store.Store) store.Store) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &testServer{srv: srv, conn: conn, base: "http://" + srv.HTTPAddr()}
+	return &testServer{dir: dir, srv: srv, conn: conn, base: "http://" + srv.HTTPAddr()}
 }
 
 func (s *testServer) ready(t testing.TB) *testServer {

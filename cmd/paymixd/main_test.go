@@ -140,6 +140,12 @@ func TestRefusesBadConfiguration(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "--log-format must be json or text") {
 		t.Errorf("want a clear refusal, got %v: %s", err, out)
 	}
+	// Beyond loopback with no key to require, it refuses before binding anything.
+	out, err = paymixd(t, nil, "--grpc-addr", "0.0.0.0:0", "--http-addr", "127.0.0.1:0").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "refusing to listen on 0.0.0.0:0 without authentication") ||
+		!strings.Contains(string(out), "paymix keys create --org platform --role platform-admin") {
+		t.Errorf("want a refusal to serve beyond loopback, got %v: %s", err, out)
+	}
 	out, err = paymixd(t, nil, "--grpc-addr", "not-an-address").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "gRPC listener on not-an-address") {
 		t.Errorf("want a clear refusal, got %v: %s", err, out)
