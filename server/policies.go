@@ -149,20 +149,32 @@ var updatable = map[string]bool{
 }
 
 // applyMask copies the masked fields from src to dst; a field absent in src is cleared.
+// Paths may use proto or JSON names ("target_percentile" or "targetPercentile"); name
+// and etag identify the policy and are not fields to change, so they are passed over
+// (the gateway puts every field of a PATCH body into the mask).
 func applyMask(dst, src *pb.Policy, paths []string) error {
 	for _, path := range paths {
+		notUpdatable := planner.Invalid(planner.Violation{Field: "update_mask", Description: fmt.Sprintf("%q is not an updatable field", path)})
 		parts := strings.Split(path, ".")
-		if !updatable[parts[0]] || len(parts) > 2 || (len(parts) == 2 && parts[0] != "token_policy") {
-			return planner.Invalid(planner.Violation{Field: "update_mask", Description: fmt.Sprintf("%q is not an updatable field", path)})
+		if len(parts) > 2 {
+			return notUpdatable
 		}
 		d, s := dst.ProtoReflect(), src.ProtoReflect()
-		for _, name := range parts[:len(parts)-1] {
-			fd := d.Descriptor().Fields().ByName(protoreflect.Name(name))
-			d, s = d.Mutable(fd).Message(), s.Get(fd).Message()
+		top := field(d, parts[0])
+		switch {
+		case top == nil:
+			return notUpdatable
+		case len(parts) == 1 && (top.Name() == "name" || top.Name() == "etag"):
+			continue
+		case !updatable[string(top.Name())] || (len(parts) == 2 && top.Name() != "token_policy"):
+			return notUpdatable
 		}
-		fd := d.Descriptor().Fields().ByName(protoreflect.Name(parts[len(parts)-1]))
-		if fd == nil {
-			return planner.Invalid(planner.Violation{Field: "update_mask", Description: fmt.Sprintf("%q is not a policy field", path)})
+		fd := top
+		if len(parts) == 2 {
+			d, s = d.Mutable(top).Message(), s.Get(top).Message()
+			if fd = field(d, parts[1]); fd == nil {
+				return notUpdatable
+			}
 		}
 		if s.Has(fd) {
 			d.Set(fd, s.Get(fd))
@@ -171,6 +183,15 @@ func applyMask(dst, src *pb.Policy, paths []string) error {
 		}
 	}
 	return nil
+}
+
+// field finds a message's field by proto or JSON name.
+func field(m protoreflect.Message, name string) protoreflect.FieldDescriptor {
+	fields := m.Descriptor().Fields()
+	if fd := fields.ByName(protoreflect.Name(name)); fd != nil {
+		return fd
+	}
+	return fields.ByJSONName(name)
 }
 
 func (s *policyService) UpdatePolicy(ctx context.Context, r *pb.UpdatePolicyRequest) (*pb.UpdatePolicyResponse, error) {

@@ -14,9 +14,7 @@ import (
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -29,7 +27,7 @@ const chunkSize = 256 << 10
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("paymix import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	server := fs.String("server", envOr("PAYMIX_SERVER", "127.0.0.1:50051"), "the server's gRPC address (PAYMIX_SERVER)")
+	conn := addConnFlags(fs)
 	format := fs.String("format", "levelsfyi", "levelsfyi, or paymix (CSV, or JSON lines for .jsonl / .ndjson files)")
 	mode := fs.String("mode", "lenient", "strict (any bad row rejects the file) or lenient (bad rows are reported and skipped)")
 	name := fs.String("name", "", "a name for the dataset (default: the file's name)")
@@ -80,13 +78,13 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		header.RequestId = "cli-" + hex.EncodeToString(b[:])
 	}
 
-	conn, err := grpc.NewClient(*server, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	cc, err := conn.dial()
 	if err != nil {
 		fmt.Fprintln(stderr, "paymix import:", err)
 		return 1
 	}
-	defer conn.Close()
-	client := pb.NewMarketServiceClient(conn)
+	defer cc.Close()
+	client := pb.NewMarketServiceClient(cc)
 
 	var resp *pb.ImportBenchmarksResponse
 	// An unavailable server (starting, restarting) is retried with the same request
@@ -104,7 +102,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 	if err != nil {
-		printError(stderr, err)
+		printError(stderr, "paymix import", err)
 		return 1
 	}
 	if *asJSON {
@@ -238,9 +236,9 @@ func printSummary(w io.Writer, resp *pb.ImportBenchmarksResponse) {
 }
 
 // printError prints a server error with its field violations.
-func printError(w io.Writer, err error) {
+func printError(w io.Writer, cmd string, err error) {
 	st := status.Convert(err)
-	fmt.Fprintf(w, "paymix import: %s: %s\n", st.Code(), st.Message())
+	fmt.Fprintf(w, "%s: %s: %s\n", cmd, st.Code(), st.Message())
 	for _, d := range st.Details() {
 		if br, ok := d.(*errdetails.BadRequest); ok {
 			for i, v := range br.GetFieldViolations() {

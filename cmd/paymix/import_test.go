@@ -283,3 +283,31 @@ func TestMarketStatsMatchTheRows(t *testing.T) {
 		t.Errorf("aged p50 %v, raw %v (%v %v)", aged.GetTotal().GetP50(), raw.GetTotal().GetP50(), err, err2)
 	}
 }
+
+// The bootstrap path of the README: on a fresh loopback server the first key is made
+// without one; from then on keys are required, and the CLI sends them.
+func TestKeysBootstrap(t *testing.T) {
+	addr, _ := startServer(t)
+	code, key, errs := cli(t, "keys", "create", "--server", addr, "--org", "platform", "--role", "platform-admin", "--name", "first")
+	key = strings.TrimSpace(key)
+	if code != 0 || !strings.HasPrefix(key, "pmx_") || !strings.Contains(errs, "shown only now") {
+		t.Fatalf("bootstrap: exit %d, %q, %s", code, key, errs)
+	}
+	if code, _, errs := cli(t, "keys", "list", "--server", addr, "--org", "platform"); code != 1 || !strings.Contains(errs, "Unauthenticated") {
+		t.Errorf("without a key after the first: exit %d %s", code, errs)
+	}
+	code, out, errs := cli(t, "keys", "list", "--server", addr, "--key", key, "--org", "platform")
+	if code != 0 || !strings.Contains(out, "platform-admin\tactive\tfirst") {
+		t.Errorf("list: exit %d %q %s", code, out, errs)
+	}
+	if code, _, errs := cli(t, "keys", "create", "--server", addr, "--key", key, "--org", "acme", "--role", "admin"); code != 1 || !strings.Contains(errs, "NotFound") {
+		t.Errorf("a key for a missing organisation: exit %d %s", code, errs)
+	}
+	name := strings.Fields(out)[0]
+	if code, out, _ := cli(t, "keys", "revoke", "--server", addr, "--key", key, name); code != 0 || !strings.Contains(out, "revoked") {
+		t.Errorf("revoke: exit %d %s", code, out)
+	}
+	if code, _, errs := cli(t, "keys", "list", "--server", addr, "--key", key, "--org", "platform"); code != 1 || !strings.Contains(errs, "Unauthenticated") {
+		t.Errorf("a revoked key still works: exit %d %s", code, errs)
+	}
+}

@@ -1,6 +1,8 @@
-// Command paymix is the paymix client: it imports market data into a running server.
+// Command paymix is the paymix client: it imports market data into a running server
+// and manages API keys.
 //
 //	paymix import --server ADDR --format levelsfyi|paymix --mode strict|lenient FILE
+//	paymix keys create|list|revoke
 package main
 
 import (
@@ -16,6 +18,7 @@ const usage = `Usage: paymix COMMAND [flags]
 
 Commands:
   import    stream a market data file (Levels.fyi CSV, or paymix CSV/JSONL) to a server
+  keys      create, list and revoke API keys
 
 Run "paymix COMMAND -h" for a command's flags.
 `
@@ -35,6 +38,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "import":
 		return runImport(ctx, args[1:], stdout, stderr)
+	case "keys":
+		return runKeys(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
