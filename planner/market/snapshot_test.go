@@ -163,3 +163,20 @@ func TestBlending(t *testing.T) {
 		t.Errorf("weight percent %v", w)
 	}
 }
+
+// Rank inverts the type-7 quantile: on 100k..190k, 145,000 is the median and 135,000
+// sits at h = 3.5, q = 3.5 / 9.
+func TestRank(t *testing.T) {
+	var rows []Observation
+	for i := range 10 {
+		rows = append(rows, Observation{Family: "software-engineer", Level: "IC3", Metro: "seattle", Zone: "us-tier-1", Country: "US",
+			Reported: ref, Base: 1, Total: 100000 + float64(i)*10000})
+	}
+	s := Build([]Dataset{{DatasetInfo: DatasetInfo{Name: "r"}, Observations: rows}}, ref, 0.03)
+	v, _ := s.Lookup(CohortKey{Family: "software-engineer", Level: "IC3", Scope: catalog.ScopeMetro, Place: "seattle"}, 0.03, ref)
+	for _, c := range []struct{ value, want float64 }{{145000, 0.5}, {135000, 3.5 / 9}, {50000, 0}, {900000, 1}, {100000, 0}} {
+		if got, ok := v.Rank(Total, c.value); !ok || math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("Rank(%v) = %v, want %v", c.value, got, c.want)
+		}
+	}
+}
