@@ -52,6 +52,8 @@ var (
 // public marks methods that need no key at all.
 var access = map[string][]Role{
 	"/paymix.v1.BandService/RecommendBand":        bandUsers,
+	"/paymix.v1.OfferService/EvaluateOffer":       bandUsers,
+	"/paymix.v1.OfferService/CompareOffers":       bandUsers,
 	"/paymix.v1.CatalogService/GetCatalog":        everyone,
 	"/paymix.v1.DatasetService/ListDatasets":      roles(RolePlatformAdmin, RoleAdmin, RoleAnalyst),
 	"/paymix.v1.DatasetService/GetDataset":        roles(RolePlatformAdmin, RoleAdmin, RoleAnalyst),

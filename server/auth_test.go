@@ -138,6 +138,11 @@ func (tn *tenants) request(t *testing.T, method, org string) proto.Message {
 		r.Name = "datasets/demo-synthetic" // built in: refused after authorisation
 	case *pb.ActivateDatasetRequest:
 		r.Name = "datasets/demo-synthetic"
+	case *pb.EvaluateOfferRequest:
+		r.Offer, r.PolicyName = &pb.Offer{JobFamily: "software-engineer", Level: "IC3", Location: "Seattle, WA", Base: 200000}, orgName+"/policies/default"
+	case *pb.CompareOffersRequest:
+		o := &pb.Offer{JobFamily: "software-engineer", Level: "IC3", Location: "Seattle, WA", Base: 200000}
+		r.Offers, r.PolicyName = []*pb.Offer{o, o}, orgName+"/policies/default"
 	case *pb.GetMarketStatsRequest:
 		r.JobFamily, r.Level, r.Location = "software-engineer", "IC3", "Seattle, WA"
 	case *pb.PutLevelMapRequest:
@@ -249,6 +254,8 @@ func TestEveryMethodEveryRole(t *testing.T) {
 // orgScopedMethods name another organisation's resources in their requests.
 var orgScopedMethods = map[string]bool{
 	"/paymix.v1.BandService/RecommendBand":    true,
+	"/paymix.v1.OfferService/EvaluateOffer":   true,
+	"/paymix.v1.OfferService/CompareOffers":   true,
 	"/paymix.v1.AdminService/GetOrganization": true,
 	"/paymix.v1.AdminService/CreateApiKey":    true,
 	"/paymix.v1.AdminService/ListApiKeys":     true,

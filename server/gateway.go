@@ -49,7 +49,7 @@ func (s *Server) httpHandler(grpcAddr string) (http.Handler, error) {
 	}
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		pb.RegisterCatalogServiceHandler, pb.RegisterDatasetServiceHandler, pb.RegisterMarketServiceHandler,
-		pb.RegisterPolicyServiceHandler, pb.RegisterAdminServiceHandler,
+		pb.RegisterPolicyServiceHandler, pb.RegisterAdminServiceHandler, pb.RegisterOfferServiceHandler,
 	} {
 		if err := register(ctx, gw, conn); err != nil {
 			return nil, err

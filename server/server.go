@@ -63,7 +63,7 @@ const maxHTTPBody = 1 << 20
 // services are the names the health service reports on, besides "" (the whole server).
 var services = []string{pb.BandService_ServiceDesc.ServiceName, pb.CatalogService_ServiceDesc.ServiceName,
 	pb.DatasetService_ServiceDesc.ServiceName, pb.MarketService_ServiceDesc.ServiceName,
-	pb.PolicyService_ServiceDesc.ServiceName, pb.AdminService_ServiceDesc.ServiceName}
+	pb.PolicyService_ServiceDesc.ServiceName, pb.AdminService_ServiceDesc.ServiceName, pb.OfferService_ServiceDesc.ServiceName}
 
 // ensurePlatformOrg creates the platform's own organisation on the first start.
 func ensurePlatformOrg(ctx context.Context, st store.Store, now time.Time) error {
@@ -113,6 +113,7 @@ func New(cfg Config) (*Server, error) {
 	)
 	pb.RegisterBandServiceServer(s.grpc, &bandService{market: &s.market, store: cfg.Store, now: cfg.Now})
 	pb.RegisterPolicyServiceServer(s.grpc, &policyService{store: cfg.Store, now: cfg.Now})
+	pb.RegisterOfferServiceServer(s.grpc, &offerService{market: &s.market, store: cfg.Store, now: cfg.Now})
 	pb.RegisterAdminServiceServer(s.grpc, &adminService{store: cfg.Store, auth: s.auth, now: cfg.Now})
 	pb.RegisterCatalogServiceServer(s.grpc, newCatalogService())
 	pb.RegisterDatasetServiceServer(s.grpc, &datasetService{data: s.data})

@@ -1,0 +1,178 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/planner"
+	"github.com/paymix/paymix/planner/market"
+	"github.com/paymix/paymix/store"
+)
+
+// offerService evaluates offers; nothing of an offer is stored or logged.
+type offerService struct {
+	pb.UnimplementedOfferServiceServer
+	market *market.Current
+	store  store.Store
+	now    func() time.Time
+}
+
+var namedSchedules = map[pb.VestingSchedule][]float64{
+	pb.VestingSchedule_VESTING_SCHEDULE_UNSPECIFIED:  planner.VestStandard,
+	pb.VestingSchedule_VESTING_SCHEDULE_STANDARD:     planner.VestStandard,
+	pb.VestingSchedule_VESTING_SCHEDULE_BACK_LOADED:  planner.VestBackLoaded,
+	pb.VestingSchedule_VESTING_SCHEDULE_FRONT_LOADED: planner.VestFrontLoaded,
+}
+
+func offerFromProto(o *pb.Offer) planner.Offer {
+	t := o.GetTokens()
+	if t == nil {
+		t = &pb.OfferTokens{}
+	}
+	out := planner.Offer{
+		Name: o.GetName(), Family: o.GetJobFamily(), Level: o.GetLevel(), Location: o.GetLocation(), Base: o.GetBase(),
+		BonusTarget: o.BonusTarget, BonusTargetPercent: o.BonusTargetPercent, SignOn: o.GetSignOn(),
+		Grant: o.GetEquity().GetGrantValue(), Vesting: o.GetEquity().GetVestingSchedule(),
+		TokensUSD: t.UsdPerYear, TokensPerMonth: t.TokensPerMonth, Model: t.GetModel(),
+	}
+	if len(out.Vesting) == 0 {
+		out.Vesting = namedSchedules[o.GetEquity().GetNamedSchedule()]
+	}
+	return out
+}
+
+func assumptionsFromProto(a *pb.Assumptions) (planner.Assumptions, error) {
+	if a == nil {
+		a = &pb.Assumptions{}
+	}
+	out := planner.Assumptions{
+		RaisePercent: a.RaisePercent, UtilisationPercent: a.UtilisationPercent, ValueSharePercent: a.PersonalValueSharePercent,
+		TokenShareThreshold: a.TokenShareThresholdPercent, DiscountPercent: a.TokenDiscountPercent,
+		RefreshPercent: a.RefreshGrantPercent, EquityGrowthPercent: a.EquityGrowthPercent,
+	}
+	if a.Years != nil {
+		n := int(a.GetYears())
+		out.Years = &n
+	}
+	d, v := parseDate("assumptions.effective_date", a.GetEffectiveDate(), minEffectiveDate, maxEffectiveDate)
+	if v != nil {
+		return out, planner.Invalid(*v)
+	}
+	out.EffectiveDate = d
+	return out, nil
+}
+
+func assumptionsProto(a planner.Settled) *pb.Assumptions {
+	years := int32(a.Years)
+	return &pb.Assumptions{Years: &years, RaisePercent: &a.RaisePercent, UtilisationPercent: &a.UtilisationPercent,
+		PersonalValueSharePercent: &a.ValueSharePercent, TokenShareThresholdPercent: &a.TokenShareThreshold,
+		TokenDiscountPercent: &a.DiscountPercent, RefreshGrantPercent: &a.RefreshPercent, EquityGrowthPercent: &a.EquityGrowthPercent,
+		EffectiveDate: date(a.EffectiveDate)}
+}
+
+// context builds what every offer of a request is evaluated with: the snapshot and
+// the policy (inline, or stored and the caller's).
+func (s *offerService) context(ctx context.Context, inline *pb.Policy, name string) (planner.OfferContext, error) {
+	oc := planner.OfferContext{Snapshot: s.market.Load(), PolicyName: "default", Today: s.now()}
+	p := inline
+	if name != "" {
+		stored, err := loadPolicy(ctx, s.store, name)
+		if err != nil {
+			return oc, err
+		}
+		p = stored
+	}
+	if p != nil {
+		pol, vs := policyFromProto(p)
+		if len(vs) > 0 {
+			return oc, planner.Invalid(vs...)
+		}
+		oc.Policy, oc.PolicyName, oc.PolicyRevision = pol, "inline", int64(p.GetRevision())
+		if p.GetName() != "" {
+			oc.PolicyName = p.GetName()
+		}
+	}
+	return oc, nil
+}
+
+func (s *offerService) EvaluateOffer(ctx context.Context, r *pb.EvaluateOfferRequest) (*pb.EvaluateOfferResponse, error) {
+	oc, err := s.context(ctx, r.GetPolicy(), r.GetPolicyName())
+	if err != nil {
+		return nil, err
+	}
+	a, err := assumptionsFromProto(r.GetAssumptions())
+	if err != nil {
+		return nil, err
+	}
+	settled := a.Settle(oc.Today)
+	e, err := planner.EvaluateOffer(oc, offerFromProto(r.GetOffer()), settled, "offer")
+	if err != nil {
+		return nil, err
+	}
+	return &pb.EvaluateOfferResponse{Evaluation: evaluationProto(e), Assumptions: assumptionsProto(settled)}, nil
+}
+
+func (s *offerService) CompareOffers(ctx context.Context, r *pb.CompareOffersRequest) (*pb.CompareOffersResponse, error) {
+	oc, err := s.context(ctx, r.GetPolicy(), r.GetPolicyName())
+	if err != nil {
+		return nil, err
+	}
+	a, err := assumptionsFromProto(r.GetAssumptions())
+	if err != nil {
+		return nil, err
+	}
+	settled := a.Settle(oc.Today)
+	offers := make([]planner.Offer, len(r.GetOffers()))
+	for i, o := range r.GetOffers() {
+		offers[i] = offerFromProto(o)
+	}
+	c, err := planner.CompareOffers(oc, offers, settled)
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.CompareOffersResponse{Values: c.Values, Best: int32(c.Best), Summary: c.Summary, Assumptions: assumptionsProto(settled)}
+	for _, e := range c.Evaluations {
+		resp.Evaluations = append(resp.Evaluations, evaluationProto(e))
+	}
+	for _, y := range c.Years {
+		resp.Years = append(resp.Years, &pb.YearComparison{Year: int32(y.Year), Totals: y.Totals, Differences: y.Differences})
+	}
+	for _, b := range c.BreakEvens {
+		resp.BreakEvens = append(resp.BreakEvens, &pb.BreakEven{OfferA: int32(b.A), OfferB: int32(b.B),
+			UtilisationPercent: figure(b.Utilisation), PersonalValueSharePercent: figure(b.ValueShare), Explanation: b.Explanation})
+	}
+	return resp, nil
+}
+
+func evaluationProto(e planner.Evaluation) *pb.OfferEvaluation {
+	out := &pb.OfferEvaluation{
+		Name: e.Name, HeadlineTotal: e.Headline, FirstYearTotal: e.FirstYear, TokenSharePercent: e.TokenSharePercent,
+		NegotiationBase: e.NegotiationBase, TokenCashEquivalent: e.TokenCashEquivalent, TokenFaceValueUnused: e.TokenFaceValueUnused,
+		TokenUsdPerYear: e.TokenUSD,
+		CompanyView:     &pb.CompanyView{CostToCompany: e.CostToCompany, TokenCost: e.TokenCost, ValueToEngineer: e.ValueToEngineer},
+	}
+	for c := planner.Base; c <= planner.Tokens; c++ {
+		out.Components = append(out.Components, &pb.ComponentValue{Component: componentProto[c], Annual: e.Annual[c], SharePercent: e.Shares[c]})
+	}
+	for _, p := range e.Positions {
+		pos := &pb.Position{Value: p.Value, MarketPercentile: figure(p.MarketPercentile), CompaRatio: figure(p.CompaRatio),
+			RangePenetration: figure(p.RangePenetration)}
+		if !p.IsTotal() {
+			pos.Component = componentProto[p.Component]
+		}
+		out.Positions = append(out.Positions, pos)
+	}
+	for _, y := range e.Projection {
+		out.Projection = append(out.Projection, &pb.ProjectionYear{Year: int32(y.Year), Base: y.Base, Bonus: y.Bonus,
+			EquityVested: y.EquityVested, SignOn: y.SignOn, Tokens: y.Tokens, Total: y.Total, TokensAsBase: y.TokensAsBase,
+			CumulativeGap: y.CumulativeGap})
+	}
+	for _, f := range e.Flags {
+		out.Flags = append(out.Flags, &pb.Flag{Code: f.Code, Explanation: f.Explanation})
+	}
+	if e.Band != nil {
+		out.Band = bandProto(*e.Band)
+	}
+	return out
+}
