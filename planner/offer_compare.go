@@ -85,14 +85,14 @@ func breakEven(es []Evaluation, i, j int, a Settled) (BreakEven, bool) {
 	be := BreakEven{A: i, B: j}
 	var parts []string
 	if s := a.ValueSharePercent / 100; s > 0 {
-		u := dC / (dT * s) * 100
-		be.Utilisation = Figure{Value: round2(u), Published: true}
+		u := round2(dC / (dT * s) * 100)
+		be.Utilisation = Figure{Value: u, Published: true}
 		parts = append(parts, describeBreakEven(es[heavy].Name, es[light].Name, "utilisation", u,
 			fmt.Sprintf("at a %g%% personal value share", a.ValueSharePercent)))
 	}
 	if u := a.UtilisationPercent / 100; u > 0 {
-		s := dC / (dT * u) * 100
-		be.ValueShare = Figure{Value: round2(s), Published: true}
+		s := round2(dC / (dT * u) * 100)
+		be.ValueShare = Figure{Value: s, Published: true}
 		parts = append(parts, describeBreakEven(es[heavy].Name, es[light].Name, "personal value share", s,
 			fmt.Sprintf("at %g%% utilisation", a.UtilisationPercent)))
 	}

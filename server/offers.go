@@ -110,7 +110,9 @@ func (s *offerService) EvaluateOffer(ctx context.Context, r *pb.EvaluateOfferReq
 	if err != nil {
 		return nil, err
 	}
-	return &pb.EvaluateOfferResponse{Evaluation: evaluationProto(e), Assumptions: assumptionsProto(settled)}, nil
+	out := evaluationProto(e)
+	out.Assumptions = assumptionsProto(settled)
+	return &pb.EvaluateOfferResponse{Evaluation: out}, nil
 }
 
 func (s *offerService) CompareOffers(ctx context.Context, r *pb.CompareOffersRequest) (*pb.CompareOffersResponse, error) {

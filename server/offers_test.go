@@ -23,29 +23,27 @@ func TestEvaluateOfferOverJSON(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("HTTP %d %s", code, body)
 	}
-	var r struct {
-		Evaluation struct {
-			HeadlineTotal, FirstYearTotal, TokenSharePercent, NegotiationBase, TokenCashEquivalent float64
-			Projection                                                                             []struct{ Year, CumulativeGap, TokensAsBase float64 }
-			Positions                                                                              []struct {
-				Component                                      string
-				MarketPercentile, CompaRatio, RangePenetration *float64
-			}
-			Flags []struct{ Code, Explanation string }
+	// Over JSON the answer is the evaluation itself.
+	var e struct {
+		HeadlineTotal, FirstYearTotal, TokenSharePercent, NegotiationBase, TokenCashEquivalent float64
+		Projection                                                                             []struct{ Year, CumulativeGap, TokensAsBase float64 }
+		Positions                                                                              []struct {
+			Component                                      string
+			MarketPercentile, CompaRatio, RangePenetration *float64
 		}
+		Flags       []struct{ Code, Explanation string }
 		Assumptions struct{ Years, RaisePercent, UtilisationPercent, PersonalValueSharePercent float64 }
 	}
-	if err := json.Unmarshal(body, &r); err != nil {
+	if err := json.Unmarshal(body, &e); err != nil {
 		t.Fatal(err)
 	}
-	e := r.Evaluation
 	if e.HeadlineTotal != 475000 || e.TokenSharePercent != 21.05 || e.NegotiationBase != 375000 || e.FirstYearTotal != 475000 || e.TokenCashEquivalent != 18750 {
 		t.Errorf("evaluation %+v", e)
 	}
 	if len(e.Projection) != 4 || e.Projection[3].CumulativeGap != 18363 {
 		t.Errorf("projection %+v", e.Projection)
 	}
-	if a := r.Assumptions; a.Years != 4 || a.RaisePercent != 3 || a.UtilisationPercent != 75 || a.PersonalValueSharePercent != 25 {
+	if a := e.Assumptions; a.Years != 4 || a.RaisePercent != 3 || a.UtilisationPercent != 75 || a.PersonalValueSharePercent != 25 {
 		t.Errorf("assumptions echoed %+v", a)
 	}
 	codes := map[string]bool{}

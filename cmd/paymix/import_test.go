@@ -311,3 +311,21 @@ func TestKeysBootstrap(t *testing.T) {
 		t.Errorf("a revoked key still works: exit %d %s", code, errs)
 	}
 }
+
+func TestOffersCLI(t *testing.T) {
+	addr, _ := startServer(t)
+	code, out, errs := cli(t, "offers", "evaluate", "--server", addr, filepath.Join("..", "..", "docs", "examples", "offer.yaml"))
+	if code != 0 || !strings.Contains(out, "$475,000") || !strings.Contains(out, "21.05%") || !strings.Contains(out, "$18,363") || !strings.Contains(out, "TOKEN_SHARE_HIGH") {
+		t.Errorf("evaluate: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = cli(t, "offers", "compare", "--server", addr, filepath.Join("..", "..", "docs", "examples", "compare.yaml"))
+	if code != 0 || !strings.Contains(out, "$300k base, $400k back-loaded grant is worth the most") ||
+		!strings.Contains(out, "$440k base is worth more even at 100% utilisation") || !strings.Contains(out, "271.94%") || !strings.Contains(out, "90.65% personal value share") {
+		t.Errorf("compare: exit %d\n%s%s", code, out, errs)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"jobFamily":"software-engineer","level":"IC3","location":"Seattle, WA","base":1,"equity":{"grantValue":1,"vestingSchedule":[10]}}`), 0o644)
+	if code, _, errs := cli(t, "offers", "evaluate", "--server", addr, bad); code != 1 || !strings.Contains(errs, "offer.equity.vesting_schedule") {
+		t.Errorf("bad offer: exit %d %s", code, errs)
+	}
+}

@@ -19,6 +19,7 @@ const usage = `Usage: paymix COMMAND [flags]
 Commands:
   import    stream a market data file (Levels.fyi CSV, or paymix CSV/JSONL) to a server
   keys      create, list and revoke API keys
+  offers    evaluate one offer, or compare two to five (JSON or YAML files)
 
 Run "paymix COMMAND -h" for a command's flags.
 `
@@ -40,6 +41,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runImport(ctx, args[1:], stdout, stderr)
 	case "keys":
 		return runKeys(ctx, args[1:], stdout, stderr)
+	case "offers":
+		return runOffers(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

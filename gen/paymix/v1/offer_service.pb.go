@@ -849,7 +849,9 @@ type OfferEvaluation struct {
 	// The token budget in USD a year (converted when given in tokens).
 	TokenUsdPerYear float64 `protobuf:"fixed64,13,opt,name=token_usd_per_year,json=tokenUsdPerYear,proto3" json:"token_usd_per_year,omitempty"`
 	// The band the offer is measured against.
-	Band          *Band `protobuf:"bytes,14,opt,name=band,proto3" json:"band,omitempty"`
+	Band *Band `protobuf:"bytes,14,opt,name=band,proto3" json:"band,omitempty"`
+	// The assumptions used, defaults filled in.
+	Assumptions   *Assumptions `protobuf:"bytes,15,opt,name=assumptions,proto3" json:"assumptions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -982,6 +984,13 @@ func (x *OfferEvaluation) GetBand() *Band {
 	return nil
 }
 
+func (x *OfferEvaluation) GetAssumptions() *Assumptions {
+	if x != nil {
+		return x.Assumptions
+	}
+	return nil
+}
+
 type EvaluateOfferRequest struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	Offer       *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
@@ -1052,10 +1061,8 @@ func (x *EvaluateOfferRequest) GetPolicyName() string {
 }
 
 type EvaluateOfferResponse struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	Evaluation *OfferEvaluation       `protobuf:"bytes,1,opt,name=evaluation,proto3" json:"evaluation,omitempty"`
-	// The assumptions used, defaults filled in.
-	Assumptions   *Assumptions `protobuf:"bytes,2,opt,name=assumptions,proto3" json:"assumptions,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Evaluation    *OfferEvaluation       `protobuf:"bytes,1,opt,name=evaluation,proto3" json:"evaluation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1093,13 +1100,6 @@ func (*EvaluateOfferResponse) Descriptor() ([]byte, []int) {
 func (x *EvaluateOfferResponse) GetEvaluation() *OfferEvaluation {
 	if x != nil {
 		return x.Evaluation
-	}
-	return nil
-}
-
-func (x *EvaluateOfferResponse) GetAssumptions() *Assumptions {
-	if x != nil {
-		return x.Assumptions
 	}
 	return nil
 }
@@ -1495,7 +1495,7 @@ const file_paymix_v1_offer_service_proto_rawDesc = "" +
 	"\x0fcost_to_company\x18\x01 \x01(\x01R\rcostToCompany\x12\x1d\n" +
 	"\n" +
 	"token_cost\x18\x02 \x01(\x01R\ttokenCost\x12*\n" +
-	"\x11value_to_engineer\x18\x03 \x01(\x01R\x0fvalueToEngineer\"\x99\x05\n" +
+	"\x11value_to_engineer\x18\x03 \x01(\x01R\x0fvalueToEngineer\"\xd3\x05\n" +
 	"\x0fOfferEvaluation\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
 	"\x0eheadline_total\x18\x02 \x01(\x01R\rheadlineTotal\x12(\n" +
@@ -1515,18 +1515,18 @@ const file_paymix_v1_offer_service_proto_rawDesc = "" +
 	"\x05flags\x18\v \x03(\v2\x0f.paymix.v1.FlagR\x05flags\x129\n" +
 	"\fcompany_view\x18\f \x01(\v2\x16.paymix.v1.CompanyViewR\vcompanyView\x12+\n" +
 	"\x12token_usd_per_year\x18\r \x01(\x01R\x0ftokenUsdPerYear\x12#\n" +
-	"\x04band\x18\x0e \x01(\v2\x0f.paymix.v1.BandR\x04band\"\x9a\x02\n" +
+	"\x04band\x18\x0e \x01(\v2\x0f.paymix.v1.BandR\x04band\x128\n" +
+	"\vassumptions\x18\x0f \x01(\v2\x16.paymix.v1.AssumptionsR\vassumptions\"\x9a\x02\n" +
 	"\x14EvaluateOfferRequest\x12.\n" +
 	"\x05offer\x18\x01 \x01(\v2\x10.paymix.v1.OfferB\x06\xbaH\x03\xc8\x01\x01R\x05offer\x128\n" +
 	"\vassumptions\x18\x02 \x01(\v2\x16.paymix.v1.AssumptionsR\vassumptions\x12)\n" +
 	"\x06policy\x18\x03 \x01(\v2\x11.paymix.v1.PolicyR\x06policy\x12m\n" +
 	"\vpolicy_name\x18\x04 \x01(\tBL\xbaHIrG2E^(organizations/[a-z][a-z0-9-]{1,62}/policies/[a-z][a-z0-9-]{0,62})?$R\n" +
-	"policyName\"\x8d\x01\n" +
+	"policyName\"S\n" +
 	"\x15EvaluateOfferResponse\x12:\n" +
 	"\n" +
 	"evaluation\x18\x01 \x01(\v2\x1a.paymix.v1.OfferEvaluationR\n" +
-	"evaluation\x128\n" +
-	"\vassumptions\x18\x02 \x01(\v2\x16.paymix.v1.AssumptionsR\vassumptions\"\xa0\x02\n" +
+	"evaluation\"\xa0\x02\n" +
 	"\x14CompareOffersRequest\x124\n" +
 	"\x06offers\x18\x01 \x03(\v2\x10.paymix.v1.OfferB\n" +
 	"\xbaH\a\x92\x01\x04\b\x02\x10\x05R\x06offers\x128\n" +
@@ -1559,9 +1559,10 @@ const file_paymix_v1_offer_service_proto_rawDesc = "" +
 	"\x1cVESTING_SCHEDULE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19VESTING_SCHEDULE_STANDARD\x10\x01\x12 \n" +
 	"\x1cVESTING_SCHEDULE_BACK_LOADED\x10\x02\x12!\n" +
-	"\x1dVESTING_SCHEDULE_FRONT_LOADED\x10\x032\xf5\x01\n" +
-	"\fOfferService\x12r\n" +
-	"\rEvaluateOffer\x12\x1f.paymix.v1.EvaluateOfferRequest\x1a .paymix.v1.EvaluateOfferResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/offers:evaluate\x12q\n" +
+	"\x1dVESTING_SCHEDULE_FRONT_LOADED\x10\x032\x81\x02\n" +
+	"\fOfferService\x12~\n" +
+	"\rEvaluateOffer\x12\x1f.paymix.v1.EvaluateOfferRequest\x1a .paymix.v1.EvaluateOfferResponse\"*\x82\xd3\xe4\x93\x02$:\x01*b\n" +
+	"evaluation\"\x13/v1/offers:evaluate\x12q\n" +
 	"\rCompareOffers\x12\x1f.paymix.v1.CompareOffersRequest\x1a .paymix.v1.CompareOffersResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/offers:compareB1Z/github.com/paymix/paymix/gen/paymix/v1;paymixv1b\x06proto3"
 
 var (
@@ -1612,11 +1613,11 @@ var file_paymix_v1_offer_service_proto_depIdxs = []int32{
 	8,  // 8: paymix.v1.OfferEvaluation.flags:type_name -> paymix.v1.Flag
 	9,  // 9: paymix.v1.OfferEvaluation.company_view:type_name -> paymix.v1.CompanyView
 	18, // 10: paymix.v1.OfferEvaluation.band:type_name -> paymix.v1.Band
-	3,  // 11: paymix.v1.EvaluateOfferRequest.offer:type_name -> paymix.v1.Offer
-	4,  // 12: paymix.v1.EvaluateOfferRequest.assumptions:type_name -> paymix.v1.Assumptions
-	19, // 13: paymix.v1.EvaluateOfferRequest.policy:type_name -> paymix.v1.Policy
-	10, // 14: paymix.v1.EvaluateOfferResponse.evaluation:type_name -> paymix.v1.OfferEvaluation
-	4,  // 15: paymix.v1.EvaluateOfferResponse.assumptions:type_name -> paymix.v1.Assumptions
+	4,  // 11: paymix.v1.OfferEvaluation.assumptions:type_name -> paymix.v1.Assumptions
+	3,  // 12: paymix.v1.EvaluateOfferRequest.offer:type_name -> paymix.v1.Offer
+	4,  // 13: paymix.v1.EvaluateOfferRequest.assumptions:type_name -> paymix.v1.Assumptions
+	19, // 14: paymix.v1.EvaluateOfferRequest.policy:type_name -> paymix.v1.Policy
+	10, // 15: paymix.v1.EvaluateOfferResponse.evaluation:type_name -> paymix.v1.OfferEvaluation
 	3,  // 16: paymix.v1.CompareOffersRequest.offers:type_name -> paymix.v1.Offer
 	4,  // 17: paymix.v1.CompareOffersRequest.assumptions:type_name -> paymix.v1.Assumptions
 	19, // 18: paymix.v1.CompareOffersRequest.policy:type_name -> paymix.v1.Policy

@@ -113,7 +113,7 @@ func RegisterOfferServiceHandlerServer(ctx context.Context, mux *runtime.ServeMu
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_OfferService_EvaluateOffer_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_OfferService_EvaluateOffer_0(annotatedContext, mux, outboundMarshaler, w, req, response_OfferService_EvaluateOffer_0{resp.(*EvaluateOfferResponse)}, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodPost, pattern_OfferService_CompareOffers_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -190,7 +190,7 @@ func RegisterOfferServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_OfferService_EvaluateOffer_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_OfferService_EvaluateOffer_0(annotatedContext, mux, outboundMarshaler, w, req, response_OfferService_EvaluateOffer_0{resp.(*EvaluateOfferResponse)}, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodPost, pattern_OfferService_CompareOffers_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -210,6 +210,15 @@ func RegisterOfferServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 		forward_OfferService_CompareOffers_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 	return nil
+}
+
+type response_OfferService_EvaluateOffer_0 struct {
+	*EvaluateOfferResponse
+}
+
+func (m response_OfferService_EvaluateOffer_0) XXX_ResponseBody() interface{} {
+	response := m.EvaluateOfferResponse
+	return response.Evaluation
 }
 
 var (

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/paymix/paymix/gen/paymix/v1"
+)
+
+const offersUsage = `Usage:
+  paymix offers evaluate [--json] FILE    one offer ({"offer": {...}, "assumptions": {...}}, or the offer alone)
+  paymix offers compare [--json] FILE     2-5 offers ({"offers": [...], "assumptions": {...}}, or the list alone)
+
+FILE is JSON or YAML with the API's field names (see docs/offers.md); "-" reads stdin.
+`
+
+func runOffers(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || (args[0] != "evaluate" && args[0] != "compare") {
+		fmt.Fprint(stderr, offersUsage)
+		return 2
+	}
+	fs := flag.NewFlagSet("paymix offers "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	conn := addConnFlags(fs)
+	asJSON := fs.Bool("json", false, "print the server's answer as JSON")
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprint(stderr, offersUsage)
+		return 2
+	}
+	wrap := map[string]string{"evaluate": "offer", "compare": "offers"}[args[0]]
+	raw, err := readRequest(fs.Arg(0), wrap)
+	if err != nil {
+		fmt.Fprintln(stderr, "paymix offers:", err)
+		return 2
+	}
+	cc, err := conn.dial()
+	if err != nil {
+		fmt.Fprintln(stderr, "paymix offers:", err)
+		return 1
+	}
+	defer cc.Close()
+	client := pb.NewOfferServiceClient(cc)
+	var resp proto.Message
+	if args[0] == "evaluate" {
+		req := &pb.EvaluateOfferRequest{}
+		if err := protojson.Unmarshal(raw, req); err != nil {
+			fmt.Fprintln(stderr, "paymix offers:", err)
+			return 2
+		}
+		r, err := client.EvaluateOffer(ctx, req)
+		if err != nil {
+			printError(stderr, "paymix offers evaluate", err)
+			return 1
+		}
+		resp = r
+		if !*asJSON {
+			printEvaluation(stdout, r.GetEvaluation())
+		}
+	} else {
+		req := &pb.CompareOffersRequest{}
+		if err := protojson.Unmarshal(raw, req); err != nil {
+			fmt.Fprintln(stderr, "paymix offers:", err)
+			return 2
+		}
+		r, err := client.CompareOffers(ctx, req)
+		if err != nil {
+			printError(stderr, "paymix offers compare", err)
+			return 1
+		}
+		resp = r
+		if !*asJSON {
+			printComparison(stdout, r)
+		}
+	}
+	if *asJSON {
+		b, _ := protojson.MarshalOptions{Multiline: true, EmitDefaultValues: true}.Marshal(resp)
+		fmt.Fprintln(stdout, string(b))
+	}
+	return 0
+}
+
+// readRequest reads JSON or YAML (JSON is YAML) into request JSON; a document that is
+// only the offer (or the list of offers) is wrapped under its field.
+func readRequest(path, wrap string) ([]byte, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(os.Stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var doc any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	switch d := doc.(type) {
+	case map[string]any:
+		if _, ok := d[wrap]; !ok {
+			doc = map[string]any{wrap: d}
+		}
+	case []any:
+		doc = map[string]any{wrap: d}
+	default:
+		return nil, fmt.Errorf("%s: want an object or a list", path)
+	}
+	return json.Marshal(doc)
+}
+
+func money(v float64) string {
+	s := fmt.Sprintf("%.0f", v)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "-$" + s
+	}
+	return "$" + s
+}
+
+func printEvaluation(w io.Writer, e *pb.OfferEvaluation) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	if e.GetName() != "" {
+		fmt.Fprintf(w, "%s\n", e.GetName())
+	}
+	fmt.Fprintf(tw, "headline total (annualised)\t%s\t\n", money(e.GetHeadlineTotal()))
+	fmt.Fprintf(tw, "first-year total\t%s\t\n", money(e.GetFirstYearTotal()))
+	fmt.Fprintf(tw, "negotiation base (no tokens)\t%s\t\n", money(e.GetNegotiationBase()))
+	fmt.Fprintf(tw, "token share of headline\t%.2f%%\t\n", e.GetTokenSharePercent())
+	fmt.Fprintf(tw, "tokens' cash equivalent\t%s\t\n", money(e.GetTokenCashEquivalent()))
+	fmt.Fprintf(tw, "cost to the company\t%s\t\n", money(e.GetCompanyView().GetCostToCompany()))
+	fmt.Fprintf(tw, "value to the engineer\t%s\t\n", money(e.GetCompanyView().GetValueToEngineer()))
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "component\tannual\tshare\tmarket pct\tcompa-ratio\tpenetration\t")
+	positions := map[pb.Component]*pb.Position{}
+	var total *pb.Position
+	for _, p := range e.GetPositions() {
+		if p.GetComponent() == pb.Component_COMPONENT_UNSPECIFIED {
+			total = p
+		} else {
+			positions[p.GetComponent()] = p
+		}
+	}
+	opt := func(v *float64, format string) string {
+		if v == nil {
+			return "-"
+		}
+		return fmt.Sprintf(format, *v)
+	}
+	for _, c := range e.GetComponents() {
+		p := positions[c.GetComponent()]
+		if p == nil { // no market position (no tokens, or no market data)
+			p = &pb.Position{}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f%%\t%s\t%s\t%s\t\n", strings.ToLower(strings.TrimPrefix(c.GetComponent().String(), "COMPONENT_")),
+			money(c.GetAnnual()), c.GetSharePercent(), opt(p.MarketPercentile, "%.1f"), opt(p.CompaRatio, "%.2f"), opt(p.RangePenetration, "%.2f"))
+	}
+	if total != nil {
+		fmt.Fprintf(tw, "total (no tokens)\t%s\t\t%s\t%s\t%s\t\n", money(total.GetValue()), opt(total.MarketPercentile, "%.1f"),
+			opt(total.CompaRatio, "%.2f"), opt(total.RangePenetration, "%.2f"))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "year\tbase\tbonus\tequity vests\tsign-on\ttokens\ttotal\ttokens as base\tgap so far\t")
+	for _, y := range e.GetProjection() {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", y.GetYear(), money(y.GetBase()), money(y.GetBonus()), money(y.GetEquityVested()),
+			money(y.GetSignOn()), money(y.GetTokens()), money(y.GetTotal()), money(y.GetTokensAsBase()), money(y.GetCumulativeGap()))
+	}
+	tw.Flush()
+	for _, f := range e.GetFlags() {
+		fmt.Fprintf(w, "\n! %s: %s\n", f.GetCode(), f.GetExplanation())
+	}
+}
+
+func printComparison(w io.Writer, r *pb.CompareOffersResponse) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := "\t"
+	for _, e := range r.GetEvaluations() {
+		header += e.GetName() + "\t"
+	}
+	fmt.Fprintln(tw, header)
+	row := func(label string, get func(*pb.OfferEvaluation) string) {
+		line := label + "\t"
+		for _, e := range r.GetEvaluations() {
+			line += get(e) + "\t"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	row("headline total", func(e *pb.OfferEvaluation) string { return money(e.GetHeadlineTotal()) })
+	row("first-year total", func(e *pb.OfferEvaluation) string { return money(e.GetFirstYearTotal()) })
+	row("negotiation base", func(e *pb.OfferEvaluation) string { return money(e.GetNegotiationBase()) })
+	row("token share", func(e *pb.OfferEvaluation) string { return fmt.Sprintf("%.2f%%", e.GetTokenSharePercent()) })
+	for _, y := range r.GetYears() {
+		line := fmt.Sprintf("year %d total\t", y.GetYear())
+		for _, v := range y.GetTotals() {
+			line += money(v) + "\t"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	line := "value to engineer\t"
+	for _, v := range r.GetValues() {
+		line += money(v) + "\t"
+	}
+	fmt.Fprintln(tw, line)
+	tw.Flush()
+	fmt.Fprintf(w, "\n%s\n", r.GetSummary())
+	for _, b := range r.GetBreakEvens() {
+		fmt.Fprintf(w, "%s\n", b.GetExplanation())
+	}
+}
