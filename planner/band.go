@@ -41,6 +41,9 @@ type Request struct {
 	// TargetPercentile and Tokens, when set, override the policy's.
 	TargetPercentile *float64
 	Tokens           *TokenPolicy
+	// Resolved, when set, is the location already resolved (a cohort of the snapshot,
+	// listed by id); Location is then only echoed.
+	Resolved *catalog.Location
 	// EffectiveDate is the date market data is aged to; zero means today.
 	EffectiveDate time.Time
 	Policy        Policy
@@ -178,6 +181,9 @@ func Recommend(snap *market.Snapshot, req Request, today time.Time) (Band, error
 		vs.add("level", "%s is not on the %s ladder (%s); %s", level.ID, family.ID, family.Track, trackHint(family))
 	}
 	loc, okLoc := catalog.Geo.Resolve(req.Location)
+	if req.Resolved != nil {
+		loc, okLoc = *req.Resolved, true
+	}
 	if !okLoc {
 		vs.add("location", "unknown location %q; give \"City, ST\" in the US, \"City, Country\" elsewhere, a country, or a metro id (%s)",
 			req.Location, acceptedList(catalog.Geo.Accepted()))

@@ -45,6 +45,8 @@ var (
 	everyone  = roles(RolePlatformAdmin, RoleAdmin, RoleHRIS, RoleRecruiter, RoleAnalyst)
 	bandUsers = roles(RoleAdmin, RoleHRIS, RoleRecruiter, RoleAnalyst)
 	platform  = roles(RolePlatformAdmin)
+	// Bulk band queries are for analysts and organisation admins.
+	analysts = roles(RoleAdmin, RoleAnalyst)
 )
 
 // access is the one table of who may call what (least privilege). A method missing
@@ -52,6 +54,8 @@ var (
 // public marks methods that need no key at all.
 var access = map[string][]Role{
 	"/paymix.v1.BandService/RecommendBand":        bandUsers,
+	"/paymix.v1.BandService/BatchRecommendBands":  analysts,
+	"/paymix.v1.BandService/StreamBands":          analysts,
 	"/paymix.v1.OfferService/EvaluateOffer":       bandUsers,
 	"/paymix.v1.OfferService/CompareOffers":       bandUsers,
 	"/paymix.v1.CatalogService/GetCatalog":        everyone,

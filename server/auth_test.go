@@ -138,6 +138,10 @@ func (tn *tenants) request(t *testing.T, method, org string) proto.Message {
 		r.Name = "datasets/demo-synthetic" // built in: refused after authorisation
 	case *pb.ActivateDatasetRequest:
 		r.Name = "datasets/demo-synthetic"
+	case *pb.BatchRecommendBandsRequest:
+		r.Requests = []*pb.RecommendBandRequest{{JobFamily: "software-engineer", Level: "IC3", Location: "Seattle, WA"}}
+	case *pb.StreamBandsRequest:
+		r.JobFamilies, r.Levels, r.Locations, r.PolicyName = []string{"software-engineer"}, []string{"IC3"}, []string{"Seattle, WA"}, orgName+"/policies/default"
 	case *pb.EvaluateOfferRequest:
 		r.Offer, r.PolicyName = &pb.Offer{JobFamily: "software-engineer", Level: "IC3", Location: "Seattle, WA", Base: 200000}, orgName+"/policies/default"
 	case *pb.CompareOffersRequest:
@@ -254,6 +258,7 @@ func TestEveryMethodEveryRole(t *testing.T) {
 // orgScopedMethods name another organisation's resources in their requests.
 var orgScopedMethods = map[string]bool{
 	"/paymix.v1.BandService/RecommendBand":    true,
+	"/paymix.v1.BandService/StreamBands":      true,
 	"/paymix.v1.OfferService/EvaluateOffer":   true,
 	"/paymix.v1.OfferService/CompareOffers":   true,
 	"/paymix.v1.AdminService/GetOrganization": true,

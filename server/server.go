@@ -111,7 +111,7 @@ func New(cfg Config) (*Server, error) {
 		grpc.ChainUnaryInterceptor(unaryChain(s.log, validator, s.auth)...),
 		grpc.ChainStreamInterceptor(streamChain(s.log, validator, s.auth)...),
 	)
-	pb.RegisterBandServiceServer(s.grpc, &bandService{market: &s.market, store: cfg.Store, now: cfg.Now})
+	pb.RegisterBandServiceServer(s.grpc, &bandService{market: &s.market, store: cfg.Store, now: cfg.Now, validator: validator, log: s.log})
 	pb.RegisterPolicyServiceServer(s.grpc, &policyService{store: cfg.Store, now: cfg.Now})
 	pb.RegisterOfferServiceServer(s.grpc, &offerService{market: &s.market, store: cfg.Store, now: cfg.Now})
 	pb.RegisterAdminServiceServer(s.grpc, &adminService{store: cfg.Store, auth: s.auth, now: cfg.Now})

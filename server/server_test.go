@@ -33,6 +33,9 @@ import (
 
 var today = time.Date(2026, 11, 26, 15, 4, 5, 0, time.UTC)
 
+// logSink receives the test servers' logs; a test may swap in a buffer.
+var logSink io.Writer = io.Discard
+
 // skew moves the test servers' clock forward (to expire keys).
 var skew atomic.Int64
 
@@ -64,7 +67,7 @@ func start(t testing.TB, wrap func(store.Store) store.Store) *testServer {
 	srv, err := server.New(server.Config{
 		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Store: st,
 		Now: clock,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log: slog.New(slog.NewTextHandler(logSink, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)

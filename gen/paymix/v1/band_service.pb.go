@@ -178,6 +178,532 @@ func (x *RecommendBandResponse) GetBand() *Band {
 	return nil
 }
 
+type BatchRecommendBandsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 1,000 requests; each is validated on its own, so a bad one gets its own
+	// error.
+	Requests      []*RecommendBandRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchRecommendBandsRequest) Reset() {
+	*x = BatchRecommendBandsRequest{}
+	mi := &file_paymix_v1_band_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchRecommendBandsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchRecommendBandsRequest) ProtoMessage() {}
+
+func (x *BatchRecommendBandsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_band_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchRecommendBandsRequest.ProtoReflect.Descriptor instead.
+func (*BatchRecommendBandsRequest) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_band_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *BatchRecommendBandsRequest) GetRequests() []*RecommendBandRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+// BandError is why one item of a batch or stream has no band.
+type BandError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The gRPC status code (3 is INVALID_ARGUMENT, 9 FAILED_PRECONDITION ...).
+	Code    int32  `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// The stable reason, such as INVALID_ARGUMENT or INSUFFICIENT_DATA.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BandError) Reset() {
+	*x = BandError{}
+	mi := &file_paymix_v1_band_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BandError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BandError) ProtoMessage() {}
+
+func (x *BandError) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_band_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BandError.ProtoReflect.Descriptor instead.
+func (*BandError) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_band_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *BandError) GetCode() int32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
+}
+
+func (x *BandError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *BandError) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// BandResult is one band, or the error in its place.
+type BandResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Result:
+	//
+	//	*BandResult_Band
+	//	*BandResult_Error
+	Result isBandResult_Result `protobuf_oneof:"result"`
+	// The query it answers: job family, level and location as asked.
+	JobFamily     string `protobuf:"bytes,3,opt,name=job_family,json=jobFamily,proto3" json:"job_family,omitempty"`
+	Level         string `protobuf:"bytes,4,opt,name=level,proto3" json:"level,omitempty"`
+	Location      string `protobuf:"bytes,5,opt,name=location,proto3" json:"location,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BandResult) Reset() {
+	*x = BandResult{}
+	mi := &file_paymix_v1_band_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BandResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BandResult) ProtoMessage() {}
+
+func (x *BandResult) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_band_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BandResult.ProtoReflect.Descriptor instead.
+func (*BandResult) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_band_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *BandResult) GetResult() isBandResult_Result {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *BandResult) GetBand() *Band {
+	if x != nil {
+		if x, ok := x.Result.(*BandResult_Band); ok {
+			return x.Band
+		}
+	}
+	return nil
+}
+
+func (x *BandResult) GetError() *BandError {
+	if x != nil {
+		if x, ok := x.Result.(*BandResult_Error); ok {
+			return x.Error
+		}
+	}
+	return nil
+}
+
+func (x *BandResult) GetJobFamily() string {
+	if x != nil {
+		return x.JobFamily
+	}
+	return ""
+}
+
+func (x *BandResult) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *BandResult) GetLocation() string {
+	if x != nil {
+		return x.Location
+	}
+	return ""
+}
+
+type isBandResult_Result interface {
+	isBandResult_Result()
+}
+
+type BandResult_Band struct {
+	Band *Band `protobuf:"bytes,1,opt,name=band,proto3,oneof"`
+}
+
+type BandResult_Error struct {
+	Error *BandError `protobuf:"bytes,2,opt,name=error,proto3,oneof"`
+}
+
+func (*BandResult_Band) isBandResult_Result() {}
+
+func (*BandResult_Error) isBandResult_Result() {}
+
+type BatchRecommendBandsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per request, in request order.
+	Results       []*BandResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchRecommendBandsResponse) Reset() {
+	*x = BatchRecommendBandsResponse{}
+	mi := &file_paymix_v1_band_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchRecommendBandsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchRecommendBandsResponse) ProtoMessage() {}
+
+func (x *BatchRecommendBandsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_band_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchRecommendBandsResponse.ProtoReflect.Descriptor instead.
+func (*BatchRecommendBandsResponse) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_band_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *BatchRecommendBandsResponse) GetResults() []*BandResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+type StreamBandsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The grid: every job family x level x location (each at most 100).
+	JobFamilies []string `protobuf:"bytes,1,rep,name=job_families,json=jobFamilies,proto3" json:"job_families,omitempty"`
+	Levels      []string `protobuf:"bytes,2,rep,name=levels,proto3" json:"levels,omitempty"`
+	Locations   []string `protobuf:"bytes,3,rep,name=locations,proto3" json:"locations,omitempty"`
+	// Instead of a grid: every cohort the market holds, at every scope.
+	AllCohorts bool `protobuf:"varint,4,opt,name=all_cohorts,json=allCohorts,proto3" json:"all_cohorts,omitempty"`
+	// As in RecommendBandRequest, for every band.
+	TargetPercentile *float64     `protobuf:"fixed64,5,opt,name=target_percentile,json=targetPercentile,proto3,oneof" json:"target_percentile,omitempty"`
+	TokenPolicy      *TokenPolicy `protobuf:"bytes,6,opt,name=token_policy,json=tokenPolicy,proto3" json:"token_policy,omitempty"`
+	EffectiveDate    string       `protobuf:"bytes,7,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
+	Policy           *Policy      `protobuf:"bytes,8,opt,name=policy,proto3" json:"policy,omitempty"`
+	PolicyName       string       `protobuf:"bytes,9,opt,name=policy_name,json=policyName,proto3" json:"policy_name,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *StreamBandsRequest) Reset() {
+	*x = StreamBandsRequest{}
+	mi := &file_paymix_v1_band_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamBandsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamBandsRequest) ProtoMessage() {}
+
+func (x *StreamBandsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_band_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamBandsRequest.ProtoReflect.Descriptor instead.
+func (*StreamBandsRequest) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_band_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *StreamBandsRequest) GetJobFamilies() []string {
+	if x != nil {
+		return x.JobFamilies
+	}
+	return nil
+}
+
+func (x *StreamBandsRequest) GetLevels() []string {
+	if x != nil {
+		return x.Levels
+	}
+	return nil
+}
+
+func (x *StreamBandsRequest) GetLocations() []string {
+	if x != nil {
+		return x.Locations
+	}
+	return nil
+}
+
+func (x *StreamBandsRequest) GetAllCohorts() bool {
+	if x != nil {
+		return x.AllCohorts
+	}
+	return false
+}
+
+func (x *StreamBandsRequest) GetTargetPercentile() float64 {
+	if x != nil && x.TargetPercentile != nil {
+		return *x.TargetPercentile
+	}
+	return 0
+}
+
+func (x *StreamBandsRequest) GetTokenPolicy() *TokenPolicy {
+	if x != nil {
+		return x.TokenPolicy
+	}
+	return nil
+}
+
+func (x *StreamBandsRequest) GetEffectiveDate() string {
+	if x != nil {
+		return x.EffectiveDate
+	}
+	return ""
+}
+
+func (x *StreamBandsRequest) GetPolicy() *Policy {
+	if x != nil {
+		return x.Policy
+	}
+	return nil
+}
+
+func (x *StreamBandsRequest) GetPolicyName() string {
+	if x != nil {
+		return x.PolicyName
+	}
+	return ""
+}
+
+// StreamSummary closes a stream.
+type StreamSummary struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Bands  int32                  `protobuf:"varint,1,opt,name=bands,proto3" json:"bands,omitempty"`
+	Errors int32                  `protobuf:"varint,2,opt,name=errors,proto3" json:"errors,omitempty"`
+	// Bands built on a wider location than asked.
+	Fallbacks int32 `protobuf:"varint,3,opt,name=fallbacks,proto3" json:"fallbacks,omitempty"`
+	// Market figures withheld below their publishing thresholds, over all bands.
+	WithheldFigures int32 `protobuf:"varint,4,opt,name=withheld_figures,json=withheldFigures,proto3" json:"withheld_figures,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *StreamSummary) Reset() {
+	*x = StreamSummary{}
+	mi := &file_paymix_v1_band_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamSummary) ProtoMessage() {}
+
+func (x *StreamSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_band_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamSummary.ProtoReflect.Descriptor instead.
+func (*StreamSummary) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_band_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *StreamSummary) GetBands() int32 {
+	if x != nil {
+		return x.Bands
+	}
+	return 0
+}
+
+func (x *StreamSummary) GetErrors() int32 {
+	if x != nil {
+		return x.Errors
+	}
+	return 0
+}
+
+func (x *StreamSummary) GetFallbacks() int32 {
+	if x != nil {
+		return x.Fallbacks
+	}
+	return 0
+}
+
+func (x *StreamSummary) GetWithheldFigures() int32 {
+	if x != nil {
+		return x.WithheldFigures
+	}
+	return 0
+}
+
+type StreamBandsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Message:
+	//
+	//	*StreamBandsResponse_Result
+	//	*StreamBandsResponse_Summary
+	Message       isStreamBandsResponse_Message `protobuf_oneof:"message"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamBandsResponse) Reset() {
+	*x = StreamBandsResponse{}
+	mi := &file_paymix_v1_band_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamBandsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamBandsResponse) ProtoMessage() {}
+
+func (x *StreamBandsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_band_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamBandsResponse.ProtoReflect.Descriptor instead.
+func (*StreamBandsResponse) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_band_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *StreamBandsResponse) GetMessage() isStreamBandsResponse_Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+func (x *StreamBandsResponse) GetResult() *BandResult {
+	if x != nil {
+		if x, ok := x.Message.(*StreamBandsResponse_Result); ok {
+			return x.Result
+		}
+	}
+	return nil
+}
+
+func (x *StreamBandsResponse) GetSummary() *StreamSummary {
+	if x != nil {
+		if x, ok := x.Message.(*StreamBandsResponse_Summary); ok {
+			return x.Summary
+		}
+	}
+	return nil
+}
+
+type isStreamBandsResponse_Message interface {
+	isStreamBandsResponse_Message()
+}
+
+type StreamBandsResponse_Result struct {
+	Result *BandResult `protobuf:"bytes,1,opt,name=result,proto3,oneof"`
+}
+
+type StreamBandsResponse_Summary struct {
+	Summary *StreamSummary `protobuf:"bytes,2,opt,name=summary,proto3,oneof"`
+}
+
+func (*StreamBandsResponse_Result) isStreamBandsResponse_Message() {}
+
+func (*StreamBandsResponse_Summary) isStreamBandsResponse_Message() {}
+
 var File_paymix_v1_band_service_proto protoreflect.FileDescriptor
 
 const file_paymix_v1_band_service_proto_rawDesc = "" +
@@ -197,9 +723,52 @@ const file_paymix_v1_band_service_proto_rawDesc = "" +
 	"policyNameB\x14\n" +
 	"\x12_target_percentile\"<\n" +
 	"\x15RecommendBandResponse\x12#\n" +
-	"\x04band\x18\x01 \x01(\v2\x0f.paymix.v1.BandR\x04band2\x99\x01\n" +
+	"\x04band\x18\x01 \x01(\v2\x0f.paymix.v1.BandR\x04band\"i\n" +
+	"\x1aBatchRecommendBandsRequest\x12K\n" +
+	"\brequests\x18\x01 \x03(\v2\x1f.paymix.v1.RecommendBandRequestB\x0e\xbaH\v\x92\x01\b\x10\xe8\a\"\x03\xd8\x01\x03R\brequests\"Q\n" +
+	"\tBandError\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xbc\x01\n" +
+	"\n" +
+	"BandResult\x12%\n" +
+	"\x04band\x18\x01 \x01(\v2\x0f.paymix.v1.BandH\x00R\x04band\x12,\n" +
+	"\x05error\x18\x02 \x01(\v2\x14.paymix.v1.BandErrorH\x00R\x05error\x12\x1d\n" +
+	"\n" +
+	"job_family\x18\x03 \x01(\tR\tjobFamily\x12\x14\n" +
+	"\x05level\x18\x04 \x01(\tR\x05level\x12\x1a\n" +
+	"\blocation\x18\x05 \x01(\tR\blocationB\b\n" +
+	"\x06result\"N\n" +
+	"\x1bBatchRecommendBandsResponse\x12/\n" +
+	"\aresults\x18\x01 \x03(\v2\x15.paymix.v1.BandResultR\aresults\"\xca\x04\n" +
+	"\x12StreamBandsRequest\x123\n" +
+	"\fjob_families\x18\x01 \x03(\tB\x10\xbaH\r\x92\x01\n" +
+	"\x10d\"\x06r\x04\x10\x01\x18@R\vjobFamilies\x12(\n" +
+	"\x06levels\x18\x02 \x03(\tB\x10\xbaH\r\x92\x01\n" +
+	"\x10d\"\x06r\x04\x10\x01\x18\x10R\x06levels\x12/\n" +
+	"\tlocations\x18\x03 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10d\"\ar\x05\x10\x01\x18\xc8\x01R\tlocations\x12\x1f\n" +
+	"\vall_cohorts\x18\x04 \x01(\bR\n" +
+	"allCohorts\x12I\n" +
+	"\x11target_percentile\x18\x05 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\xc0X@)\x00\x00\x00\x00\x00\x00\xf0?H\x00R\x10targetPercentile\x88\x01\x01\x129\n" +
+	"\ftoken_policy\x18\x06 \x01(\v2\x16.paymix.v1.TokenPolicyR\vtokenPolicy\x12M\n" +
+	"\x0eeffective_date\x18\a \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\x12)\n" +
+	"\x06policy\x18\b \x01(\v2\x11.paymix.v1.PolicyR\x06policy\x12m\n" +
+	"\vpolicy_name\x18\t \x01(\tBL\xbaHIrG2E^(organizations/[a-z][a-z0-9-]{1,62}/policies/[a-z][a-z0-9-]{0,62})?$R\n" +
+	"policyNameB\x14\n" +
+	"\x12_target_percentile\"\x86\x01\n" +
+	"\rStreamSummary\x12\x14\n" +
+	"\x05bands\x18\x01 \x01(\x05R\x05bands\x12\x16\n" +
+	"\x06errors\x18\x02 \x01(\x05R\x06errors\x12\x1c\n" +
+	"\tfallbacks\x18\x03 \x01(\x05R\tfallbacks\x12)\n" +
+	"\x10withheld_figures\x18\x04 \x01(\x05R\x0fwithheldFigures\"\x87\x01\n" +
+	"\x13StreamBandsResponse\x12/\n" +
+	"\x06result\x18\x01 \x01(\v2\x15.paymix.v1.BandResultH\x00R\x06result\x124\n" +
+	"\asummary\x18\x02 \x01(\v2\x18.paymix.v1.StreamSummaryH\x00R\asummaryB\t\n" +
+	"\amessage2\x92\x03\n" +
 	"\vBandService\x12\x89\x01\n" +
-	"\rRecommendBand\x12\x1f.paymix.v1.RecommendBandRequest\x1a .paymix.v1.RecommendBandResponse\"5\x82\xd3\xe4\x93\x02/:\x01*Z\x15\x12\x13/v1/bands:recommend\"\x13/v1/bands:recommendB\xb9\x01\x92A\x84\x01\x12^\n" +
+	"\rRecommendBand\x12\x1f.paymix.v1.RecommendBandRequest\x1a .paymix.v1.RecommendBandResponse\"5\x82\xd3\xe4\x93\x02/:\x01*Z\x15\x12\x13/v1/bands:recommend\"\x13/v1/bands:recommend\x12\x89\x01\n" +
+	"\x13BatchRecommendBands\x12%.paymix.v1.BatchRecommendBandsRequest\x1a&.paymix.v1.BatchRecommendBandsResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/bands:batchRecommend\x12k\n" +
+	"\vStreamBands\x12\x1d.paymix.v1.StreamBandsRequest\x1a\x1e.paymix.v1.StreamBandsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/bands:stream0\x01B\xb9\x01\x92A\x84\x01\x12^\n" +
 	"\x06paymix\x12PCompensation bands in four components: cash (base), equity, bonus and AI tokens.2\x02v12\x10application/json:\x10application/jsonZ/github.com/paymix/paymix/gen/paymix/v1;paymixv1b\x06proto3"
 
 var (
@@ -214,25 +783,44 @@ func file_paymix_v1_band_service_proto_rawDescGZIP() []byte {
 	return file_paymix_v1_band_service_proto_rawDescData
 }
 
-var file_paymix_v1_band_service_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_paymix_v1_band_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_paymix_v1_band_service_proto_goTypes = []any{
-	(*RecommendBandRequest)(nil),  // 0: paymix.v1.RecommendBandRequest
-	(*RecommendBandResponse)(nil), // 1: paymix.v1.RecommendBandResponse
-	(*TokenPolicy)(nil),           // 2: paymix.v1.TokenPolicy
-	(*Policy)(nil),                // 3: paymix.v1.Policy
-	(*Band)(nil),                  // 4: paymix.v1.Band
+	(*RecommendBandRequest)(nil),        // 0: paymix.v1.RecommendBandRequest
+	(*RecommendBandResponse)(nil),       // 1: paymix.v1.RecommendBandResponse
+	(*BatchRecommendBandsRequest)(nil),  // 2: paymix.v1.BatchRecommendBandsRequest
+	(*BandError)(nil),                   // 3: paymix.v1.BandError
+	(*BandResult)(nil),                  // 4: paymix.v1.BandResult
+	(*BatchRecommendBandsResponse)(nil), // 5: paymix.v1.BatchRecommendBandsResponse
+	(*StreamBandsRequest)(nil),          // 6: paymix.v1.StreamBandsRequest
+	(*StreamSummary)(nil),               // 7: paymix.v1.StreamSummary
+	(*StreamBandsResponse)(nil),         // 8: paymix.v1.StreamBandsResponse
+	(*TokenPolicy)(nil),                 // 9: paymix.v1.TokenPolicy
+	(*Policy)(nil),                      // 10: paymix.v1.Policy
+	(*Band)(nil),                        // 11: paymix.v1.Band
 }
 var file_paymix_v1_band_service_proto_depIdxs = []int32{
-	2, // 0: paymix.v1.RecommendBandRequest.token_policy:type_name -> paymix.v1.TokenPolicy
-	3, // 1: paymix.v1.RecommendBandRequest.policy:type_name -> paymix.v1.Policy
-	4, // 2: paymix.v1.RecommendBandResponse.band:type_name -> paymix.v1.Band
-	0, // 3: paymix.v1.BandService.RecommendBand:input_type -> paymix.v1.RecommendBandRequest
-	1, // 4: paymix.v1.BandService.RecommendBand:output_type -> paymix.v1.RecommendBandResponse
-	4, // [4:5] is the sub-list for method output_type
-	3, // [3:4] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	9,  // 0: paymix.v1.RecommendBandRequest.token_policy:type_name -> paymix.v1.TokenPolicy
+	10, // 1: paymix.v1.RecommendBandRequest.policy:type_name -> paymix.v1.Policy
+	11, // 2: paymix.v1.RecommendBandResponse.band:type_name -> paymix.v1.Band
+	0,  // 3: paymix.v1.BatchRecommendBandsRequest.requests:type_name -> paymix.v1.RecommendBandRequest
+	11, // 4: paymix.v1.BandResult.band:type_name -> paymix.v1.Band
+	3,  // 5: paymix.v1.BandResult.error:type_name -> paymix.v1.BandError
+	4,  // 6: paymix.v1.BatchRecommendBandsResponse.results:type_name -> paymix.v1.BandResult
+	9,  // 7: paymix.v1.StreamBandsRequest.token_policy:type_name -> paymix.v1.TokenPolicy
+	10, // 8: paymix.v1.StreamBandsRequest.policy:type_name -> paymix.v1.Policy
+	4,  // 9: paymix.v1.StreamBandsResponse.result:type_name -> paymix.v1.BandResult
+	7,  // 10: paymix.v1.StreamBandsResponse.summary:type_name -> paymix.v1.StreamSummary
+	0,  // 11: paymix.v1.BandService.RecommendBand:input_type -> paymix.v1.RecommendBandRequest
+	2,  // 12: paymix.v1.BandService.BatchRecommendBands:input_type -> paymix.v1.BatchRecommendBandsRequest
+	6,  // 13: paymix.v1.BandService.StreamBands:input_type -> paymix.v1.StreamBandsRequest
+	1,  // 14: paymix.v1.BandService.RecommendBand:output_type -> paymix.v1.RecommendBandResponse
+	5,  // 15: paymix.v1.BandService.BatchRecommendBands:output_type -> paymix.v1.BatchRecommendBandsResponse
+	8,  // 16: paymix.v1.BandService.StreamBands:output_type -> paymix.v1.StreamBandsResponse
+	14, // [14:17] is the sub-list for method output_type
+	11, // [11:14] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_paymix_v1_band_service_proto_init() }
@@ -242,13 +830,22 @@ func file_paymix_v1_band_service_proto_init() {
 	}
 	file_paymix_v1_types_proto_init()
 	file_paymix_v1_band_service_proto_msgTypes[0].OneofWrappers = []any{}
+	file_paymix_v1_band_service_proto_msgTypes[4].OneofWrappers = []any{
+		(*BandResult_Band)(nil),
+		(*BandResult_Error)(nil),
+	}
+	file_paymix_v1_band_service_proto_msgTypes[6].OneofWrappers = []any{}
+	file_paymix_v1_band_service_proto_msgTypes[8].OneofWrappers = []any{
+		(*StreamBandsResponse_Result)(nil),
+		(*StreamBandsResponse_Summary)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_paymix_v1_band_service_proto_rawDesc), len(file_paymix_v1_band_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

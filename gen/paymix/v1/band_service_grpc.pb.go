@@ -19,7 +19,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	BandService_RecommendBand_FullMethodName = "/paymix.v1.BandService/RecommendBand"
+	BandService_RecommendBand_FullMethodName       = "/paymix.v1.BandService/RecommendBand"
+	BandService_BatchRecommendBands_FullMethodName = "/paymix.v1.BandService/BatchRecommendBands"
+	BandService_StreamBands_FullMethodName         = "/paymix.v1.BandService/StreamBands"
 )
 
 // BandServiceClient is the client API for BandService service.
@@ -30,6 +32,13 @@ const (
 type BandServiceClient interface {
 	// RecommendBand builds the band for one cohort: job family x level x location.
 	RecommendBand(ctx context.Context, in *RecommendBandRequest, opts ...grpc.CallOption) (*RecommendBandResponse, error)
+	// BatchRecommendBands answers up to 1,000 band requests in order, each with its own
+	// band or its own error: one bad item never fails the others.
+	BatchRecommendBands(ctx context.Context, in *BatchRecommendBandsRequest, opts ...grpc.CallOption) (*BatchRecommendBandsResponse, error)
+	// StreamBands streams the bands of a grid (job families x levels x locations) or of
+	// every cohort the market holds, as they are computed, then a summary. Over JSON it
+	// is newline-delimited JSON.
+	StreamBands(ctx context.Context, in *StreamBandsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamBandsResponse], error)
 }
 
 type bandServiceClient struct {
@@ -50,6 +59,35 @@ func (c *bandServiceClient) RecommendBand(ctx context.Context, in *RecommendBand
 	return out, nil
 }
 
+func (c *bandServiceClient) BatchRecommendBands(ctx context.Context, in *BatchRecommendBandsRequest, opts ...grpc.CallOption) (*BatchRecommendBandsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchRecommendBandsResponse)
+	err := c.cc.Invoke(ctx, BandService_BatchRecommendBands_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *bandServiceClient) StreamBands(ctx context.Context, in *StreamBandsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamBandsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &BandService_ServiceDesc.Streams[0], BandService_StreamBands_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[StreamBandsRequest, StreamBandsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BandService_StreamBandsClient = grpc.ServerStreamingClient[StreamBandsResponse]
+
 // BandServiceServer is the server API for BandService service.
 // All implementations must embed UnimplementedBandServiceServer
 // for forward compatibility.
@@ -58,6 +96,13 @@ func (c *bandServiceClient) RecommendBand(ctx context.Context, in *RecommendBand
 type BandServiceServer interface {
 	// RecommendBand builds the band for one cohort: job family x level x location.
 	RecommendBand(context.Context, *RecommendBandRequest) (*RecommendBandResponse, error)
+	// BatchRecommendBands answers up to 1,000 band requests in order, each with its own
+	// band or its own error: one bad item never fails the others.
+	BatchRecommendBands(context.Context, *BatchRecommendBandsRequest) (*BatchRecommendBandsResponse, error)
+	// StreamBands streams the bands of a grid (job families x levels x locations) or of
+	// every cohort the market holds, as they are computed, then a summary. Over JSON it
+	// is newline-delimited JSON.
+	StreamBands(*StreamBandsRequest, grpc.ServerStreamingServer[StreamBandsResponse]) error
 	mustEmbedUnimplementedBandServiceServer()
 }
 
@@ -70,6 +115,12 @@ type UnimplementedBandServiceServer struct{}
 
 func (UnimplementedBandServiceServer) RecommendBand(context.Context, *RecommendBandRequest) (*RecommendBandResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecommendBand not implemented")
+}
+func (UnimplementedBandServiceServer) BatchRecommendBands(context.Context, *BatchRecommendBandsRequest) (*BatchRecommendBandsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchRecommendBands not implemented")
+}
+func (UnimplementedBandServiceServer) StreamBands(*StreamBandsRequest, grpc.ServerStreamingServer[StreamBandsResponse]) error {
+	return status.Error(codes.Unimplemented, "method StreamBands not implemented")
 }
 func (UnimplementedBandServiceServer) mustEmbedUnimplementedBandServiceServer() {}
 func (UnimplementedBandServiceServer) testEmbeddedByValue()                     {}
@@ -110,6 +161,35 @@ func _BandService_RecommendBand_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BandService_BatchRecommendBands_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchRecommendBandsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BandServiceServer).BatchRecommendBands(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BandService_BatchRecommendBands_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BandServiceServer).BatchRecommendBands(ctx, req.(*BatchRecommendBandsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BandService_StreamBands_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(StreamBandsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(BandServiceServer).StreamBands(m, &grpc.GenericServerStream[StreamBandsRequest, StreamBandsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BandService_StreamBandsServer = grpc.ServerStreamingServer[StreamBandsResponse]
+
 // BandService_ServiceDesc is the grpc.ServiceDesc for BandService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -121,7 +201,17 @@ var BandService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "RecommendBand",
 			Handler:    _BandService_RecommendBand_Handler,
 		},
+		{
+			MethodName: "BatchRecommendBands",
+			Handler:    _BandService_BatchRecommendBands_Handler,
+		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "StreamBands",
+			Handler:       _BandService_StreamBands_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "paymix/v1/band_service.proto",
 }
