@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +19,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/planner/ingest"
@@ -328,4 +332,100 @@ func TestOffersCLI(t *testing.T) {
 	if code, _, errs := cli(t, "offers", "evaluate", "--server", addr, bad); code != 1 || !strings.Contains(errs, "offer.equity.vesting_schedule") {
 		t.Errorf("bad offer: exit %d %s", code, errs)
 	}
+}
+
+// The CLI's CSV rows hold the same bands as RecommendBand one by one.
+func TestBandsCLIMatchesOneByOne(t *testing.T) {
+	addr, conn := startServer(t)
+	dir := t.TempDir()
+	queries := filepath.Join(dir, "queries.csv")
+	var q strings.Builder
+	q.WriteString("job_family,level,location,target_percentile\n")
+	places := []string{"San Francisco, CA", "Seattle, WA", "London, United Kingdom", "Omaha, NE", "Atlantis"}
+	for i, p := range places {
+		for _, l := range []string{"IC1", "IC3", "M2"} {
+			fmt.Fprintf(&q, "software-engineer,%s,%q,%d\n", l, p, 40+i*5)
+		}
+	}
+	os.WriteFile(queries, []byte(q.String()), 0o644)
+	out := filepath.Join(dir, "bands.csv")
+	code, _, errs := cli(t, "bands", "--server", addr, "--queries", queries, "--out", out)
+	if code != 0 || !strings.Contains(errs, "15 bands written") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	f, _ := os.Open(out)
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil || len(rows) != 16 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	client := pb.NewBandServiceClient(conn)
+	checked := 0
+	for _, row := range rows[1:] {
+		req := &pb.RecommendBandRequest{JobFamily: row[col["job_family"]], Level: row[col["level"]], Location: row[col["location"]]}
+		for i, p := range places {
+			if p == req.Location {
+				req.TargetPercentile = proto.Float64(float64(40 + i*5))
+			}
+		}
+		one, err := client.RecommendBand(context.Background(), req)
+		if err != nil {
+			if row[col["error"]] == "" || !strings.Contains(err.Error(), row[col["error"]][:20]) {
+				t.Errorf("%v: error %v, row says %q", row[:3], err, row[col["error"]])
+			}
+			continue
+		}
+		b := one.GetBand()
+		for i, c := range []string{"base", "equity", "bonus", "tokens"} {
+			comp := b.GetComponents()[i]
+			if row[col[c+"_min"]] != num(comp.GetMin()) || row[col[c+"_mid"]] != num(comp.GetMid()) || row[col[c+"_max"]] != num(comp.GetMax()) ||
+				row[col[c+"_p50"]] != opt(comp.P50) {
+				t.Errorf("%v %s: row %v, band %v", row[:3], c, row[col[c+"_min"]:col[c+"_max"]+1], comp)
+			}
+		}
+		if row[col["total_mid"]] != num(b.GetTotal().GetMid()) || row[col["count"]] != strconv.Itoa(int(b.GetProvenance().GetCount())) {
+			t.Errorf("%v: total %s count %s", row[:3], row[col["total_mid"]], row[col["count"]])
+		}
+		checked++
+	}
+	// 15 queries: M2 is not a software-engineer level (5 errors), Atlantis is nowhere (2).
+	if checked != 8 {
+		t.Errorf("%d bands checked, want 8", checked)
+	}
+	// A grid in YAML, to JSON lines.
+	grid := filepath.Join(dir, "grid.yaml")
+	os.WriteFile(grid, []byte("jobFamilies: [software-engineer]\nlevels: [IC2, IC3]\nlocations: [\"Seattle, WA\"]\ntokenPolicy: {mode: TOKEN_MODE_NONE}\n"), 0o644)
+	code, stdout, errs := cli(t, "bands", "--server", addr, "--grid", grid, "--format", "jsonl")
+	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); code != 0 || len(lines) != 2 || !strings.Contains(lines[0], `"band"`) {
+		t.Errorf("grid: exit %d %q %s", code, stdout, errs)
+	}
+	// A server error: exit 1 with its message, and no output file.
+	code, _, errs = cli(t, "bands", "--server", addr, "--grid", grid, "--key", "pmx_broken", "--out", filepath.Join(dir, "none.csv"))
+	if _, err := os.Stat(filepath.Join(dir, "none.csv")); code == 0 || err == nil {
+		t.Errorf("bad grid: exit %d %s", code, errs)
+	}
+}
+
+// StreamBands over every cohort of the shared real data set completes.
+func TestBandsAllSharedCohorts(t *testing.T) {
+	needShared(t)
+	addr, conn := startServer(t)
+	importJSON(t, addr)
+	cohorts, err := pb.NewMarketServiceClient(conn).ListCohorts(context.Background(), &pb.ListCohortsRequest{PageSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "all.csv")
+	start := time.Now()
+	code, _, errs := cli(t, "bands", "--server", addr, "--all", "--out", out)
+	data, _ := os.ReadFile(out)
+	rows := strings.Count(string(data), "\n") - 1
+	if code != 0 || rows != int(cohorts.GetTotalSize()) {
+		t.Errorf("exit %d, %d rows for %d cohorts: %s", code, rows, cohorts.GetTotalSize(), errs)
+	}
+	t.Logf("%d cohorts of the shared data in %v", rows, time.Since(start))
 }

@@ -20,6 +20,7 @@ Commands:
   import    stream a market data file (Levels.fyi CSV, or paymix CSV/JSONL) to a server
   keys      create, list and revoke API keys
   offers    evaluate one offer, or compare two to five (JSON or YAML files)
+  bands     bands in bulk: a grid, a CSV of queries, or every cohort, to CSV or JSON lines
 
 Run "paymix COMMAND -h" for a command's flags.
 `
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runKeys(ctx, args[1:], stdout, stderr)
 	case "offers":
 		return runOffers(ctx, args[1:], stdout, stderr)
+	case "bands":
+		return runBands(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -96,8 +96,8 @@ func runOffers(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return 0
 }
 
-// readRequest reads JSON or YAML (JSON is YAML) into request JSON; a document that is
-// only the offer (or the list of offers) is wrapped under its field.
+// readRequest reads JSON or YAML (JSON is YAML) into request JSON; with wrap, a document
+// that is only the offer (or the list of offers) is wrapped under that field.
 func readRequest(path, wrap string) ([]byte, error) {
 	var data []byte
 	var err error
@@ -115,10 +115,13 @@ func readRequest(path, wrap string) ([]byte, error) {
 	}
 	switch d := doc.(type) {
 	case map[string]any:
-		if _, ok := d[wrap]; !ok {
+		if _, ok := d[wrap]; !ok && wrap != "" {
 			doc = map[string]any{wrap: d}
 		}
 	case []any:
+		if wrap == "" {
+			return nil, fmt.Errorf("%s: want an object", path)
+		}
 		doc = map[string]any{wrap: d}
 	default:
 		return nil, fmt.Errorf("%s: want an object or a list", path)

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	pb "github.com/paymix/paymix/gen/paymix/v1"
+)
+
+const bandsUsage = `Usage: paymix bands (--grid FILE | --queries FILE | --all) [--out FILE] [--format csv|jsonl]
+
+  --grid FILE     JSON or YAML: {"jobFamilies": [...], "levels": [...], "locations": [...]}
+                  and optionally targetPercentile, tokenPolicy, policy, policyName, effectiveDate
+  --queries FILE  CSV with the columns job_family, level, location (and target_percentile)
+  --all           every cohort the market holds
+
+One row per query: the cohort, every component's min/mid/max and market percentiles,
+the observation count, the fallback used and the warnings, or the error in its place.
+`
+
+// batchSize is the most BatchRecommendBands takes at once.
+const batchSize = 1000
+
+func runBands(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("paymix bands", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	conn := addConnFlags(fs)
+	grid := fs.String("grid", "", "a grid file (JSON or YAML)")
+	queries := fs.String("queries", "", "a CSV file of queries")
+	all := fs.Bool("all", false, "every cohort of the market")
+	out := fs.String("out", "-", "output file (- for standard output)")
+	format := fs.String("format", "", "csv or jsonl (default: from --out's extension, else csv)")
+	fs.Usage = func() { fmt.Fprint(stderr, bandsUsage) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	chosen := 0
+	for _, set := range []bool{*grid != "", *queries != "", *all} {
+		if set {
+			chosen++
+		}
+	}
+	if chosen != 1 || fs.NArg() != 0 {
+		fmt.Fprint(stderr, "paymix bands: give exactly one of --grid, --queries and --all\n\n"+bandsUsage)
+		return 2
+	}
+	if *format == "" {
+		*format = "csv"
+		if strings.HasSuffix(*out, ".jsonl") {
+			*format = "jsonl"
+		}
+	}
+	if *format != "csv" && *format != "jsonl" {
+		fmt.Fprintf(stderr, "paymix bands: --format must be csv or jsonl, not %q\n", *format)
+		return 2
+	}
+	cc, err := conn.dial()
+	if err != nil {
+		fmt.Fprintln(stderr, "paymix bands:", err)
+		return 1
+	}
+	defer cc.Close()
+	client := pb.NewBandServiceClient(cc)
+
+	w, commit, err := output(*out, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "paymix bands:", err)
+		return 1
+	}
+	rows := newRowWriter(w, *format)
+	progress := counterTo(stderr)
+	var n int
+	switch {
+	case *queries != "":
+		n, err = runQueries(ctx, client, *queries, rows, progress)
+	default:
+		req := &pb.StreamBandsRequest{AllCohorts: *all}
+		if *grid != "" {
+			raw, rerr := readRequest(*grid, "")
+			if rerr == nil {
+				rerr = protojson.Unmarshal(raw, req)
+			}
+			if rerr != nil {
+				fmt.Fprintln(stderr, "paymix bands:", rerr)
+				return 2
+			}
+		}
+		n, err = runStream(ctx, client, req, rows, progress)
+	}
+	if err == nil {
+		err = rows.flush()
+	}
+	progress(-1, 0)
+	if err != nil {
+		printError(stderr, "paymix bands", err)
+		return 1
+	}
+	if err := commit(); err != nil {
+		fmt.Fprintln(stderr, "paymix bands:", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "%d bands written\n", n)
+	return 0
+}
+
+// output writes to standard output, or to a temporary file renamed over FILE only
+// once everything is written: a failed run leaves no half-written file.
+func output(path string, stdout io.Writer) (io.Writer, func() error, error) {
+	if path == "-" {
+		return stdout, func() error { return nil }, nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".paymix-bands-*")
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() error {
+		if err := f.Close(); err != nil {
+			return err
+		}
+		return os.Rename(f.Name(), path)
+	}, nil
+}
+
+func runQueries(ctx context.Context, client pb.BandServiceClient, path string, rows *rowWriter, progress func(done, total int)) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	header, err := r.Read()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, need := range []string{"job_family", "level", "location"} {
+		if _, ok := col[need]; !ok {
+			return 0, fmt.Errorf("%s: the header lacks %s", path, need)
+		}
+	}
+	var reqs []*pb.RecommendBandRequest
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", path, err)
+		}
+		q := &pb.RecommendBandRequest{JobFamily: rec[col["job_family"]], Level: rec[col["level"]], Location: rec[col["location"]]}
+		if i, ok := col["target_percentile"]; ok && strings.TrimSpace(rec[i]) != "" {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rec[i]), 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s line %d: target_percentile %q is not a number", path, line, rec[i])
+			}
+			q.TargetPercentile = &v
+		}
+		reqs = append(reqs, q)
+	}
+	done := 0
+	for start := 0; start < len(reqs); start += batchSize {
+		resp, err := client.BatchRecommendBands(ctx, &pb.BatchRecommendBandsRequest{Requests: reqs[start:min(start+batchSize, len(reqs))]})
+		if err != nil {
+			return done, err
+		}
+		for _, res := range resp.GetResults() {
+			if err := rows.write(res); err != nil {
+				return done, err
+			}
+			done++
+			progress(done, len(reqs))
+		}
+	}
+	return done, nil
+}
+
+func runStream(ctx context.Context, client pb.BandServiceClient, req *pb.StreamBandsRequest, rows *rowWriter, progress func(done, total int)) (int, error) {
+	stream, err := client.StreamBands(ctx, req)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for {
+		m, err := stream.Recv()
+		if err == io.EOF {
+			return done, nil
+		}
+		if err != nil {
+			return done, err
+		}
+		if m.GetSummary() != nil {
+			continue
+		}
+		if err := rows.write(m.GetResult()); err != nil {
+			return done, err
+		}
+		done++
+		progress(done, 0)
+	}
+}
+
+// rowWriter writes band results as CSV or JSON lines.
+type rowWriter struct {
+	format  string
+	w       io.Writer
+	csv     *csv.Writer
+	started bool
+}
+
+func newRowWriter(w io.Writer, format string) *rowWriter {
+	return &rowWriter{format: format, w: w, csv: csv.NewWriter(w)}
+}
+
+var components = []string{"base", "equity", "bonus", "tokens", "total"}
+
+// csvHeader names the columns of a band row.
+func csvHeader() []string {
+	h := []string{"job_family", "level", "location", "error", "scope", "place", "count", "fallback", "warnings"}
+	for _, c := range components {
+		for _, f := range []string{"min", "mid", "max", "p10", "p25", "p50", "p75", "p90"} {
+			h = append(h, c+"_"+f)
+		}
+	}
+	return h
+}
+
+func (r *rowWriter) write(res *pb.BandResult) error {
+	if r.format == "jsonl" {
+		b, err := protojson.Marshal(res)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(r.w, "%s\n", b)
+		return err
+	}
+	if !r.started {
+		r.started = true
+		if err := r.csv.Write(csvHeader()); err != nil {
+			return err
+		}
+	}
+	return r.csv.Write(csvRow(res))
+}
+
+func (r *rowWriter) flush() error {
+	r.csv.Flush()
+	return r.csv.Error()
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func opt(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return num(*v)
+}
+
+func csvRow(res *pb.BandResult) []string {
+	row := []string{res.GetJobFamily(), res.GetLevel(), res.GetLocation()}
+	b := res.GetBand()
+	if b == nil {
+		row = append(row, res.GetError().GetMessage())
+		for len(row) < len(csvHeader()) {
+			row = append(row, "")
+		}
+		return row
+	}
+	p := b.GetProvenance()
+	fb := p.GetFallback()
+	fallback := ""
+	if fb.GetUsedScope() != fb.GetRequestedScope() {
+		fallback = strings.ToLower(strings.TrimPrefix(fb.GetUsedScope().String(), "GEO_SCOPE_")) + " " + fb.GetUsedLocationId()
+	}
+	var warnings []string
+	for _, w := range b.GetWarnings() {
+		warnings = append(warnings, w.GetCode())
+	}
+	loc := b.GetCohort().GetLocation()
+	place := map[pb.GeoScope]string{pb.GeoScope_GEO_SCOPE_METRO: loc.GetMetroId(), pb.GeoScope_GEO_SCOPE_ZONE: loc.GetZoneId(),
+		pb.GeoScope_GEO_SCOPE_COUNTRY: loc.GetCountryCode()}[loc.GetScope()]
+	row = append(row, "", strings.ToLower(strings.TrimPrefix(loc.GetScope().String(), "GEO_SCOPE_")), place,
+		strconv.Itoa(int(p.GetCount())), fallback, strings.Join(warnings, ";"))
+	for _, c := range b.GetComponents() {
+		row = append(row, num(c.GetMin()), num(c.GetMid()), num(c.GetMax()), opt(c.P10), opt(c.P25), opt(c.P50), opt(c.P75), opt(c.P90))
+	}
+	t := b.GetTotal()
+	return append(row, num(t.GetMin()), num(t.GetMid()), num(t.GetMax()), opt(t.P10), opt(t.P25), opt(t.P50), opt(t.P75), opt(t.P90))
+}
+
+// counterTo shows how many bands are done on a terminal, and nothing in a pipe; done
+// < 0 ends the line.
+func counterTo(w io.Writer) func(done, total int) {
+	f, ok := w.(*os.File)
+	if !ok {
+		return func(int, int) {}
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return func(int, int) {}
+	}
+	last := time.Time{}
+	return func(done, total int) {
+		switch {
+		case done < 0:
+			fmt.Fprint(f, "\r\033[K")
+		case time.Since(last) < 100*time.Millisecond:
+		case total > 0:
+			last = time.Now()
+			fmt.Fprintf(f, "\r%d / %d bands (%.0f%%)", done, total, float64(done)/float64(total)*100)
+		default:
+			last = time.Now()
+			fmt.Fprintf(f, "\r%d bands", done)
+		}
+	}
+}
