@@ -159,7 +159,7 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 			sum.WithheldFigures += int32(withheld(band))
 		}
 		// Send blocks while the client's flow-control window is full.
-		if err := stream.Send(&pb.StreamBandsResponse{Message: &pb.StreamBandsResponse_Result{Result: res}}); err != nil {
+		if err := stream.Send(&pb.StreamBandsResponse{Message: &pb.StreamBandsResponse_Item{Item: res}}); err != nil {
 			return err
 		}
 		sent++

@@ -48,7 +48,7 @@ func BenchmarkBulkBandsSharedFile(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if m.GetResult() != nil {
+				if m.GetItem() != nil {
 					bands++
 				}
 			}

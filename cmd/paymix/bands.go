@@ -208,7 +208,7 @@ func runStream(ctx context.Context, client pb.BandServiceClient, req *pb.StreamB
 		if m.GetSummary() != nil {
 			continue
 		}
-		if err := rows.write(m.GetResult()); err != nil {
+		if err := rows.write(m.GetItem()); err != nil {
 			return done, err
 		}
 		done++

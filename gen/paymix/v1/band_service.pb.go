@@ -622,11 +622,13 @@ func (x *StreamSummary) GetWithheldFigures() int32 {
 	return 0
 }
 
+// StreamBandsResponse is one message of a stream: a band's result, or the closing
+// summary. (Over JSON the gateway wraps each line as {"result": ...}.)
 type StreamBandsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Message:
 	//
-	//	*StreamBandsResponse_Result
+	//	*StreamBandsResponse_Item
 	//	*StreamBandsResponse_Summary
 	Message       isStreamBandsResponse_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
@@ -670,10 +672,10 @@ func (x *StreamBandsResponse) GetMessage() isStreamBandsResponse_Message {
 	return nil
 }
 
-func (x *StreamBandsResponse) GetResult() *BandResult {
+func (x *StreamBandsResponse) GetItem() *BandResult {
 	if x != nil {
-		if x, ok := x.Message.(*StreamBandsResponse_Result); ok {
-			return x.Result
+		if x, ok := x.Message.(*StreamBandsResponse_Item); ok {
+			return x.Item
 		}
 	}
 	return nil
@@ -692,15 +694,15 @@ type isStreamBandsResponse_Message interface {
 	isStreamBandsResponse_Message()
 }
 
-type StreamBandsResponse_Result struct {
-	Result *BandResult `protobuf:"bytes,1,opt,name=result,proto3,oneof"`
+type StreamBandsResponse_Item struct {
+	Item *BandResult `protobuf:"bytes,1,opt,name=item,proto3,oneof"`
 }
 
 type StreamBandsResponse_Summary struct {
 	Summary *StreamSummary `protobuf:"bytes,2,opt,name=summary,proto3,oneof"`
 }
 
-func (*StreamBandsResponse_Result) isStreamBandsResponse_Message() {}
+func (*StreamBandsResponse_Item) isStreamBandsResponse_Message() {}
 
 func (*StreamBandsResponse_Summary) isStreamBandsResponse_Message() {}
 
@@ -760,9 +762,9 @@ const file_paymix_v1_band_service_proto_rawDesc = "" +
 	"\x05bands\x18\x01 \x01(\x05R\x05bands\x12\x16\n" +
 	"\x06errors\x18\x02 \x01(\x05R\x06errors\x12\x1c\n" +
 	"\tfallbacks\x18\x03 \x01(\x05R\tfallbacks\x12)\n" +
-	"\x10withheld_figures\x18\x04 \x01(\x05R\x0fwithheldFigures\"\x87\x01\n" +
-	"\x13StreamBandsResponse\x12/\n" +
-	"\x06result\x18\x01 \x01(\v2\x15.paymix.v1.BandResultH\x00R\x06result\x124\n" +
+	"\x10withheld_figures\x18\x04 \x01(\x05R\x0fwithheldFigures\"\x83\x01\n" +
+	"\x13StreamBandsResponse\x12+\n" +
+	"\x04item\x18\x01 \x01(\v2\x15.paymix.v1.BandResultH\x00R\x04item\x124\n" +
 	"\asummary\x18\x02 \x01(\v2\x18.paymix.v1.StreamSummaryH\x00R\asummaryB\t\n" +
 	"\amessage2\x92\x03\n" +
 	"\vBandService\x12\x89\x01\n" +
@@ -808,7 +810,7 @@ var file_paymix_v1_band_service_proto_depIdxs = []int32{
 	4,  // 6: paymix.v1.BatchRecommendBandsResponse.results:type_name -> paymix.v1.BandResult
 	9,  // 7: paymix.v1.StreamBandsRequest.token_policy:type_name -> paymix.v1.TokenPolicy
 	10, // 8: paymix.v1.StreamBandsRequest.policy:type_name -> paymix.v1.Policy
-	4,  // 9: paymix.v1.StreamBandsResponse.result:type_name -> paymix.v1.BandResult
+	4,  // 9: paymix.v1.StreamBandsResponse.item:type_name -> paymix.v1.BandResult
 	7,  // 10: paymix.v1.StreamBandsResponse.summary:type_name -> paymix.v1.StreamSummary
 	0,  // 11: paymix.v1.BandService.RecommendBand:input_type -> paymix.v1.RecommendBandRequest
 	2,  // 12: paymix.v1.BandService.BatchRecommendBands:input_type -> paymix.v1.BatchRecommendBandsRequest
@@ -836,7 +838,7 @@ func file_paymix_v1_band_service_proto_init() {
 	}
 	file_paymix_v1_band_service_proto_msgTypes[6].OneofWrappers = []any{}
 	file_paymix_v1_band_service_proto_msgTypes[8].OneofWrappers = []any{
-		(*StreamBandsResponse_Result)(nil),
+		(*StreamBandsResponse_Item)(nil),
 		(*StreamBandsResponse_Summary)(nil),
 	}
 	type x struct{}
