@@ -71,9 +71,21 @@ func assumptionsProto(a planner.Settled) *pb.Assumptions {
 		EffectiveDate: date(a.EffectiveDate)}
 }
 
-// context builds what every offer of a request is evaluated with: the snapshot and
-// the policy (inline, or stored and the caller's).
-func (s *offerService) context(ctx context.Context, inline *pb.Policy, name string) (planner.OfferContext, error) {
+// prepare builds what every offer of a request is evaluated with: the snapshot, the
+// policy (inline, or stored and the caller's) and the assumptions.
+func (s *offerService) prepare(ctx context.Context, inline *pb.Policy, name string, a *pb.Assumptions) (planner.OfferContext, planner.Settled, error) {
+	oc, err := s.offerContext(ctx, inline, name)
+	if err != nil {
+		return oc, planner.Settled{}, err
+	}
+	as, err := assumptionsFromProto(a)
+	if err != nil {
+		return oc, planner.Settled{}, err
+	}
+	return oc, as.Settle(oc.Today), nil
+}
+
+func (s *offerService) offerContext(ctx context.Context, inline *pb.Policy, name string) (planner.OfferContext, error) {
 	oc := planner.OfferContext{Snapshot: s.market.Load(), PolicyName: "default", Today: s.now()}
 	p := inline
 	if name != "" {
@@ -97,15 +109,10 @@ func (s *offerService) context(ctx context.Context, inline *pb.Policy, name stri
 }
 
 func (s *offerService) EvaluateOffer(ctx context.Context, r *pb.EvaluateOfferRequest) (*pb.EvaluateOfferResponse, error) {
-	oc, err := s.context(ctx, r.GetPolicy(), r.GetPolicyName())
+	oc, settled, err := s.prepare(ctx, r.GetPolicy(), r.GetPolicyName(), r.GetAssumptions())
 	if err != nil {
 		return nil, err
 	}
-	a, err := assumptionsFromProto(r.GetAssumptions())
-	if err != nil {
-		return nil, err
-	}
-	settled := a.Settle(oc.Today)
 	e, err := planner.EvaluateOffer(oc, offerFromProto(r.GetOffer()), settled, "offer")
 	if err != nil {
 		return nil, err
@@ -116,15 +123,10 @@ func (s *offerService) EvaluateOffer(ctx context.Context, r *pb.EvaluateOfferReq
 }
 
 func (s *offerService) CompareOffers(ctx context.Context, r *pb.CompareOffersRequest) (*pb.CompareOffersResponse, error) {
-	oc, err := s.context(ctx, r.GetPolicy(), r.GetPolicyName())
+	oc, settled, err := s.prepare(ctx, r.GetPolicy(), r.GetPolicyName(), r.GetAssumptions())
 	if err != nil {
 		return nil, err
 	}
-	a, err := assumptionsFromProto(r.GetAssumptions())
-	if err != nil {
-		return nil, err
-	}
-	settled := a.Settle(oc.Today)
 	offers := make([]planner.Offer, len(r.GetOffers()))
 	for i, o := range r.GetOffers() {
 		offers[i] = offerFromProto(o)

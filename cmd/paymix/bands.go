@@ -308,11 +308,8 @@ func csvRow(res *pb.BandResult) []string {
 // counterTo shows how many bands are done on a terminal, and nothing in a pipe; done
 // < 0 ends the line.
 func counterTo(w io.Writer) func(done, total int) {
-	f, ok := w.(*os.File)
+	f, ok := terminal(w)
 	if !ok {
-		return func(int, int) {}
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
 		return func(int, int) {}
 	}
 	last := time.Time{}

@@ -114,6 +114,17 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return 0
 }
 
+// terminal returns w as a terminal file, or false for pipes and files: progress is for
+// people, and stays out of what scripts read.
+func terminal(w io.Writer) (*os.File, bool) {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil, false
+	}
+	st, err := f.Stat()
+	return f, err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -179,11 +190,8 @@ func send(ctx context.Context, client pb.MarketServiceClient, header *pb.ImportH
 
 // progressTo draws a progress bar on a terminal and nothing in a pipe; done < 0 ends it.
 func progressTo(w io.Writer) func(done, total int64) {
-	f, ok := w.(*os.File)
+	f, ok := terminal(w)
 	if !ok {
-		return func(int64, int64) {}
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
 		return func(int64, int64) {}
 	}
 	last := time.Time{}
