@@ -16,7 +16,9 @@ import (
 var (
 	VestStandard    = []float64{25, 25, 25, 25} // 4 years, 1-year cliff
 	VestBackLoaded  = []float64{5, 15, 40, 40}  // Amazon
-	VestFrontLoaded = []float64{33, 33, 22, 11} // as Google has used (99%: 1% never vests)
+	// VestFrontLoaded is the 3:3:2:1 schedule Google has used, published rounded as
+	// 33/33/22/11; in exact ninths it sums to 100.
+	VestFrontLoaded = []float64{300.0 / 9, 300.0 / 9, 200.0 / 9, 100.0 / 9}
 )
 
 // Offer is one compensation offer; amounts are yearly USD.
@@ -94,6 +96,7 @@ type Year struct {
 	Year                                             int
 	Base, Bonus, EquityVested, SignOn, Tokens, Total float64
 	TokensAsBase, CumulativeGap                      float64
+	Value                                            float64 // to the engineer: tokens at their cash equivalent
 }
 
 // Evaluation is everything paymix says of an offer.
@@ -145,16 +148,19 @@ func EvaluateOffer(ctx OfferContext, o Offer, a Settled, field string) (Evaluati
 	if o.BonusTarget != nil && o.BonusTargetPercent != nil {
 		vs.add(field+".bonus_target", "give the bonus target as an amount or as a percentage of base, not both")
 	}
-	for name, v := range map[string]float64{"base": o.Base, "sign_on": o.SignOn, "equity.grant_value": o.Grant} {
-		if v < 0 || math.IsNaN(v) {
-			vs.add(field+"."+name, "must not be negative")
+	for _, amount := range []struct {
+		name string
+		v    float64
+	}{{"base", o.Base}, {"sign_on", o.SignOn}, {"equity.grant_value", o.Grant}} {
+		if amount.v < 0 || math.IsNaN(amount.v) {
+			vs.add(field+"."+amount.name, "must not be negative")
 		}
 	}
-	tokenUSD, err := offerTokens(ctx.Policy, o, field, &vs)
-	if err := vs.err(); err != nil {
-		return Evaluation{}, err
+	if a.Years < 1 || a.Years > 10 {
+		vs.add("assumptions.years", "must be between 1 and 10, not %d", a.Years)
 	}
-	if err != nil {
+	tokenUSD := offerTokens(ctx.Policy, o, field, &vs)
+	if err := vs.err(); err != nil {
 		return Evaluation{}, err
 	}
 	bonusPct := 0.0
@@ -195,12 +201,12 @@ func EvaluateOffer(ctx OfferContext, o Offer, a Settled, field string) (Evaluati
 
 // offerTokens is the offer's token budget in USD a year: given, or tokens a month of
 // a price-book model at the policy's usage mix.
-func offerTokens(p Policy, o Offer, field string, vs *violations) (float64, error) {
+func offerTokens(p Policy, o Offer, field string, vs *violations) float64 {
 	switch {
 	case o.TokensUSD != nil && o.TokensPerMonth != nil:
 		vs.add(field+".tokens", "give usd_per_year or tokens_per_month with a model, not both")
 	case o.TokensUSD != nil:
-		return *o.TokensUSD, nil
+		return *o.TokensUSD
 	case o.TokensPerMonth != nil:
 		tp := value(p.Tokens, TokenPolicy{})
 		mix := tp.UsageMix
@@ -209,7 +215,7 @@ func offerTokens(p Policy, o Offer, field string, vs *violations) (float64, erro
 		}
 		for _, price := range tokens.Merge(tokens.DefaultPriceBook, tp.Prices) {
 			if price.Model == o.Model {
-				return *o.TokensPerMonth * 12 * tokens.Blended(price, mix) / 1e6, nil
+				return *o.TokensPerMonth * 12 * tokens.Blended(price, mix) / 1e6
 			}
 		}
 		models := []string{}
@@ -218,7 +224,7 @@ func offerTokens(p Policy, o Offer, field string, vs *violations) (float64, erro
 		}
 		vs.add(field+".tokens.model", "unknown model %q; %s", o.Model, acceptedList(models))
 	}
-	return 0, nil
+	return 0
 }
 
 // project lays the offer out year by year: base raised every year, the bonus as a
@@ -255,9 +261,11 @@ func (e *Evaluation) project(o Offer, vesting []float64, bonusPct, tokenUSD floa
 		yr.TokensAsBase, yr.CumulativeGap = math.Round(asBase), math.Round(gap)
 		e.Projection = append(e.Projection, yr)
 		cash := yr.Base + yr.Bonus + yr.EquityVested + yr.SignOn
+		yr.Value = cash + math.Round(tokenUSD*util*share)
+		e.Projection[len(e.Projection)-1] = yr
 		e.ValueWithoutTokens += cash
 		e.TokensOverHorizon += yr.Tokens
-		e.Value += cash + math.Round(tokenUSD*util*share)
+		e.Value += yr.Value
 	}
 }
 

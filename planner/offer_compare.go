@@ -9,8 +9,9 @@ import (
 // YearComparison is one year of every offer side by side.
 type YearComparison struct {
 	Year        int
-	Totals      []float64
+	Totals      []float64 // what each offer pays, tokens at face value
 	Differences []float64 // each total minus the first offer's
+	Values      []float64 // what each offer is worth to the engineer (tokens at their cash equivalent)
 }
 
 // BreakEven is where two offers' values to the engineer meet.
@@ -35,6 +36,9 @@ type Comparison struct {
 // the engineer and where that flips between any two with different token budgets.
 func CompareOffers(ctx OfferContext, offers []Offer, a Settled) (Comparison, error) {
 	var c Comparison
+	if len(offers) < 2 {
+		return c, Invalid(Violation{Field: "offers", Description: "compare two to five offers"})
+	}
 	for i, o := range offers {
 		e, err := EvaluateOffer(ctx, o, a, fmt.Sprintf("offers[%d]", i))
 		if err != nil {
@@ -54,6 +58,7 @@ func CompareOffers(ctx OfferContext, offers []Offer, a Settled) (Comparison, err
 		for _, e := range c.Evaluations {
 			yc.Totals = append(yc.Totals, e.Projection[y].Total)
 			yc.Differences = append(yc.Differences, e.Projection[y].Total-c.Evaluations[0].Projection[y].Total)
+			yc.Values = append(yc.Values, e.Projection[y].Value)
 		}
 		c.Years = append(c.Years, yc)
 	}

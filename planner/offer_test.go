@@ -162,3 +162,30 @@ func TestBadOffers(t *testing.T) {
 		t.Errorf("token dollars %v, want 1e9 x 12 x 1.575 / 1e6 = 18,900", e.TokenUSD)
 	}
 }
+
+// The front-loaded schedule, published as 33/33/22/11, is 3:3:2:1 in ninths: $90,000
+// vests $30,000, $30,000, $20,000 and $10,000.
+func TestFrontLoadedSchedule(t *testing.T) {
+	o := sfOffer(100000)
+	o.Grant, o.Vesting = 90000, VestFrontLoaded
+	e := evaluate(t, o, Assumptions{})
+	var got []float64
+	for _, y := range e.Projection {
+		got = append(got, y.EquityVested)
+	}
+	if !slices.Equal(got, []float64{30000, 30000, 20000, 10000}) || e.Annual[Equity] != 22500 {
+		t.Errorf("vests %v, annual %v", got, e.Annual[Equity])
+	}
+	// A year's value counts tokens at their cash equivalent: 100,000 base + 18,750.
+	o = sfOffer(100000)
+	o.TokensUSD = ptr(100000.0)
+	if e := evaluate(t, o, Assumptions{}); e.Projection[0].Total != 200000 || e.Projection[0].Value != 118750 {
+		t.Errorf("year one pays %v, is worth %v", e.Projection[0].Total, e.Projection[0].Value)
+	}
+	if _, err := EvaluateOffer(offerCtx(), o, Settled{Years: 0}, "offer"); err == nil {
+		t.Error("zero years accepted")
+	}
+	if _, err := CompareOffers(offerCtx(), []Offer{o}, Assumptions{}.Settle(ref)); err == nil {
+		t.Error("one offer compared")
+	}
+}

@@ -102,10 +102,18 @@ func (s *adminService) CreateApiKey(ctx context.Context, r *pb.CreateApiKeyReque
 	}
 	role := roleFromProto(r.GetApiKey().GetRole())
 	caller := CallerFrom(ctx)
-	// Platform admins live in the platform organisation, and only they make more.
-	if role == RolePlatformAdmin && (org != PlatformOrg || caller.Role != RolePlatformAdmin) {
+	// Platform admins live in the platform organisation and nobody else does; only
+	// platform admins make more; and the very first key is a platform admin's, so that
+	// someone can always make the others.
+	switch {
+	case role == RolePlatformAdmin && (org != PlatformOrg || caller.Role != RolePlatformAdmin):
 		return nil, planner.Invalid(planner.Violation{Field: "api_key.role",
 			Description: "platform-admin keys are made by platform admins, in organizations/" + PlatformOrg})
+	case role != RolePlatformAdmin && org == PlatformOrg:
+		return nil, planner.Invalid(planner.Violation{Field: "api_key.role", Description: "organizations/" + PlatformOrg + " holds platform-admin keys only"})
+	case caller.Open && role != RolePlatformAdmin:
+		return nil, planner.Invalid(planner.Violation{Field: "api_key.role",
+			Description: "the first key must be a platform-admin key of organizations/" + PlatformOrg})
 	}
 	now := s.now().UTC()
 	k := store.APIKey{Org: org, DisplayName: r.GetApiKey().GetDisplayName(), Role: string(role), CreateTime: now}
@@ -114,6 +122,10 @@ func (s *adminService) CreateApiKey(ctx context.Context, r *pb.CreateApiKeyReque
 			return nil, planner.Invalid(planner.Violation{Field: "api_key.expire_time", Description: "must be in the future"})
 		}
 		k.ExpireTime = exp.AsTime()
+	}
+	// A key never outlives the key that made it.
+	if !caller.Expires.IsZero() && (k.ExpireTime.IsZero() || k.ExpireTime.After(caller.Expires)) {
+		k.ExpireTime = caller.Expires
 	}
 	secret, prefix, hash := NewKey()
 	k.Prefix, k.Hash = prefix, hash

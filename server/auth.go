@@ -103,6 +103,9 @@ type Caller struct {
 	// loopback, so calls come without a key and may do anything.
 	Open bool
 	Key  string // the key's prefix
+	// Expires is when the caller's key stops working (zero: never); keys it makes
+	// expire no later.
+	Expires time.Time
 }
 
 type callerKey struct{}
@@ -161,8 +164,11 @@ func (a *auth) authenticate(ctx context.Context) (Caller, error) {
 		}
 		return Caller{}, errNoKey
 	}
-	key, ok := strings.CutPrefix(values[0], "Bearer ")
-	if !ok || len(key) <= keyPrefixLen || !strings.HasPrefix(key, "pmx_") {
+	if len(values) > 1 {
+		return Caller{}, status.Error(codes.Unauthenticated, "send one authorization header, not several")
+	}
+	scheme, key, _ := strings.Cut(values[0], " ")
+	if !strings.EqualFold(scheme, "Bearer") || len(key) <= keyPrefixLen || !strings.HasPrefix(key, "pmx_") {
 		return Caller{}, status.Error(codes.Unauthenticated, "malformed authorization: want \"Bearer pmx_...\"")
 	}
 	k, err := a.store.APIKeyByPrefix(ctx, key[:keyPrefixLen])
@@ -177,7 +183,7 @@ func (a *auth) authenticate(ctx context.Context) (Caller, error) {
 	if subtle.ConstantTimeCompare(sum[:], k.Hash) != 1 || !k.RevokeTime.IsZero() || (!k.ExpireTime.IsZero() && !now.Before(k.ExpireTime)) {
 		return Caller{}, errBadKey
 	}
-	return Caller{Org: k.Org, Role: Role(k.Role), Key: k.Prefix}, nil
+	return Caller{Org: k.Org, Role: Role(k.Role), Key: k.Prefix, Expires: k.ExpireTime}, nil
 }
 
 // authorize checks a method against the role table.
@@ -242,7 +248,11 @@ func (a *auth) decide(ctx context.Context, requireAuth bool, addrs ...string) (o
 	if err != nil {
 		return false, err
 	}
-	if n > 0 || requireAuth {
+	if requireAuth && n == 0 {
+		return false, fmt.Errorf("--require-auth with no API key yet would lock everyone out: start paymixd on loopback without it, "+
+			"create the first platform-admin key with `paymix keys create --org %s --role platform-admin`, then restart with --require-auth", PlatformOrg)
+	}
+	if n > 0 {
 		a.required.Store(true)
 		return false, nil
 	}

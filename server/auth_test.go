@@ -214,7 +214,10 @@ func TestEveryMethodEveryRole(t *testing.T) {
 				expect := func(kind, key, target string, want func(codes.Code) bool, what string) {
 					t.Helper()
 					c := ctx
-					if key != "" {
+					switch {
+					case strings.HasPrefix(key, "raw:"):
+						c = metadata.AppendToOutgoingContext(ctx, "authorization", strings.TrimPrefix(key, "raw:"))
+					case key != "":
 						c = withKey(ctx, key)
 					}
 					got := tn.call(c, t, method, tn.request(t, method, target))
@@ -236,7 +239,7 @@ func TestEveryMethodEveryRole(t *testing.T) {
 				}
 				expect("no key", "", org, is(codes.Unauthenticated), "Unauthenticated")
 				expect("malformed key", "pmx_x", org, is(codes.Unauthenticated), "Unauthenticated")
-				expect("not a bearer", "Basic abc", org, is(codes.Unauthenticated), "Unauthenticated")
+				expect("not a bearer", "raw:Basic "+keys["valid"], org, is(codes.Unauthenticated), "Unauthenticated")
 				if !slices.Contains(allowed, role) {
 					expect("own org", keys["valid"], org, is(codes.PermissionDenied), "PermissionDenied")
 					continue
@@ -338,5 +341,80 @@ func TestKeysAreStoredHashed(t *testing.T) {
 	list, err := pb.NewAdminServiceClient(s.conn).ListApiKeys(withKey(context.Background(), secret), &pb.ListApiKeysRequest{Parent: "organizations/platform"})
 	if err != nil || len(list.GetApiKeys()) != 1 || strings.Contains(list.String(), secret) {
 		t.Errorf("list %v %v", list, err)
+	}
+}
+
+// In open development mode a web page cannot use the API: requests must name a
+// loopback host and come from no other origin.
+func TestOpenModeRefusesBrowsersElsewhere(t *testing.T) {
+	s := start(t, nil).ready(t)
+	for _, c := range []struct {
+		name, host, origin string
+		want               int
+	}{
+		{"loopback", "", "", 200},
+		{"loopback origin", "", "http://localhost:3000", 200},
+		{"another origin", "", "https://evil.example", 403},
+		{"rebound host name", "evil.example:8080", "", 403},
+	} {
+		req, _ := http.NewRequest("GET", s.base+"/v1/catalog", nil)
+		if c.host != "" {
+			req.Host = c.host
+		}
+		if c.origin != "" {
+			req.Header.Set("Origin", c.origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%s: HTTP %d, want %d", c.name, resp.StatusCode, c.want)
+		}
+	}
+}
+
+// Keys cannot climb: no platform-admin key from an admin, no keys but platform-admin
+// ones in the platform organisation, the first key a platform admin's, and a key made
+// by an expiring key expires with it.
+func TestKeysCannotEscalate(t *testing.T) {
+	s := start(t, nil).ready(t)
+	ctx := context.Background()
+	admin := pb.NewAdminServiceClient(s.conn)
+	if _, err := admin.CreateOrganization(ctx, &pb.CreateOrganizationRequest{OrganizationId: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreateApiKey(ctx, &pb.CreateApiKeyRequest{Parent: "organizations/acme", ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_ADMIN}}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("first key not a platform admin's: %v", err)
+	}
+	root, err := admin.CreateApiKey(ctx, &pb.CreateApiKeyRequest{Parent: "organizations/platform", ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_PLATFORM_ADMIN}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asRoot := withKey(ctx, root.GetSecret())
+	if _, err := admin.CreateApiKey(asRoot, &pb.CreateApiKeyRequest{Parent: "organizations/platform", ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_ADMIN}}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("an admin key in the platform organisation: %v", err)
+	}
+	exp := timestamppb.New(clock().Add(time.Hour))
+	acmeAdmin, err := admin.CreateApiKey(asRoot, &pb.CreateApiKeyRequest{Parent: "organizations/acme", ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_ADMIN, ExpireTime: exp}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asAdmin := withKey(ctx, acmeAdmin.GetSecret())
+	if _, err := admin.CreateApiKey(asAdmin, &pb.CreateApiKeyRequest{Parent: "organizations/platform", ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_PLATFORM_ADMIN}}); status.Code(err) != codes.NotFound {
+		t.Errorf("an admin making a platform-admin key: %v", err)
+	}
+	if _, err := admin.CreateApiKey(asAdmin, &pb.CreateApiKeyRequest{Parent: "organizations/acme", ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_PLATFORM_ADMIN}}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("an admin making a platform-admin key in its own organisation: %v", err)
+	}
+	child, err := admin.CreateApiKey(asAdmin, &pb.CreateApiKeyRequest{Parent: "organizations/acme", ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_RECRUITER}})
+	if err != nil || !child.GetApiKey().GetExpireTime().AsTime().Equal(exp.AsTime()) {
+		t.Errorf("a key made by an expiring key: %v %v", child.GetApiKey().GetExpireTime(), err)
+	}
+	// Two authorization values are refused, whatever they are.
+	both := metadata.AppendToOutgoingContext(asRoot, "authorization", "Bearer "+root.GetSecret())
+	if _, err := admin.ListOrganizations(both, &pb.ListOrganizationsRequest{}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("two authorization values: %v", err)
 	}
 }

@@ -30,17 +30,14 @@ type bandService struct {
 	log       *slog.Logger
 }
 
-// withStoredPolicy replaces a request's policy by the stored one it names.
+// withStoredPolicy settles a request's policy (see requestPolicy).
 func (s *bandService) withStoredPolicy(ctx context.Context, r *pb.RecommendBandRequest) (*pb.RecommendBandRequest, error) {
-	if r.GetPolicyName() == "" {
-		return r, nil
-	}
-	stored, err := loadPolicy(ctx, s.store, r.GetPolicyName())
+	p, err := requestPolicy(ctx, s.store, r.GetPolicy(), r.GetPolicyName())
 	if err != nil {
 		return nil, err
 	}
 	r = proto.Clone(r).(*pb.RecommendBandRequest)
-	r.Policy = stored
+	r.Policy, r.PolicyName = p, ""
 	return r, nil
 }
 
@@ -85,12 +82,13 @@ func (s *bandService) bandError(ctx context.Context, err error) *pb.BandError {
 func (s *bandService) BatchRecommendBands(ctx context.Context, r *pb.BatchRecommendBandsRequest) (*pb.BatchRecommendBandsResponse, error) {
 	snap := s.market.Load() // one snapshot for the whole batch
 	resp := &pb.BatchRecommendBandsResponse{Results: make([]*pb.BandResult, len(r.GetRequests()))}
+	policies := map[string]*pb.Policy{} // stored policies read once per batch
 	for i, item := range r.GetRequests() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		res := &pb.BandResult{JobFamily: item.GetJobFamily(), Level: item.GetLevel(), Location: item.GetLocation()}
-		band, err := s.batchItem(ctx, snap, item)
+		band, err := s.batchItem(ctx, snap, item, policies)
 		if err != nil {
 			res.Result = &pb.BandResult_Error{Error: s.bandError(ctx, err)}
 		} else {
@@ -101,9 +99,22 @@ func (s *bandService) BatchRecommendBands(ctx context.Context, r *pb.BatchRecomm
 	return resp, nil
 }
 
-func (s *bandService) batchItem(ctx context.Context, snap *market.Snapshot, item *pb.RecommendBandRequest) (*pb.Band, error) {
+func (s *bandService) batchItem(ctx context.Context, snap *market.Snapshot, item *pb.RecommendBandRequest, policies map[string]*pb.Policy) (*pb.Band, error) {
 	if err := s.validator.Validate(item); err != nil {
 		return nil, err
+	}
+	if item.GetPolicy() == nil { // a stored or default policy: read it once per batch
+		p, seen := policies[item.GetPolicyName()]
+		if !seen {
+			var err error
+			if p, err = requestPolicy(ctx, s.store, nil, item.GetPolicyName()); err != nil {
+				return nil, err
+			}
+			policies[item.GetPolicyName()] = p
+		}
+		item = proto.Clone(item).(*pb.RecommendBandRequest)
+		item.Policy, item.PolicyName = p, ""
+		return s.band(snap, item, nil)
 	}
 	item, err := s.withStoredPolicy(ctx, item)
 	if err != nil {
@@ -191,6 +202,9 @@ var errEmptyGrid = planner.Invalid(planner.Violation{Field: "job_families", Desc
 // snapshot by family, level, scope and place.
 func streamQueries(snap *market.Snapshot, r *pb.StreamBandsRequest) ([]query, error) {
 	if r.GetAllCohorts() {
+		if len(r.GetJobFamilies())+len(r.GetLevels())+len(r.GetLocations()) > 0 {
+			return nil, planner.Invalid(planner.Violation{Field: "all_cohorts", Description: "ask for a grid or for all cohorts, not both"})
+		}
 		if snap == nil {
 			return nil, errLoading
 		}

@@ -87,13 +87,9 @@ func (s *offerService) prepare(ctx context.Context, inline *pb.Policy, name stri
 
 func (s *offerService) offerContext(ctx context.Context, inline *pb.Policy, name string) (planner.OfferContext, error) {
 	oc := planner.OfferContext{Snapshot: s.market.Load(), PolicyName: "default", Today: s.now()}
-	p := inline
-	if name != "" {
-		stored, err := loadPolicy(ctx, s.store, name)
-		if err != nil {
-			return oc, err
-		}
-		p = stored
+	p, err := requestPolicy(ctx, s.store, inline, name)
+	if err != nil {
+		return oc, err
 	}
 	if p != nil {
 		pol, vs := policyFromProto(p)
@@ -140,7 +136,7 @@ func (s *offerService) CompareOffers(ctx context.Context, r *pb.CompareOffersReq
 		resp.Evaluations = append(resp.Evaluations, evaluationProto(e))
 	}
 	for _, y := range c.Years {
-		resp.Years = append(resp.Years, &pb.YearComparison{Year: int32(y.Year), Totals: y.Totals, Differences: y.Differences})
+		resp.Years = append(resp.Years, &pb.YearComparison{Year: int32(y.Year), Totals: y.Totals, Differences: y.Differences, Values: y.Values})
 	}
 	for _, b := range c.BreakEvens {
 		resp.BreakEvens = append(resp.BreakEvens, &pb.BreakEven{OfferA: int32(b.A), OfferB: int32(b.B),
@@ -170,7 +166,7 @@ func evaluationProto(e planner.Evaluation) *pb.OfferEvaluation {
 	for _, y := range e.Projection {
 		out.Projection = append(out.Projection, &pb.ProjectionYear{Year: int32(y.Year), Base: y.Base, Bonus: y.Bonus,
 			EquityVested: y.EquityVested, SignOn: y.SignOn, Tokens: y.Tokens, Total: y.Total, TokensAsBase: y.TokensAsBase,
-			CumulativeGap: y.CumulativeGap})
+			CumulativeGap: y.CumulativeGap, Value: y.Value})
 	}
 	for _, f := range e.Flags {
 		out.Flags = append(out.Flags, &pb.Flag{Code: f.Code, Explanation: f.Explanation})

@@ -31,6 +31,25 @@ func splitPolicyName(name string) (org, id string) {
 	return org, id
 }
 
+// requestPolicy is the policy a band or offer request uses: the stored one it names; or
+// the inline one, stripped of any stored identity it claims (provenance must not name
+// a policy that was not used); or else the caller's organisation's default policy. nil
+// means paymix's built-in defaults (open development mode, platform admins).
+func requestPolicy(ctx context.Context, st store.Store, inline *pb.Policy, name string) (*pb.Policy, error) {
+	if name != "" {
+		return loadPolicy(ctx, st, name)
+	}
+	if inline != nil {
+		p := proto.Clone(inline).(*pb.Policy)
+		p.Name, p.Revision, p.Etag, p.Preset = "", 0, "", ""
+		return p, nil
+	}
+	if c := CallerFrom(ctx); c.Org != "" && c.Org != PlatformOrg {
+		return loadPolicy(ctx, st, "organizations/"+c.Org+"/policies/default")
+	}
+	return nil, nil
+}
+
 // loadPolicy reads a policy the caller may see.
 func loadPolicy(ctx context.Context, st store.Store, name string) (*pb.Policy, error) {
 	org, id := splitPolicyName(name)

@@ -146,3 +146,42 @@ func TestStoredPresetEqualsInline(t *testing.T) {
 		}
 	}
 }
+
+// A key's organisation default policy applies when a request names none, and
+// provenance names it; an inline policy cannot claim a stored name.
+func TestOrganisationDefaultPolicyApplies(t *testing.T) {
+	s := start(t, nil).ready(t)
+	ctx := context.Background()
+	admin := pb.NewAdminServiceClient(s.conn)
+	if _, err := admin.CreateOrganization(ctx, &pb.CreateOrganizationRequest{OrganizationId: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	root, _ := admin.CreateApiKey(ctx, &pb.CreateApiKeyRequest{Parent: "organizations/platform", ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_PLATFORM_ADMIN}})
+	adm, _ := admin.CreateApiKey(withKey(ctx, root.GetSecret()), &pb.CreateApiKeyRequest{Parent: "organizations/acme", ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_ADMIN}})
+	rec, _ := admin.CreateApiKey(withKey(ctx, adm.GetSecret()), &pb.CreateApiKeyRequest{Parent: "organizations/acme", ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_RECRUITER}})
+	policies := pb.NewPolicyServiceClient(s.conn)
+	asAdmin := withKey(ctx, adm.GetSecret())
+	def, err := policies.GetPolicy(asAdmin, &pb.GetPolicyRequest{Name: "organizations/acme/policies/default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := policies.UpdatePolicy(asAdmin, &pb.UpdatePolicyRequest{
+		Policy:     &pb.Policy{Name: def.GetPolicy().GetName(), Etag: def.GetPolicy().GetEtag(), TargetPercentile: proto.Float64(75)},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"target_percentile"}}}); err != nil {
+		t.Fatal(err)
+	}
+	asRecruiter := withKey(ctx, rec.GetSecret())
+	bands := pb.NewBandServiceClient(s.conn)
+	r, err := bands.RecommendBand(asRecruiter, &pb.RecommendBandRequest{JobFamily: "software-engineer", Level: "IC3", Location: "Seattle, WA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := r.GetBand().GetProvenance(); p.GetPolicy() != "organizations/acme/policies/default" || p.GetPolicyRevision() != 2 || p.GetTargetPercentile() != 75 {
+		t.Errorf("provenance %v", p)
+	}
+	r, err = bands.RecommendBand(asRecruiter, &pb.RecommendBandRequest{JobFamily: "software-engineer", Level: "IC3", Location: "Seattle, WA",
+		Policy: &pb.Policy{Name: "organizations/globex/policies/secret", Revision: 7}})
+	if err != nil || r.GetBand().GetProvenance().GetPolicy() != "inline" || r.GetBand().GetProvenance().GetPolicyRevision() != 0 {
+		t.Errorf("inline policy claiming a name: %v %v", r.GetBand().GetProvenance(), err)
+	}
+}

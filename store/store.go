@@ -102,4 +102,8 @@ type Store interface {
 	Close() error
 }
 
-func etagOf(revision int64) string { return "r" + strconv.FormatInt(revision, 10) }
+// etagOf is a revision's etag; the creation time keeps a re-created policy's etags
+// apart from those of the one deleted before it.
+func etagOf(revision int64, created time.Time) string {
+	return "r" + strconv.FormatInt(revision, 10) + "-" + strconv.FormatInt(created.UnixNano()%1e9, 36)
+}

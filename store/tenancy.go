@@ -29,7 +29,7 @@ type Policy struct {
 }
 
 // Etag is the policy's concurrency token: it changes with every update.
-func (p Policy) Etag() string { return etagOf(p.Revision) }
+func (p Policy) Etag() string { return etagOf(p.Revision, p.CreateTime) }
 
 // APIKey is a key's metadata and the SHA-256 of the whole key; the key itself is
 // never stored.

@@ -41,6 +41,7 @@ func runBands(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	all := fs.Bool("all", false, "every cohort of the market")
 	out := fs.String("out", "-", "output file (- for standard output)")
 	format := fs.String("format", "", "csv or jsonl (default: from --out's extension, else csv)")
+	policyName := fs.String("policy-name", "", "a stored policy for every band (organizations/ORG/policies/ID)")
 	fs.Usage = func() { fmt.Fprint(stderr, bandsUsage) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -76,30 +77,36 @@ func runBands(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer cc.Close()
 	client := pb.NewBandServiceClient(cc)
 
-	w, commit, err := output(*out, stdout)
-	if err != nil {
-		fmt.Fprintln(stderr, "paymix bands:", err)
-		return 1
-	}
-	rows := newRowWriter(w, *format)
-	progress := counterTo(stderr)
-	var n int
-	switch {
-	case *queries != "":
-		n, err = runQueries(ctx, client, *queries, rows, progress)
-	default:
-		req := &pb.StreamBandsRequest{AllCohorts: *all}
+	var stream *pb.StreamBandsRequest
+	if *queries == "" {
+		stream = &pb.StreamBandsRequest{AllCohorts: *all}
 		if *grid != "" {
 			raw, rerr := readRequest(*grid, "")
 			if rerr == nil {
-				rerr = protojson.Unmarshal(raw, req)
+				rerr = protojson.Unmarshal(raw, stream)
 			}
 			if rerr != nil {
 				fmt.Fprintln(stderr, "paymix bands:", rerr)
 				return 2
 			}
 		}
-		n, err = runStream(ctx, client, req, rows, progress)
+		if *policyName != "" {
+			stream.PolicyName = *policyName
+		}
+	}
+	w, commit, abort, err := output(*out, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "paymix bands:", err)
+		return 1
+	}
+	defer abort()
+	rows := newRowWriter(w, *format)
+	progress := counterTo(stderr)
+	var n int
+	if stream == nil {
+		n, err = runQueries(ctx, client, *queries, *policyName, rows, progress)
+	} else {
+		n, err = runStream(ctx, client, stream, rows, progress)
 	}
 	if err == nil {
 		err = rows.flush()
@@ -118,24 +125,37 @@ func runBands(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // output writes to standard output, or to a temporary file renamed over FILE only
-// once everything is written: a failed run leaves no half-written file.
-func output(path string, stdout io.Writer) (io.Writer, func() error, error) {
+// once everything is written: a failed run leaves no half-written file, and abort
+// (deferred) removes the temporary file unless commit ran.
+func output(path string, stdout io.Writer) (w io.Writer, commit func() error, abort func(), err error) {
 	if path == "-" {
-		return stdout, func() error { return nil }, nil
+		return stdout, func() error { return nil }, func() {}, nil
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".paymix-bands-*")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return f, func() error {
+	done := false
+	commit = func() error {
+		if err := f.Chmod(0o644); err != nil {
+			return err
+		}
 		if err := f.Close(); err != nil {
 			return err
 		}
+		done = true
 		return os.Rename(f.Name(), path)
-	}, nil
+	}
+	abort = func() {
+		if !done {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}
+	return f, commit, abort, nil
 }
 
-func runQueries(ctx context.Context, client pb.BandServiceClient, path string, rows *rowWriter, progress func(done, total int)) (int, error) {
+func runQueries(ctx context.Context, client pb.BandServiceClient, path, policyName string, rows *rowWriter, progress func(done, total int)) (int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
@@ -164,7 +184,7 @@ func runQueries(ctx context.Context, client pb.BandServiceClient, path string, r
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", path, err)
 		}
-		q := &pb.RecommendBandRequest{JobFamily: rec[col["job_family"]], Level: rec[col["level"]], Location: rec[col["location"]]}
+		q := &pb.RecommendBandRequest{JobFamily: rec[col["job_family"]], Level: rec[col["level"]], Location: rec[col["location"]], PolicyName: policyName}
 		if i, ok := col["target_percentile"]; ok && strings.TrimSpace(rec[i]) != "" {
 			v, err := strconv.ParseFloat(strings.TrimSpace(rec[i]), 64)
 			if err != nil {

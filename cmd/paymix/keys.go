@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -25,12 +26,17 @@ type connFlags struct {
 func addConnFlags(fs *flag.FlagSet) connFlags {
 	return connFlags{
 		server: fs.String("server", envOr("PAYMIX_SERVER", "127.0.0.1:50051"), "the server's gRPC address (PAYMIX_SERVER)"),
-		key:    fs.String("key", envOr("PAYMIX_API_KEY", ""), "API key, sent as \"authorization: Bearer KEY\" (PAYMIX_API_KEY)"),
+		// The default stays empty so that help text never prints a secret; the
+		// environment is read when dialling.
+		key: fs.String("key", "", "API key, sent as \"authorization: Bearer KEY\" (default: $PAYMIX_API_KEY)"),
 	}
 }
 
 // dial connects; the key, if any, rides on every call.
 func (c connFlags) dial() (*grpc.ClientConn, error) {
+	if *c.key == "" {
+		*c.key = os.Getenv("PAYMIX_API_KEY")
+	}
 	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
 	if key := *c.key; key != "" {
 		bearer := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {

@@ -218,8 +218,15 @@ func printComparison(w io.Writer, r *pb.CompareOffersResponse) {
 	row("negotiation base", func(e *pb.OfferEvaluation) string { return money(e.GetNegotiationBase()) })
 	row("token share", func(e *pb.OfferEvaluation) string { return fmt.Sprintf("%.2f%%", e.GetTokenSharePercent()) })
 	for _, y := range r.GetYears() {
-		line := fmt.Sprintf("year %d total\t", y.GetYear())
+		line := fmt.Sprintf("year %d pays (tokens at face value)\t", y.GetYear())
 		for _, v := range y.GetTotals() {
+			line += money(v) + "\t"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	for _, y := range r.GetYears() {
+		line := fmt.Sprintf("year %d worth to the engineer\t", y.GetYear())
+		for _, v := range y.GetValues() {
 			line += money(v) + "\t"
 		}
 		fmt.Fprintln(tw, line)

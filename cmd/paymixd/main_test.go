@@ -146,6 +146,11 @@ func TestRefusesBadConfiguration(t *testing.T) {
 		!strings.Contains(string(out), "paymix keys create --org platform --role platform-admin") {
 		t.Errorf("want a refusal to serve beyond loopback, got %v: %s", err, out)
 	}
+	// --require-auth with no key yet would lock everyone out.
+	out, err = paymixd(t, nil, "--require-auth", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "would lock everyone out") {
+		t.Errorf("--require-auth with no key: %v: %s", err, out)
+	}
 	out, err = paymixd(t, nil, "--grpc-addr", "not-an-address").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "gRPC listener on not-an-address") {
 		t.Errorf("want a clear refusal, got %v: %s", err, out)

@@ -610,6 +610,9 @@ type ProjectionYear struct {
 	// Running sum of tokens_as_base minus tokens: what paying tokens instead of base
 	// costs the engineer by the end of this year.
 	CumulativeGap float64 `protobuf:"fixed64,9,opt,name=cumulative_gap,json=cumulativeGap,proto3" json:"cumulative_gap,omitempty"`
+	// What the year is worth to the engineer: total with the tokens at their cash
+	// equivalent.
+	Value         float64 `protobuf:"fixed64,10,opt,name=value,proto3" json:"value,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -703,6 +706,13 @@ func (x *ProjectionYear) GetTokensAsBase() float64 {
 func (x *ProjectionYear) GetCumulativeGap() float64 {
 	if x != nil {
 		return x.CumulativeGap
+	}
+	return 0
+}
+
+func (x *ProjectionYear) GetValue() float64 {
+	if x != nil {
+		return x.Value
 	}
 	return 0
 }
@@ -1176,10 +1186,13 @@ func (x *CompareOffersRequest) GetPolicyName() string {
 type YearComparison struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Year  int32                  `protobuf:"varint,1,opt,name=year,proto3" json:"year,omitempty"`
-	// Each offer's total this year, in request order.
+	// Each offer's total this year, in request order, tokens at face value.
 	Totals []float64 `protobuf:"fixed64,2,rep,packed,name=totals,proto3" json:"totals,omitempty"`
 	// Each offer's total minus the first offer's.
-	Differences   []float64 `protobuf:"fixed64,3,rep,packed,name=differences,proto3" json:"differences,omitempty"`
+	Differences []float64 `protobuf:"fixed64,3,rep,packed,name=differences,proto3" json:"differences,omitempty"`
+	// Each offer's value to the engineer this year (tokens at their cash equivalent):
+	// what "worth more" is decided on.
+	Values        []float64 `protobuf:"fixed64,4,rep,packed,name=values,proto3" json:"values,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1231,6 +1244,13 @@ func (x *YearComparison) GetTotals() []float64 {
 func (x *YearComparison) GetDifferences() []float64 {
 	if x != nil {
 		return x.Differences
+	}
+	return nil
+}
+
+func (x *YearComparison) GetValues() []float64 {
+	if x != nil {
+		return x.Values
 	}
 	return nil
 }
@@ -1477,7 +1497,7 @@ const file_paymix_v1_offer_service_proto_rawDesc = "" +
 	"\x11range_penetration\x18\x05 \x01(\x01H\x02R\x10rangePenetration\x88\x01\x01B\x14\n" +
 	"\x12_market_percentileB\x0e\n" +
 	"\f_compa_ratioB\x14\n" +
-	"\x12_range_penetration\"\x87\x02\n" +
+	"\x12_range_penetration\"\x9d\x02\n" +
 	"\x0eProjectionYear\x12\x12\n" +
 	"\x04year\x18\x01 \x01(\x05R\x04year\x12\x12\n" +
 	"\x04base\x18\x02 \x01(\x01R\x04base\x12\x14\n" +
@@ -1487,7 +1507,9 @@ const file_paymix_v1_offer_service_proto_rawDesc = "" +
 	"\x06tokens\x18\x06 \x01(\x01R\x06tokens\x12\x14\n" +
 	"\x05total\x18\a \x01(\x01R\x05total\x12$\n" +
 	"\x0etokens_as_base\x18\b \x01(\x01R\ftokensAsBase\x12%\n" +
-	"\x0ecumulative_gap\x18\t \x01(\x01R\rcumulativeGap\"<\n" +
+	"\x0ecumulative_gap\x18\t \x01(\x01R\rcumulativeGap\x12\x14\n" +
+	"\x05value\x18\n" +
+	" \x01(\x01R\x05value\"<\n" +
 	"\x04Flag\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12 \n" +
 	"\vexplanation\x18\x02 \x01(\tR\vexplanation\"\x80\x01\n" +
@@ -1533,11 +1555,12 @@ const file_paymix_v1_offer_service_proto_rawDesc = "" +
 	"\vassumptions\x18\x02 \x01(\v2\x16.paymix.v1.AssumptionsR\vassumptions\x12)\n" +
 	"\x06policy\x18\x03 \x01(\v2\x11.paymix.v1.PolicyR\x06policy\x12m\n" +
 	"\vpolicy_name\x18\x04 \x01(\tBL\xbaHIrG2E^(organizations/[a-z][a-z0-9-]{1,62}/policies/[a-z][a-z0-9-]{0,62})?$R\n" +
-	"policyName\"^\n" +
+	"policyName\"v\n" +
 	"\x0eYearComparison\x12\x12\n" +
 	"\x04year\x18\x01 \x01(\x05R\x04year\x12\x16\n" +
 	"\x06totals\x18\x02 \x03(\x01R\x06totals\x12 \n" +
-	"\vdifferences\x18\x03 \x03(\x01R\vdifferences\"\x94\x02\n" +
+	"\vdifferences\x18\x03 \x03(\x01R\vdifferences\x12\x16\n" +
+	"\x06values\x18\x04 \x03(\x01R\x06values\"\x94\x02\n" +
 	"\tBreakEven\x12\x17\n" +
 	"\aoffer_a\x18\x01 \x01(\x05R\x06offerA\x12\x17\n" +
 	"\aoffer_b\x18\x02 \x01(\x05R\x06offerB\x124\n" +
