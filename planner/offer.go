@@ -14,8 +14,8 @@ import (
 
 // Named vesting schedules, in percent per year (REFERENCE.md, "Vesting").
 var (
-	VestStandard    = []float64{25, 25, 25, 25} // 4 years, 1-year cliff
-	VestBackLoaded  = []float64{5, 15, 40, 40}  // Amazon
+	VestStandard   = []float64{25, 25, 25, 25} // 4 years, 1-year cliff
+	VestBackLoaded = []float64{5, 15, 40, 40}  // Amazon
 	// VestFrontLoaded is the 3:3:2:1 schedule Google has used, published rounded as
 	// 33/33/22/11; in exact ninths it sums to 100.
 	VestFrontLoaded = []float64{300.0 / 9, 300.0 / 9, 200.0 / 9, 100.0 / 9}
