@@ -21,35 +21,6 @@ func Percentile(sorted []float64, q float64) float64 {
 	return sorted[i] + (h-lo)*(sorted[i+1]-sorted[i])
 }
 
-// PercentileRank is the inverse of Percentile: the q at which the type-7 interpolation
-// of ascending sorted values reaches v, clamped to [0, 1]. Among equal values it
-// returns the lowest such q.
-func PercentileRank(sorted []float64, v float64) float64 {
-	n := len(sorted)
-	if n == 1 || v <= sorted[0] {
-		return 0
-	}
-	if v >= sorted[n-1] {
-		return 1
-	}
-	// The first index with sorted[i+1] > v; v lies in [sorted[i], sorted[i+1]).
-	lo, hi := 0, n-1
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if sorted[mid+1] > v {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	i := lo
-	frac := 0.0
-	if sorted[i+1] > sorted[i] {
-		frac = (v - sorted[i]) / (sorted[i+1] - sorted[i])
-	}
-	return (float64(i) + frac) / float64(n-1)
-}
-
 // Publishing thresholds of pay surveys (the DOJ/FTC 1996 safe-harbour practice): the
 // mean and p25, p50, p75 need at least 5 observations; p10 and p90 at least 10.
 const (
@@ -65,9 +36,6 @@ func MinCount(q float64) int {
 	}
 	return MinCentral
 }
-
-// Published reports whether the q-quantile of n observations may be published.
-func Published(n int, q float64) bool { return n >= MinCount(q) }
 
 // DaysPerMonth is the mean Gregorian month (365.2425 / 12 days). Months between dates
 // are counted in these units so that aging composes exactly: aging to a later date is
