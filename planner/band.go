@@ -46,11 +46,8 @@ type Request struct {
 	Resolved *catalog.Location
 	// EffectiveDate is the date market data is aged to; zero means today.
 	EffectiveDate time.Time
-	Policy        Policy
-	// PolicyName names the policy in the band's provenance ("default", "inline", or a
-	// stored policy's resource name) and PolicyRevision its revision.
-	PolicyName     string
-	PolicyRevision int64
+	// Policy is the settled policy the band follows; nil means DefaultPolicy.
+	Policy *SettledPolicy
 }
 
 // Range is a min, mid and max.
@@ -171,38 +168,46 @@ func Recommend(snap *market.Snapshot, req Request, today time.Time) (Band, error
 	var vs violations
 	family, okFamily := catalog.FamilyByID(req.Family)
 	if !okFamily {
-		vs.add("job_family", "unknown job family %q; %s", req.Family, acceptedList(catalog.FamilyIDs()))
+		vs.add("Family", "unknown job family %q; %s", req.Family, acceptedList(catalog.FamilyIDs()))
 	}
 	level, okLevel := catalog.LevelByID(req.Level)
 	if !okLevel {
-		vs.add("level", "unknown level %q; %s", req.Level, acceptedList(catalog.LevelIDs()))
+		vs.add("Level", "unknown level %q; %s", req.Level, acceptedList(catalog.LevelIDs()))
 	}
 	if okFamily && okLevel && !family.Accepts(level) {
-		vs.add("level", "%s is not on the %s ladder (%s); %s", level.ID, family.ID, family.Track, trackHint(family))
+		vs.add("Level", "%s is not on the %s ladder (%s); %s", level.ID, family.ID, family.Track, trackHint(family))
 	}
-	loc, okLoc := catalog.Geo.Resolve(req.Location)
+	var loc catalog.Location
+	okLoc := true
 	if req.Resolved != nil {
-		loc, okLoc = *req.Resolved, true
-	}
-	if !okLoc {
-		vs.add("location", "unknown location %q; give \"City, ST\" in the US, \"City, Country\" elsewhere, a country, or a metro id (%s)",
+		loc = *req.Resolved
+	} else if loc, okLoc = catalog.Geo.Resolve(req.Location); !okLoc {
+		vs.add("Location", "unknown location %q; give \"City, ST\" in the US, \"City, Country\" elsewhere, a country, or a metro id (%s)",
 			req.Location, acceptedList(catalog.Geo.Accepted()))
 	}
-	set := req.Policy.settle(level, &vs)
+	policy := req.Policy
+	if policy == nil {
+		policy = DefaultPolicy
+	}
+	var set settings
+	if okLevel {
+		lv := policy.levels[level.ID]
+		set = lv.set
+		vs = append(vs, lv.vs...)
+	}
 	// The request's own target percentile and token policy override the policy's.
 	if q := req.TargetPercentile; q != nil {
-		checkRange(&vs, "target_percentile", *q, 1, 99)
 		set.targetPercent, set.q = *q, *q/100
 	}
-	if req.Tokens != nil {
-		set.tokens = req.Tokens.settle(level, &vs, "token_policy")
+	if req.Tokens != nil && okLevel {
+		set.tokens = req.Tokens.settle(level, &vs, "Tokens")
 	}
 	if err := vs.err(); err != nil {
 		return Band{}, err
 	}
 	b := &builder{snap: snap, set: set, effective: effectiveDate(req.EffectiveDate, today),
 		band: Band{Currency: Currency, Family: family, Level: level, Location: loc}}
-	if err := b.build(req.PolicyName, req.PolicyRevision); err != nil {
+	if err := b.build(policy.Name, policy.Revision); err != nil {
 		return Band{}, err
 	}
 	return b.band, nil

@@ -157,7 +157,7 @@ func TestTargetPercentileSpreadAndRounding(t *testing.T) {
 	b := recommend(t, sfSnapshot(1), Request{
 		TargetPercentile: ptr(75.0),
 		Tokens:           &TokenPolicy{Mode: TokenModeNone},
-		Policy:           Policy{SpreadPercent: ptr(40.0), RoundingUSD: ptr(1000.0)},
+		Policy:           Settle(Policy{SpreadPercent: ptr(40.0), RoundingUSD: ptr(1000.0)}, "inline", 0),
 	})
 	if b.Total.Range != (Range{140000, 168000, 195000}) {
 		t.Errorf("total %+v, want 140000 / 168000 / 195000", b.Total.Range)
@@ -229,12 +229,12 @@ func TestAgingToEffectiveDate(t *testing.T) {
 		t.Errorf("aged midpoint %v, want %v", b.Total.Mid, want)
 	}
 	// Aging off: the raw midpoint.
-	b = recommend(t, snap, Request{EffectiveDate: months18, Tokens: &TokenPolicy{Mode: TokenModeNone}, Policy: Policy{AgingRatePercent: ptr(0.0)}})
+	b = recommend(t, snap, Request{EffectiveDate: months18, Tokens: &TokenPolicy{Mode: TokenModeNone}, Policy: Settle(Policy{AgingRatePercent: ptr(0.0)}, "inline", 0)})
 	if b.Total.Mid != 145000 {
 		t.Errorf("unaged midpoint %v, want 145000", b.Total.Mid)
 	}
 	// 5% a year over 18 months: 145000 * 1.05^1.5.
-	b = recommend(t, snap, Request{EffectiveDate: months18, Tokens: &TokenPolicy{Mode: TokenModeNone}, Policy: Policy{AgingRatePercent: ptr(5.0)}})
+	b = recommend(t, snap, Request{EffectiveDate: months18, Tokens: &TokenPolicy{Mode: TokenModeNone}, Policy: Settle(Policy{AgingRatePercent: ptr(5.0)}, "inline", 0)})
 	if want := math.Round(145000 * math.Pow(1.05, 1.5)); b.Total.Mid != want {
 		t.Errorf("midpoint aged at 5%%: %v, want %v", b.Total.Mid, want)
 	}
@@ -283,7 +283,7 @@ func TestFallbackStaysInCountry(t *testing.T) {
 		t.Errorf("no FALLBACK warning: %+v", b.Warnings)
 	}
 	// A UK cohort too thin even at country level is refused, not filled from the US.
-	_, err := Recommend(snap, Request{Family: "software-engineer", Level: "IC3", Location: "London, United Kingdom", Policy: Policy{MinSample: ptr(20)}}, ref)
+	_, err := Recommend(snap, Request{Family: "software-engineer", Level: "IC3", Location: "London, United Kingdom", Policy: Settle(Policy{MinSample: ptr(20)}, "inline", 0)}, ref)
 	var pe *Error
 	if !errors.As(err, &pe) || pe.Kind != KindFailedPrecondition || pe.Reason != "INSUFFICIENT_DATA" {
 		t.Errorf("want INSUFFICIENT_DATA, got %v", err)
@@ -296,15 +296,15 @@ func TestInvalidRequestsNameTheirFields(t *testing.T) {
 		req    Request
 		fields []string
 	}{
-		{Request{Family: "astronaut", Level: "IC9", Location: "Atlantis"}, []string{"job_family", "level", "location"}},
-		{Request{Family: "software-engineer", Level: "IC3", Location: "SF", TargetPercentile: ptr(0.0)}, []string{"location", "target_percentile"}},
-		{Request{Family: "software-engineer", Level: "IC3", Location: "Seattle", TargetPercentile: ptr(100.0)}, []string{"target_percentile"}},
-		{Request{Family: "software-engineer", Level: "IC3", Location: "Seattle", Tokens: &TokenPolicy{Mode: TokenModeFixed}}, []string{"token_policy.fixed_usd"}},
-		{Request{Family: "software-engineer", Level: "IC3", Location: "Seattle", Tokens: &TokenPolicy{Mode: TokenModePercentOfBase}}, []string{"token_policy.percent_of_base"}},
-		{Request{Family: "software-engineer", Level: "IC3", Location: "Seattle", Tokens: &TokenPolicy{UsageMix: tokensMix(50, 20, 20)}}, []string{"token_policy.usage_mix"}},
-		{Request{Family: "software-engineer", Level: "IC3", Location: "Seattle", Policy: Policy{SpreadByLevel: map[string]float64{"L5": 30}}}, []string{"policy.range_spread_percent_by_level"}},
-		{Request{Family: "software-engineer", Level: "M3", Location: "Seattle"}, []string{"level"}},
-		{Request{Family: "engineering-manager", Level: "IC3", Location: "Seattle"}, []string{"level"}},
+		// Domain paths: ranges are the wire's to check, the server maps these to proto paths.
+		{Request{Family: "astronaut", Level: "IC9", Location: "Atlantis"}, []string{"Family", "Level", "Location"}},
+		{Request{Family: "software-engineer", Level: "IC3", Location: "SF"}, []string{"Location"}},
+		{Request{Family: "software-engineer", Level: "IC3", Location: "Seattle", Tokens: &TokenPolicy{Mode: TokenModeFixed}}, []string{"Tokens.FixedUSD"}},
+		{Request{Family: "software-engineer", Level: "IC3", Location: "Seattle", Tokens: &TokenPolicy{Mode: TokenModePercentOfBase}}, []string{"Tokens.PercentOfBase"}},
+		{Request{Family: "software-engineer", Level: "IC3", Location: "Seattle", Policy: Settle(Policy{SpreadByLevel: map[string]float64{"L5": 30}}, "inline", 0)}, []string{"Policy.SpreadByLevel"}},
+		{Request{Family: "software-engineer", Level: "IC3", Location: "Seattle", Policy: Settle(Policy{Tokens: &TokenPolicy{Mode: TokenModeFixed, FixedByLevel: map[string]float64{"IC4": 1}}}, "inline", 0)}, []string{"Policy.Tokens.FixedUSD"}},
+		{Request{Family: "software-engineer", Level: "M3", Location: "Seattle"}, []string{"Level"}},
+		{Request{Family: "engineering-manager", Level: "IC3", Location: "Seattle"}, []string{"Level"}},
 	}
 	for _, c := range cases {
 		_, err := Recommend(snap, c.req, ref)

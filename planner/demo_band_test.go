@@ -38,7 +38,7 @@ func TestDemoBandsHoldTheirInvariants(t *testing.T) {
 		}
 		for j, tp := range policies {
 			shape := shapes[(i+j)%len(shapes)]
-			b, err := planner.Recommend(snap, planner.Request{Family: key.Family, Level: key.Level, Location: key.Place, Tokens: tp, Policy: shape}, today)
+			b, err := planner.Recommend(snap, planner.Request{Family: key.Family, Level: key.Level, Location: key.Place, Tokens: tp, Policy: planner.Settle(shape, "inline", 0)}, today)
 			if err != nil {
 				continue // thin everywhere in its country: refused, which TestFallback covers
 			}
@@ -129,7 +129,7 @@ func BenchmarkRecommend(b *testing.B) {
 	b.Run("band-percent-of-base-aged-5pct", func(b *testing.B) {
 		r := req
 		r.Tokens = &planner.TokenPolicy{Mode: planner.TokenModePercentOfBase, PercentOfBase: ptr(50.0), CapUSD: ptr(250000.0)}
-		r.Policy.AgingRatePercent = ptr(5.0)
+		r.Policy = planner.Settle(planner.Policy{AgingRatePercent: ptr(5.0)}, "inline", 0)
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := planner.Recommend(snap, r, today); err != nil {

@@ -22,10 +22,17 @@ const (
 	KindAlreadyExists
 	// KindAborted: a concurrent change won (a stale etag).
 	KindAborted
+	// KindUnauthenticated: the call carries no valid credentials.
+	KindUnauthenticated
+	// KindPermissionDenied: the caller is known but may not do this.
+	KindPermissionDenied
+	// KindResourceExhausted: a limit is reached (imports running at once, sizes).
+	KindResourceExhausted
 )
 
-// Violation is one wrong field of a request. Field is the path of the field in the
-// API request ("level", "token_policy.fixed_usd").
+// Violation is one wrong field of a request. Field is the field's domain path, Go
+// names from the request's root ("Level", "Policy.Tokens.FixedUSD", "Offers[1].Base");
+// the server maps domain paths onto the wire's in one table.
 type Violation struct {
 	Field       string
 	Description string

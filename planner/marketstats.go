@@ -52,22 +52,22 @@ func MarketStats(snap *market.Snapshot, maps *normalize.Maps, q StatsQuery, toda
 	if q.Family != "" || q.Company == "" {
 		var ok bool
 		if family, ok = catalog.FamilyByID(q.Family); !ok {
-			vs.add("job_family", "unknown job family %q; %s", q.Family, acceptedList(catalog.FamilyIDs()))
+			vs.add("Family", "unknown job family %q; %s", q.Family, acceptedList(catalog.FamilyIDs()))
 		}
 	}
 	if q.Location != "" || q.Company == "" {
 		var ok bool
 		if st.Location, ok = catalog.Geo.Resolve(q.Location); !ok {
-			vs.add("location", "unknown location %q; %s", q.Location, acceptedList(catalog.Geo.Accepted()))
+			vs.add("Location", "unknown location %q; %s", q.Location, acceptedList(catalog.Geo.Accepted()))
 		}
 	}
 	var view market.View
 	if q.Company == "" {
 		level, ok := catalog.LevelByID(q.Level)
 		if !ok {
-			vs.add("level", "unknown level %q; %s", q.Level, acceptedList(catalog.LevelIDs()))
+			vs.add("Level", "unknown level %q; %s", q.Level, acceptedList(catalog.LevelIDs()))
 		} else if family.ID != "" && !family.Accepts(level) {
-			vs.add("level", "%s is not on the %s ladder (%s); %s", level.ID, family.ID, family.Track, trackHint(family))
+			vs.add("Level", "%s is not on the %s ladder (%s); %s", level.ID, family.ID, family.Track, trackHint(family))
 		}
 		if err := vs.err(); err != nil {
 			return Stats{}, err
@@ -76,7 +76,7 @@ func MarketStats(snap *market.Snapshot, maps *normalize.Maps, q StatsQuery, toda
 		view, _ = snap.Lookup(key, rate, effective)
 	} else {
 		if q.CompanyLevel == "" {
-			vs.add("company_level", "required with company")
+			vs.add("CompanyLevel", "required with company")
 		}
 		if err := vs.err(); err != nil {
 			return Stats{}, err

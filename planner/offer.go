@@ -124,14 +124,21 @@ type Evaluation struct {
 
 // OfferContext is what every offer of a request is evaluated with.
 type OfferContext struct {
-	Snapshot       *market.Snapshot
-	Policy         Policy
-	PolicyName     string
-	PolicyRevision int64
-	Today          time.Time
+	Snapshot *market.Snapshot
+	Policy   *SettledPolicy // nil: DefaultPolicy
+	Today    time.Time
 }
 
-// EvaluateOffer evaluates one offer; field is its path in the request ("offer").
+func (c OfferContext) policy() *SettledPolicy {
+	if c.Policy == nil {
+		return DefaultPolicy
+	}
+	return c.Policy
+}
+
+// EvaluateOffer evaluates one offer; field is its domain path in the request
+// ("Offer", or "Offers[2]" in a comparison). Amounts and assumptions are within the
+// wire's bounds; what is checked here spans fields.
 func EvaluateOffer(ctx OfferContext, o Offer, a Settled, field string) (Evaluation, error) {
 	var vs violations
 	vesting := o.Vesting
@@ -143,23 +150,15 @@ func EvaluateOffer(ctx OfferContext, o Offer, a Settled, field string) (Evaluati
 		sum += p
 	}
 	if math.Abs(sum-100) > 1e-6 {
-		vs.add(field+".equity.vesting_schedule", "yearly percentages must sum to 100, not %g", sum)
+		vs.add(field+".Vesting", "yearly percentages must sum to 100, not %g", sum)
 	}
 	if o.BonusTarget != nil && o.BonusTargetPercent != nil {
-		vs.add(field+".bonus_target", "give the bonus target as an amount or as a percentage of base, not both")
+		vs.add(field+".BonusTarget", "give the bonus target as an amount or as a percentage of base, not both")
 	}
-	for _, amount := range []struct {
-		name string
-		v    float64
-	}{{"base", o.Base}, {"sign_on", o.SignOn}, {"equity.grant_value", o.Grant}} {
-		if amount.v < 0 || math.IsNaN(amount.v) {
-			vs.add(field+"."+amount.name, "must not be negative")
-		}
+	if a.Years < 1 {
+		vs.add("Assumptions.Years", "must be at least 1, not %d", a.Years)
 	}
-	if a.Years < 1 || a.Years > 10 {
-		vs.add("assumptions.years", "must be between 1 and 10, not %d", a.Years)
-	}
-	tokenUSD := offerTokens(ctx.Policy, o, field, &vs)
+	tokenUSD := offerTokens(ctx.policy().Policy, o, field, &vs)
 	if err := vs.err(); err != nil {
 		return Evaluation{}, err
 	}
@@ -204,7 +203,7 @@ func EvaluateOffer(ctx OfferContext, o Offer, a Settled, field string) (Evaluati
 func offerTokens(p Policy, o Offer, field string, vs *violations) float64 {
 	switch {
 	case o.TokensUSD != nil && o.TokensPerMonth != nil:
-		vs.add(field+".tokens", "give usd_per_year or tokens_per_month with a model, not both")
+		vs.add(field+".Tokens", "give usd_per_year or tokens_per_month with a model, not both")
 	case o.TokensUSD != nil:
 		return *o.TokensUSD
 	case o.TokensPerMonth != nil:
@@ -222,7 +221,7 @@ func offerTokens(p Policy, o Offer, field string, vs *violations) float64 {
 		for _, price := range tokens.Merge(tokens.DefaultPriceBook, tp.Prices) {
 			models = append(models, price.Model)
 		}
-		vs.add(field+".tokens.model", "unknown model %q; %s", o.Model, acceptedList(models))
+		vs.add(field+".Model", "unknown model %q; %s", o.Model, acceptedList(models))
 	}
 	return 0
 }
@@ -272,7 +271,7 @@ func (e *Evaluation) project(o Offer, vesting []float64, bonusPct, tokenUSD floa
 // place positions the offer in its band and in the band's market cohort.
 func (e *Evaluation) place(ctx OfferContext, o Offer, a Settled) error {
 	band, err := Recommend(ctx.Snapshot, Request{Family: o.Family, Level: o.Level, Location: o.Location, Policy: ctx.Policy,
-		EffectiveDate: a.EffectiveDate, PolicyName: ctx.PolicyName, PolicyRevision: ctx.PolicyRevision}, ctx.Today)
+		EffectiveDate: a.EffectiveDate}, ctx.Today)
 	var pe *Error
 	if errors.As(err, &pe) && pe.Kind == KindFailedPrecondition {
 		e.Flags = append(e.Flags, Flag{"NO_MARKET_DATA", "the market is too thin for this cohort to place the offer: " + pe.Message})
@@ -366,7 +365,7 @@ func prefixFields(err error, field string) error {
 	out := *pe
 	out.Violations = make([]Violation, len(pe.Violations))
 	for i, v := range pe.Violations {
-		if !strings.HasPrefix(v.Field, "policy.") && !strings.HasPrefix(v.Field, "token_policy.") {
+		if !strings.HasPrefix(v.Field, "Policy.") && !strings.HasPrefix(v.Field, "Tokens.") {
 			v.Field = field + "." + v.Field // the offer's own fields; the policy is the request's
 		}
 		out.Violations[i] = v

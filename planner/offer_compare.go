@@ -37,10 +37,10 @@ type Comparison struct {
 func CompareOffers(ctx OfferContext, offers []Offer, a Settled) (Comparison, error) {
 	var c Comparison
 	if len(offers) < 2 {
-		return c, Invalid(Violation{Field: "offers", Description: "compare two to five offers"})
+		return c, Invalid(Violation{Field: "Offers", Description: "compare two to five offers"})
 	}
 	for i, o := range offers {
-		e, err := EvaluateOffer(ctx, o, a, fmt.Sprintf("offers[%d]", i))
+		e, err := EvaluateOffer(ctx, o, a, fmt.Sprintf("Offers[%d]", i))
 		if err != nil {
 			return Comparison{}, err
 		}

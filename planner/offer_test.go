@@ -9,7 +9,7 @@ import (
 )
 
 func offerCtx() OfferContext {
-	return OfferContext{Snapshot: sfSnapshot(1), Policy: Policy{Tokens: &TokenPolicy{Mode: TokenModeNone}}, PolicyName: "inline", Today: ref}
+	return OfferContext{Snapshot: sfSnapshot(1), Policy: Settle(Policy{Tokens: &TokenPolicy{Mode: TokenModeNone}}, "inline", 0), Today: ref}
 }
 
 func sfOffer(base float64) Offer {
@@ -18,7 +18,7 @@ func sfOffer(base float64) Offer {
 
 func evaluate(t *testing.T, o Offer, a Assumptions) Evaluation {
 	t.Helper()
-	e, err := EvaluateOffer(offerCtx(), o, a.Settle(ref), "offer")
+	e, err := EvaluateOffer(offerCtx(), o, a.Settle(ref), "Offer")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,14 +142,14 @@ func TestBadOffers(t *testing.T) {
 		offer Offer
 		field string
 	}{
-		{func() Offer { o := sfOffer(100000); o.Vesting = []float64{50, 40}; return o }(), "offer.equity.vesting_schedule"},
-		{func() Offer { o := sfOffer(100000); o.TokensPerMonth, o.Model = ptr(1e9), "gpt-9"; return o }(), "offer.tokens.model"},
-		{func() Offer { o := sfOffer(-1); return o }(), "offer.base"},
-		{func() Offer { o := sfOffer(100000); o.BonusTarget, o.BonusTargetPercent = ptr(1.0), ptr(1.0); return o }(), "offer.bonus_target"},
-		{func() Offer { o := sfOffer(100000); o.Level = "E5"; return o }(), "offer.level"},
+		// Domain paths (amount ranges are the wire's to check).
+		{func() Offer { o := sfOffer(100000); o.Vesting = []float64{50, 40}; return o }(), "Offer.Vesting"},
+		{func() Offer { o := sfOffer(100000); o.TokensPerMonth, o.Model = ptr(1e9), "gpt-9"; return o }(), "Offer.Model"},
+		{func() Offer { o := sfOffer(100000); o.BonusTarget, o.BonusTargetPercent = ptr(1.0), ptr(1.0); return o }(), "Offer.BonusTarget"},
+		{func() Offer { o := sfOffer(100000); o.Level = "E5"; return o }(), "Offer.Level"},
 	}
 	for _, c := range cases {
-		_, err := EvaluateOffer(offerCtx(), c.offer, Assumptions{}.Settle(ref), "offer")
+		_, err := EvaluateOffer(offerCtx(), c.offer, Assumptions{}.Settle(ref), "Offer")
 		var pe *Error
 		if !errors.As(err, &pe) || pe.Kind != KindInvalidArgument || !slices.ContainsFunc(pe.Violations, func(v Violation) bool { return v.Field == c.field }) {
 			t.Errorf("%s: %v", c.field, err)
@@ -182,7 +182,7 @@ func TestFrontLoadedSchedule(t *testing.T) {
 	if e := evaluate(t, o, Assumptions{}); e.Projection[0].Total != 200000 || e.Projection[0].Value != 118750 {
 		t.Errorf("year one pays %v, is worth %v", e.Projection[0].Total, e.Projection[0].Value)
 	}
-	if _, err := EvaluateOffer(offerCtx(), o, Settled{Years: 0}, "offer"); err == nil {
+	if _, err := EvaluateOffer(offerCtx(), o, Settled{Years: 0}, "Offer"); err == nil {
 		t.Error("zero years accepted")
 	}
 	if _, err := CompareOffers(offerCtx(), []Offer{o}, Assumptions{}.Settle(ref)); err == nil {

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paymix/paymix/planner/catalog"
@@ -66,10 +67,6 @@ const (
 	StaleAfterMonths = 18
 )
 
-// usageMixTolerance absorbs binary rounding in shares such as 12.3 + 80.1 + 7.6; the
-// wire rule on UsageMix uses the same tolerance.
-const usageMixTolerance = 1e-6
-
 // settings is a policy with every default filled in, for one level.
 type settings struct {
 	q             float64 // target percentile as a fraction
@@ -100,8 +97,65 @@ func value[T any](p *T, def T) T {
 	return *p
 }
 
-// settle fills the defaults of a policy for a level and checks what the wire rules
-// cannot: level ids in maps and the fields each token mode needs.
+// SettledPolicy is a policy with its defaults filled in for every level of the
+// ladder, settled once: a stored policy is settled when the published state is built,
+// and every band on it reads the result. Name and Revision say which policy it is in
+// a band's provenance ("default", "inline", or a stored policy's resource name).
+type SettledPolicy struct {
+	Policy   Policy
+	Name     string
+	Revision int64
+	levels   map[string]settledLevel // by standard level id
+}
+
+type settledLevel struct {
+	set settings
+	vs  violations // per-level rules this level breaks
+}
+
+// DefaultPolicy is paymix's built-in policy, settled.
+var DefaultPolicy = Settle(Policy{}, "default", 0)
+
+// Settle fills a policy's defaults for every level of the ladder and checks the
+// rules that depend on a level; violations name domain fields under "Policy" and stay
+// with their level, so that a band at another level is unaffected (Validate reports
+// them all, for policies that are stored).
+func Settle(p Policy, name string, revision int64) *SettledPolicy {
+	sp := &SettledPolicy{Policy: p, Name: name, Revision: revision, levels: make(map[string]settledLevel, len(catalog.Ladder))}
+	for _, level := range catalog.Ladder {
+		var vs violations
+		set := p.settle(level, &vs)
+		sp.levels[level.ID] = settledLevel{set: set, vs: vs}
+	}
+	return sp
+}
+
+// AgingRates are the yearly aging rates (fractions) the policy ages market data at:
+// one per policy today, whatever the level.
+func (sp *SettledPolicy) AgingRate() float64 {
+	return value(sp.Policy.AgingRatePercent, DefaultAgingRatePercent) / 100
+}
+
+// Validate reports every level's violations once, sorted by field.
+func (sp *SettledPolicy) Validate() error {
+	var all violations
+	seen := map[Violation]bool{}
+	for _, level := range catalog.Ladder {
+		for _, v := range sp.levels[level.ID].vs {
+			if !seen[v] {
+				seen[v] = true
+				all = append(all, v)
+			}
+		}
+	}
+	slices.SortStableFunc(all, func(a, b Violation) int { return strings.Compare(a.Field, b.Field) })
+	return all.err()
+}
+
+// settle fills the defaults of a policy for a level. Ranges are the wire's rules
+// (protovalidate checks them before a request reaches the domain); what is left here
+// is what the wire cannot see: level ids in maps, and what each token mode needs at
+// a level.
 func (p Policy) settle(level catalog.Level, vs *violations) settings {
 	s := settings{
 		targetPercent: value(p.TargetPercentile, DefaultTargetPercentile),
@@ -110,24 +164,17 @@ func (p Policy) settle(level catalog.Level, vs *violations) settings {
 		agingPercent:  value(p.AgingRatePercent, DefaultAgingRatePercent),
 		unit:          value(p.RoundingUSD, DefaultRoundingUSD),
 	}
-	checkRange(vs, "policy.target_percentile", s.targetPercent, 1, 99)
-	checkRange(vs, "policy.min_sample_size", float64(s.minSample), 5, 100000)
-	checkRange(vs, "policy.aging_rate_percent", s.agingPercent, 0, 50)
-	checkRange(vs, "policy.rounding_usd", s.unit, 1, 100000)
-	if s.unit != math.Trunc(s.unit) {
-		vs.add("policy.rounding_usd", "must be a whole number of dollars, not %g", s.unit)
-	}
-	checkLevelKeys(vs, "policy.range_spread_percent_by_level", p.SpreadByLevel)
+	checkLevelKeys(vs, "Policy.SpreadByLevel", p.SpreadByLevel)
 	if v, ok := lookupLevel(p.SpreadByLevel, level.ID); ok {
 		s.spreadPercent = v
 	}
-	checkRange(vs, "policy.range_spread_percent", s.spreadPercent, 0, 200)
 	s.q, s.spread, s.agingRate = s.targetPercent/100, s.spreadPercent/100, s.agingPercent/100
-	s.tokens = value(p.Tokens, TokenPolicy{}).settle(level, vs, "policy.token_policy")
+	s.tokens = value(p.Tokens, TokenPolicy{}).settle(level, vs, "Policy.Tokens")
 	return s
 }
 
-// settle fills the defaults of a token policy; field is its path in the request.
+// settle fills the defaults of a token policy; field is its domain path ("Tokens" for
+// a request's own token policy, "Policy.Tokens" for a policy's).
 func (t TokenPolicy) settle(level catalog.Level, vs *violations, field string) tokenSettings {
 	s := tokenSettings{
 		mode:    t.Mode,
@@ -135,67 +182,45 @@ func (t TokenPolicy) settle(level catalog.Level, vs *violations, field string) t
 		cap:     math.Inf(1),
 		funding: t.Funding,
 		mix:     t.UsageMix,
-		prices:  tokens.Merge(tokens.DefaultPriceBook, t.Prices),
+		prices:  tokens.DefaultPriceBook,
+	}
+	if len(t.Prices) > 0 {
+		s.prices = tokens.Merge(tokens.DefaultPriceBook, t.Prices)
 	}
 	if s.mode == TokenModeDefault {
 		s.mode = TokenModeMarket
 	}
-	if s.mode < TokenModeDefault || s.mode > TokenModeMarket {
-		vs.add(field+".mode", "unknown token mode %d", s.mode)
-	}
 	if s.funding == FundingDefault {
 		s.funding = FundingAdditive
-	}
-	if s.funding < FundingDefault || s.funding > FundingCarveOutEquity {
-		vs.add(field+".funding", "unknown funding %d", s.funding)
 	}
 	if s.mix.IsZero() {
 		s.mix = tokens.DefaultUsageMix
 	}
 	if t.CapUSD != nil {
-		checkRange(vs, field+".cap_usd", *t.CapUSD, 0, 1e9)
 		s.cap = math.Floor(*t.CapUSD)
 	}
 	switch s.mode {
 	case TokenModePercentOfBase:
 		if t.PercentOfBase == nil {
-			vs.add(field+".percent_of_base", "required when mode is TOKEN_MODE_PERCENT_OF_BASE")
+			vs.add(field+".PercentOfBase", "required when mode is TOKEN_MODE_PERCENT_OF_BASE")
 		}
-		checkRange(vs, field+".percent_of_base", s.percent*100, 0, 100)
 	case TokenModeFixed:
-		checkLevelKeys(vs, field+".fixed_usd_by_level", t.FixedByLevel)
+		checkLevelKeys(vs, field+".FixedByLevel", t.FixedByLevel)
 		if v, ok := lookupLevel(t.FixedByLevel, level.ID); ok {
 			s.fixed = v
 		} else if t.FixedUSD != nil {
 			s.fixed = *t.FixedUSD
 		} else {
-			vs.add(field+".fixed_usd", "required when mode is TOKEN_MODE_FIXED and fixed_usd_by_level has no entry for %s", level.ID)
+			vs.add(field+".FixedUSD", "required when mode is TOKEN_MODE_FIXED and fixed_usd_by_level has no entry for %s", level.ID)
 		}
-		checkRange(vs, field+".fixed_usd", s.fixed, 0, 1e9)
 		s.fixed = math.Round(s.fixed)
 	}
-	if sum := s.mix.InputPercent + s.mix.CachedInputPercent + s.mix.OutputPercent; math.Abs(sum-100) > usageMixTolerance {
-		vs.add(field+".usage_mix", "input, cached input and output shares must sum to 100, not %g", sum)
-	}
 	for i, p := range t.Prices {
-		entry := fmt.Sprintf("%s.prices[%d]", field, i)
-		if p.Model == "" {
-			vs.add(entry+".model", "required")
-		}
 		if p.Effective.IsZero() {
-			vs.add(entry+".effective_date", "required: the date from which the prices apply")
-		}
-		if p.Input < 0 || p.CachedInput < 0 || p.Output < 0 {
-			vs.add(entry, "prices must not be negative")
+			vs.add(fmt.Sprintf("%s.Prices[%d].Effective", field, i), "required: the date from which the prices apply")
 		}
 	}
 	return s
-}
-
-func checkRange(vs *violations, field string, v, lo, hi float64) {
-	if math.IsNaN(v) || v < lo || v > hi {
-		vs.add(field, "must be between %g and %g, not %g", lo, hi, v)
-	}
 }
 
 // checkLevelKeys reports map keys that are not standard level ids.

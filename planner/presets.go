@@ -1,9 +1,8 @@
 package planner
 
 import (
+	"maps"
 	"slices"
-
-	"github.com/paymix/paymix/planner/catalog"
 )
 
 // Preset is a named policy an organisation can start from.
@@ -39,27 +38,57 @@ func PresetByID(id string) (Preset, bool) {
 
 // Validate checks a policy as Recommend would for every level of the ladder, so a
 // stored policy cannot fail later for one level only.
-func (p Policy) Validate() error {
-	var all violations
-	seen := map[Violation]bool{}
-	for _, level := range catalog.Ladder {
-		var vs violations
-		p.settle(level, &vs)
-		for _, v := range vs {
-			if !seen[v] {
-				seen[v] = true
-				all = append(all, v)
-			}
+func (p Policy) Validate() error { return Settle(p, "", 0).Validate() }
+
+// Override is p with every field that o sets taken from o, as a request's fields win
+// over a preset's: pointers and non-zero enums replace, maps merge key by key, prices
+// add to p's.
+func (p Policy) Override(o Policy) Policy {
+	out := p
+	pick(&out.TargetPercentile, o.TargetPercentile)
+	pick(&out.SpreadPercent, o.SpreadPercent)
+	pick(&out.MinSample, o.MinSample)
+	pick(&out.AgingRatePercent, o.AgingRatePercent)
+	pick(&out.RoundingUSD, o.RoundingUSD)
+	out.SpreadByLevel = mergeLevels(p.SpreadByLevel, o.SpreadByLevel)
+	if o.Tokens != nil {
+		t := TokenPolicy{}
+		if p.Tokens != nil {
+			t = *p.Tokens
 		}
+		if o.Tokens.Mode != TokenModeDefault {
+			t.Mode = o.Tokens.Mode
+		}
+		if o.Tokens.Funding != FundingDefault {
+			t.Funding = o.Tokens.Funding
+		}
+		if !o.Tokens.UsageMix.IsZero() {
+			t.UsageMix = o.Tokens.UsageMix
+		}
+		pick(&t.PercentOfBase, o.Tokens.PercentOfBase)
+		pick(&t.CapUSD, o.Tokens.CapUSD)
+		pick(&t.FixedUSD, o.Tokens.FixedUSD)
+		t.FixedByLevel = mergeLevels(t.FixedByLevel, o.Tokens.FixedByLevel)
+		t.Prices = append(slices.Clip(t.Prices), o.Tokens.Prices...)
+		out.Tokens = &t
 	}
-	slices.SortStableFunc(all, func(a, b Violation) int {
-		if a.Field < b.Field {
-			return -1
-		}
-		if a.Field > b.Field {
-			return 1
-		}
-		return 0
-	})
-	return all.err()
+	return out
+}
+
+func pick[T any](dst **T, src *T) {
+	if src != nil {
+		*dst = src
+	}
+}
+
+func mergeLevels(a, b map[string]float64) map[string]float64 {
+	if len(b) == 0 {
+		return a
+	}
+	out := maps.Clone(a)
+	if out == nil {
+		out = map[string]float64{}
+	}
+	maps.Copy(out, b)
+	return out
 }

@@ -2,15 +2,8 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base32"
-	"errors"
 	"fmt"
 	"net"
-	"strings"
-	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -18,26 +11,25 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
-	"github.com/paymix/paymix/store"
+	"github.com/paymix/paymix/state"
 )
 
-// Role is what a key may do.
-type Role string
+// Role and the roles are the application's; this file holds who may call what.
+type Role = state.Role
 
 const (
-	RolePlatformAdmin Role = "platform-admin" // shared datasets, maps, organisations
-	RoleAdmin         Role = "admin"          // its organisation's keys and policies
-	RoleHRIS          Role = "hris"           // bands, offers, reading policies
-	RoleRecruiter     Role = "recruiter"      // bands, offers
-	RoleAnalyst       Role = "analyst"        // bands, bulk queries, market statistics
+	RolePlatformAdmin = state.RolePlatformAdmin
+	RoleAdmin         = state.RoleAdmin
+	RoleHRIS          = state.RoleHRIS
+	RoleRecruiter     = state.RoleRecruiter
+	RoleAnalyst       = state.RoleAnalyst
 )
 
 // Roles lists every role.
-var Roles = []Role{RolePlatformAdmin, RoleAdmin, RoleHRIS, RoleRecruiter, RoleAnalyst}
+var Roles = state.Roles
 
-// PlatformOrg is the organisation of the platform's own administrators; it exists from
-// the first start.
-const PlatformOrg = "platform"
+// PlatformOrg is the organisation of the platform's own administrators.
+const PlatformOrg = state.PlatformOrg
 
 func roles(rs ...Role) []Role { return rs }
 
@@ -95,99 +87,28 @@ var public = map[string]bool{
 	"/grpc.health.v1.Health/List":  true,
 }
 
-// Caller is who makes a call.
-type Caller struct {
-	Org  string
-	Role Role
-	// Open is true in open development mode: no key exists and every listener is on
-	// loopback, so calls come without a key and may do anything.
-	Open bool
-	Key  string // the key's prefix
-	// Expires is when the caller's key stops working (zero: never); keys it makes
-	// expire no later.
-	Expires time.Time
-}
-
 type callerKey struct{}
 
 // CallerFrom returns the caller of a call (set by the authentication interceptor).
-func CallerFrom(ctx context.Context) Caller {
-	c, _ := ctx.Value(callerKey{}).(Caller)
+func CallerFrom(ctx context.Context) state.Caller {
+	c, _ := ctx.Value(callerKey{}).(state.Caller)
 	return c
 }
 
-// owns reports whether the caller may see an organisation's resources: its own, any
-// for a platform admin, all in open mode. Callers get NotFound otherwise, so that
-// names of other organisations' resources never leak.
-func (c Caller) owns(org string) bool {
-	return c.Open || c.Role == RolePlatformAdmin || c.Org == org
-}
-
-// auth authenticates calls. Whether keys are required is decided from configuration
-// and listen addresses at start, and turns on for good when the first key is made;
-// never from the caller's address (gateway calls all come from loopback).
+// auth authenticates calls from the published key index (no store on the path) and
+// checks them against the role table. Whether keys are required is decided by the
+// state (a key exists, or --require-auth), never by the caller's address (gateway
+// calls all come from loopback).
 type auth struct {
-	store    store.Store
-	required atomic.Bool
-	now      func() time.Time
+	app *state.Service
+	now func() time.Time
 }
 
-// keyPrefixLen is the identifiable start of a key: "pmx_" and 12 base32 characters.
-const keyPrefixLen = 16
-
-var keyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-// NewKey makes a key: an identifiable prefix, by which it is looked up, and a secret
-// of 256 random bits. It returns the whole key and its SHA-256 hash, which is all
-// that is stored.
-func NewKey() (key, prefix string, hash []byte) {
-	var id [8]byte
-	var secret [32]byte
-	_, _ = rand.Read(id[:])
-	_, _ = rand.Read(secret[:])
-	prefix = "pmx_" + strings.ToLower(keyEncoding.EncodeToString(id[:]))[:12]
-	key = prefix + "_" + strings.ToLower(keyEncoding.EncodeToString(secret[:]))
-	sum := sha256.Sum256([]byte(key))
-	return key, prefix, sum[:]
-}
-
-var errNoKey = status.Error(codes.Unauthenticated, "an API key is required: send \"authorization: Bearer <key>\"")
-var errBadKey = status.Error(codes.Unauthenticated, "the API key is not valid (unknown, revoked or expired)")
-
-// authenticate finds the caller of a call from its metadata.
-func (a *auth) authenticate(ctx context.Context) (Caller, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	values := md.Get("authorization")
-	if len(values) == 0 {
-		if !a.required.Load() {
-			return Caller{Open: true, Role: RolePlatformAdmin}, nil
-		}
-		return Caller{}, errNoKey
-	}
-	if len(values) > 1 {
-		return Caller{}, status.Error(codes.Unauthenticated, "send one authorization header, not several")
-	}
-	scheme, key, _ := strings.Cut(values[0], " ")
-	if !strings.EqualFold(scheme, "Bearer") || len(key) <= keyPrefixLen || !strings.HasPrefix(key, "pmx_") {
-		return Caller{}, status.Error(codes.Unauthenticated, "malformed authorization: want \"Bearer pmx_...\"")
-	}
-	k, err := a.store.APIKeyByPrefix(ctx, key[:keyPrefixLen])
-	if errors.Is(err, store.ErrNotFound) {
-		return Caller{}, errBadKey
-	}
-	if err != nil {
-		return Caller{}, err
-	}
-	sum := sha256.Sum256([]byte(key))
-	now := a.now()
-	if subtle.ConstantTimeCompare(sum[:], k.Hash) != 1 || !k.RevokeTime.IsZero() || (!k.ExpireTime.IsZero() && !now.Before(k.ExpireTime)) {
-		return Caller{}, errBadKey
-	}
-	return Caller{Org: k.Org, Role: Role(k.Role), Key: k.Prefix, Expires: k.ExpireTime}, nil
-}
+// NewKey makes a key (see state.NewKey).
+func NewKey() (key, prefix string, hash []byte) { return state.NewKey() }
 
 // authorize checks a method against the role table.
-func authorize(c Caller, method string) error {
+func authorize(c state.Caller, method string) error {
 	if c.Open {
 		return nil
 	}
@@ -203,7 +124,12 @@ func (a *auth) check(ctx context.Context, method string) (context.Context, error
 	if public[method] {
 		return ctx, nil
 	}
-	c, err := a.authenticate(ctx)
+	pub := a.app.Current()
+	if pub == nil {
+		return ctx, status.Error(codes.Unavailable, "paymix is starting; retry shortly")
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	c, err := pub.Authenticate(md.Get("authorization"), a.now())
 	if err != nil {
 		return ctx, err
 	}
@@ -241,19 +167,15 @@ func beyondLoopback(addr string) bool {
 	return ip == nil || !ip.IsLoopback()
 }
 
-// authMode decides at start whether keys are required, and refuses to serve beyond
-// loopback with no key to require.
-func (a *auth) decide(ctx context.Context, requireAuth bool, addrs ...string) (open bool, err error) {
-	n, err := a.store.CountAPIKeys(ctx)
-	if err != nil {
-		return false, err
-	}
+// decide checks at start that keys can be required as configured, and refuses to
+// serve beyond loopback with no key to require; open reports open development mode.
+func decide(pub *state.Published, requireAuth bool, addrs ...string) (open bool, err error) {
+	n := pub.KeyCount()
 	if requireAuth && n == 0 {
 		return false, fmt.Errorf("--require-auth with no API key yet would lock everyone out: start paymixd on loopback without it, "+
 			"create the first platform-admin key with `paymix keys create --org %s --role platform-admin`, then restart with --require-auth", PlatformOrg)
 	}
 	if n > 0 {
-		a.required.Store(true)
 		return false, nil
 	}
 	for _, addr := range addrs {

@@ -10,60 +10,60 @@ import (
 	"buf.build/go/protovalidate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/planner"
 	"github.com/paymix/paymix/planner/catalog"
 	"github.com/paymix/paymix/planner/market"
-	"github.com/paymix/paymix/store"
+	"github.com/paymix/paymix/state"
 )
 
-// bandService answers BandService on the current market snapshot.
+// bandService answers BandService from the published state.
 type bandService struct {
 	pb.UnimplementedBandServiceServer
-	market    *market.Current
-	store     store.Store
+	app       *state.Service
 	now       func() time.Time
 	validator protovalidate.Validator
 	log       *slog.Logger
 }
 
-// withStoredPolicy settles a request's policy (see requestPolicy).
-func (s *bandService) withStoredPolicy(ctx context.Context, r *pb.RecommendBandRequest) (*pb.RecommendBandRequest, error) {
-	p, err := requestPolicy(ctx, s.store, r.GetPolicy(), r.GetPolicyName())
-	if err != nil {
-		return nil, err
+// published is the state a call reads, or Unavailable before the market is loaded.
+func published(app *state.Service) (*state.Published, error) {
+	pub := app.Current()
+	if pub == nil || pub.Market == nil {
+		return nil, errLoading
 	}
-	r = proto.Clone(r).(*pb.RecommendBandRequest)
-	r.Policy, r.PolicyName = p, ""
-	return r, nil
+	return pub, nil
 }
 
-func (s *bandService) band(snap *market.Snapshot, r *pb.RecommendBandRequest, resolved *catalog.Location) (*pb.Band, error) {
-	req, err := bandRequest(r)
+var errLoading = status.Error(codes.Unavailable, "market data is still loading; retry shortly")
+
+// request converts a band request and resolves its policy on the published state.
+func request(ctx context.Context, pub *state.Published, r *pb.RecommendBandRequest) (planner.Request, error) {
+	req, inline, err := bandRequest(r)
 	if err != nil {
-		return nil, err
+		return req, err
 	}
-	req.Resolved = resolved
-	band, err := planner.Recommend(snap, req, s.now())
-	if err != nil {
-		return nil, err
-	}
-	return bandProto(band), nil
+	req.Policy, err = pub.BandPolicy(CallerFrom(ctx), inline, r.GetPolicyName())
+	return req, err
 }
 
 func (s *bandService) RecommendBand(ctx context.Context, r *pb.RecommendBandRequest) (*pb.RecommendBandResponse, error) {
-	r, err := s.withStoredPolicy(ctx, r)
+	pub, err := published(s.app)
 	if err != nil {
 		return nil, err
 	}
-	band, err := s.band(s.market.Load(), r, nil)
+	req, err := request(ctx, pub, r)
 	if err != nil {
 		return nil, err
 	}
-	return &pb.RecommendBandResponse{Band: band}, nil
+	band, err := planner.Recommend(pub.Market, req, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.RecommendBandResponse{Band: bandProto(band, pub.Version)}, nil
 }
 
 // bandError turns an item's error into its place in a batch or stream, through the
@@ -80,47 +80,37 @@ func (s *bandService) bandError(ctx context.Context, err error) *pb.BandError {
 }
 
 func (s *bandService) BatchRecommendBands(ctx context.Context, r *pb.BatchRecommendBandsRequest) (*pb.BatchRecommendBandsResponse, error) {
-	snap := s.market.Load() // one snapshot for the whole batch
+	pub, err := published(s.app) // one state for the whole batch
+	if err != nil {
+		return nil, err
+	}
+	today := s.now()
 	resp := &pb.BatchRecommendBandsResponse{Results: make([]*pb.BandResult, len(r.GetRequests()))}
-	policies := map[string]*pb.Policy{} // stored policies read once per batch
 	for i, item := range r.GetRequests() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		res := &pb.BandResult{JobFamily: item.GetJobFamily(), Level: item.GetLevel(), Location: item.GetLocation()}
-		band, err := s.batchItem(ctx, snap, item, policies)
+		band, err := s.batchItem(ctx, pub, item, today)
 		if err != nil {
 			res.Result = &pb.BandResult_Error{Error: s.bandError(ctx, err)}
 		} else {
-			res.Result = &pb.BandResult_Band{Band: band}
+			res.Result = &pb.BandResult_Band{Band: bandProto(band, pub.Version)}
 		}
 		resp.Results[i] = res
 	}
 	return resp, nil
 }
 
-func (s *bandService) batchItem(ctx context.Context, snap *market.Snapshot, item *pb.RecommendBandRequest, policies map[string]*pb.Policy) (*pb.Band, error) {
+func (s *bandService) batchItem(ctx context.Context, pub *state.Published, item *pb.RecommendBandRequest, today time.Time) (planner.Band, error) {
 	if err := s.validator.Validate(item); err != nil {
-		return nil, err
+		return planner.Band{}, err
 	}
-	if item.GetPolicy() == nil { // a stored or default policy: read it once per batch
-		p, seen := policies[item.GetPolicyName()]
-		if !seen {
-			var err error
-			if p, err = requestPolicy(ctx, s.store, nil, item.GetPolicyName()); err != nil {
-				return nil, err
-			}
-			policies[item.GetPolicyName()] = p
-		}
-		item = proto.Clone(item).(*pb.RecommendBandRequest)
-		item.Policy, item.PolicyName = p, ""
-		return s.band(snap, item, nil)
-	}
-	item, err := s.withStoredPolicy(ctx, item)
+	req, err := request(ctx, pub, item)
 	if err != nil {
-		return nil, err
+		return planner.Band{}, err
 	}
-	return s.band(snap, item, nil)
+	return planner.Recommend(pub.Market, req, today)
 }
 
 // maxStreamBands bounds one grid.
@@ -134,16 +124,20 @@ type query struct {
 
 func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerStreamingServer[pb.StreamBandsResponse]) error {
 	ctx := stream.Context()
-	snap := s.market.Load()
-	queries, err := streamQueries(snap, r)
+	pub, err := published(s.app) // one state and one policy for the whole stream
 	if err != nil {
 		return err
 	}
-	template, err := s.withStoredPolicy(ctx, &pb.RecommendBandRequest{TargetPercentile: r.TargetPercentile, TokenPolicy: r.GetTokenPolicy(),
+	queries, err := streamQueries(pub.Market, r)
+	if err != nil {
+		return err
+	}
+	template, err := request(ctx, pub, &pb.RecommendBandRequest{TargetPercentile: r.TargetPercentile, TokenPolicy: r.GetTokenPolicy(),
 		EffectiveDate: r.GetEffectiveDate(), Policy: r.GetPolicy(), PolicyName: r.GetPolicyName()})
 	if err != nil {
 		return err
 	}
+	today := s.now()
 	sum := &pb.StreamSummary{}
 	sent := 0
 	defer func() {
@@ -154,17 +148,17 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 		if err := ctx.Err(); err != nil {
 			return err // the client went away: stop at once
 		}
-		item := proto.Clone(template).(*pb.RecommendBandRequest)
-		item.JobFamily, item.Level, item.Location = q.family, q.level, q.location
+		req := template
+		req.Family, req.Level, req.Location, req.Resolved = q.family, q.level, q.location, q.resolved
 		res := &pb.BandResult{JobFamily: q.family, Level: q.level, Location: q.location}
-		band, err := s.band(snap, item, q.resolved)
+		band, err := planner.Recommend(pub.Market, req, today)
 		if err != nil {
 			res.Result = &pb.BandResult_Error{Error: s.bandError(ctx, err)}
 			sum.Errors++
 		} else {
-			res.Result = &pb.BandResult_Band{Band: band}
+			res.Result = &pb.BandResult_Band{Band: bandProto(band, pub.Version)}
 			sum.Bands++
-			if fb := band.GetProvenance().GetFallback(); fb.GetUsedScope() != fb.GetRequestedScope() {
+			if fb := band.Provenance.Fallback; fb.Used != fb.Requested {
 				sum.Fallbacks++
 			}
 			sum.WithheldFigures += int32(withheld(band))
@@ -179,20 +173,19 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 }
 
 // withheld counts a band's unpublished market figures.
-func withheld(b *pb.Band) int {
+func withheld(b planner.Band) int {
 	n := 0
-	count := func(figs ...*float64) {
-		for _, f := range figs {
-			if f == nil {
+	count := func(m planner.Market) {
+		for _, f := range []planner.Figure{m.P10, m.P25, m.P50, m.P75, m.P90} {
+			if !f.Published {
 				n++
 			}
 		}
 	}
-	for _, c := range b.GetComponents() {
-		count(c.P10, c.P25, c.P50, c.P75, c.P90)
+	for _, c := range b.Components {
+		count(c.Market)
 	}
-	t := b.GetTotal()
-	count(t.P10, t.P25, t.P50, t.P75, t.P90)
+	count(b.Total.Market)
 	return n
 }
 
@@ -204,9 +197,6 @@ func streamQueries(snap *market.Snapshot, r *pb.StreamBandsRequest) ([]query, er
 	if r.GetAllCohorts() {
 		if len(r.GetJobFamilies())+len(r.GetLevels())+len(r.GetLocations()) > 0 {
 			return nil, planner.Invalid(planner.Violation{Field: "all_cohorts", Description: "ask for a grid or for all cohorts, not both"})
-		}
-		if snap == nil {
-			return nil, errLoading
 		}
 		keys := snap.Keys()
 		slices.SortFunc(keys, func(a, b market.CohortKey) int {

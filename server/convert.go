@@ -12,14 +12,9 @@ import (
 	"github.com/paymix/paymix/planner/tokens"
 )
 
-// Effective dates outside these bounds are refused: aging over centuries means nothing.
-var (
-	minEffectiveDate = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	maxEffectiveDate = time.Date(2100, 12, 31, 0, 0, 0, 0, time.UTC)
-)
-
-// parseDate reads a YYYY-MM-DD field; empty gives the zero time.
-func parseDate(field, s string, lo, hi time.Time) (time.Time, *planner.Violation) {
+// parseDate reads a YYYY-MM-DD field; empty gives the zero time. The wire rules
+// check the pattern and the range (2000-2100); this catches dates that do not exist.
+func parseDate(field, s string) (time.Time, *planner.Violation) {
 	if s == "" {
 		return time.Time{}, nil
 	}
@@ -27,22 +22,20 @@ func parseDate(field, s string, lo, hi time.Time) (time.Time, *planner.Violation
 	if err != nil {
 		return time.Time{}, &planner.Violation{Field: field, Description: "must be a date YYYY-MM-DD, not " + s}
 	}
-	if t.Before(lo) || t.After(hi) {
-		return time.Time{}, &planner.Violation{Field: field, Description: "must be between " + lo.Format(time.DateOnly) + " and " + hi.Format(time.DateOnly)}
-	}
 	return t, nil
 }
 
-func bandRequest(r *pb.RecommendBandRequest) (planner.Request, error) {
+// bandRequest converts a band request; the inline policy, if any, is returned for
+// the state to settle (a stored or default one is the state's to find).
+func bandRequest(r *pb.RecommendBandRequest) (planner.Request, *planner.Policy, error) {
 	req := planner.Request{
 		Family:           r.GetJobFamily(),
 		Level:            r.GetLevel(),
 		Location:         r.GetLocation(),
 		TargetPercentile: r.TargetPercentile,
-		PolicyName:       "default",
 	}
 	var vs []planner.Violation
-	d, v := parseDate("effective_date", r.GetEffectiveDate(), minEffectiveDate, maxEffectiveDate)
+	d, v := parseDate("effective_date", r.GetEffectiveDate())
 	if v != nil {
 		vs = append(vs, *v)
 	}
@@ -51,19 +44,15 @@ func bandRequest(r *pb.RecommendBandRequest) (planner.Request, error) {
 		tp, tvs := tokenPolicy(r.GetTokenPolicy(), "token_policy")
 		req.Tokens, vs = tp, append(vs, tvs...)
 	}
+	var inline *planner.Policy
 	if p := r.GetPolicy(); p != nil {
-		req.PolicyName = "inline"
-		if p.GetName() != "" { // a stored policy, loaded by the handler
-			req.PolicyName, req.PolicyRevision = p.GetName(), int64(p.GetRevision())
-		}
-		var pvs []planner.Violation
-		req.Policy, pvs = policyFromProto(p)
-		vs = append(vs, pvs...)
+		pol, pvs := policyFromProto(p)
+		inline, vs = &pol, append(vs, pvs...)
 	}
 	if len(vs) > 0 {
-		return req, planner.Invalid(vs...)
+		return req, nil, planner.Invalid(vs...)
 	}
-	return req, nil
+	return req, inline, nil
 }
 
 // policyFromProto converts a policy's content; violations name fields under "policy".
@@ -121,7 +110,7 @@ func tokenPolicy(t *pb.TokenPolicy, field string) (*planner.TokenPolicy, []plann
 	}
 	var vs []planner.Violation
 	for _, p := range t.GetPrices() {
-		eff, v := parseDate(field+".prices.effective_date", p.GetEffectiveDate(), minEffectiveDate, maxEffectiveDate)
+		eff, v := parseDate(field+".prices.effective_date", p.GetEffectiveDate())
 		if v != nil {
 			vs = append(vs, *v)
 		}
@@ -183,7 +172,8 @@ func figure(f planner.Figure) *float64 {
 	return proto.Float64(f.Value)
 }
 
-func bandProto(b planner.Band) *pb.Band {
+// bandProto is a band on the wire; stateVersion is the published state's that answered.
+func bandProto(b planner.Band, stateVersion int64) *pb.Band {
 	out := &pb.Band{
 		Currency: b.Currency,
 		Cohort: &pb.Cohort{
@@ -199,7 +189,7 @@ func bandProto(b planner.Band) *pb.Band {
 		},
 		TotalWithoutTokens: &pb.Range{Min: b.WithoutTokens.Min, Mid: b.WithoutTokens.Mid, Max: b.WithoutTokens.Max},
 		Tokens:             tokenBudgetProto(b.Tokens),
-		Provenance:         provenanceProto(b.Provenance),
+		Provenance:         provenanceProto(b.Provenance, stateVersion),
 	}
 	for _, c := range b.Components {
 		m := c.Market
@@ -241,9 +231,9 @@ func tokenBudgetProto(t planner.TokenBudget) *pb.TokenBudget {
 	return out
 }
 
-func provenanceProto(p planner.Provenance) *pb.Provenance {
+func provenanceProto(p planner.Provenance, stateVersion int64) *pb.Provenance {
 	out := &pb.Provenance{
-		Synthetic: p.Synthetic, Count: int32(p.Count), SnapshotVersion: p.SnapshotVersion,
+		Synthetic: p.Synthetic, Count: int32(p.Count), SnapshotVersion: p.SnapshotVersion, StateVersion: stateVersion,
 		DataStartDate: date(p.DataStart), DataEndDate: date(p.DataEnd), EffectiveDate: date(p.Effective),
 		Fallback: &pb.Fallback{
 			RequestedScope: scopeProto(p.Fallback.Requested), UsedScope: scopeProto(p.Fallback.Used),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"buf.build/go/protovalidate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 
 	"github.com/paymix/paymix/planner"
+	"github.com/paymix/paymix/store"
 )
 
 // errorDomain is the ErrorInfo domain of paymix's errors.
@@ -41,6 +43,12 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return err
 	}
 	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return status.Error(codes.NotFound, "not found")
+	case errors.Is(err, store.ErrConflict):
+		return status.Error(codes.AlreadyExists, "already exists")
+	case errors.Is(err, store.ErrStale):
+		return status.Error(codes.Aborted, "changed since it was read: read it again, then retry")
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "the call was cancelled")
 	case errors.Is(err, context.DeadlineExceeded):
@@ -57,12 +65,23 @@ var kindCodes = map[planner.Kind]codes.Code{
 	planner.KindAborted:            codes.Aborted,
 	planner.KindFailedPrecondition: codes.FailedPrecondition,
 	planner.KindUnavailable:        codes.Unavailable,
+	planner.KindUnauthenticated:    codes.Unauthenticated,
+	planner.KindPermissionDenied:   codes.PermissionDenied,
+	planner.KindResourceExhausted:  codes.ResourceExhausted,
 }
 
 func domainStatus(e *planner.Error) error {
 	code, ok := kindCodes[e.Kind]
 	if !ok {
 		code = codes.Internal
+	}
+	if len(e.Violations) > 0 {
+		wire := *e
+		wire.Violations = make([]planner.Violation, len(e.Violations))
+		for i, v := range e.Violations {
+			wire.Violations[i] = planner.Violation{Field: wirePath(v.Field), Description: v.Description}
+		}
+		e = &wire
 	}
 	st := status.New(code, e.Error())
 	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: e.Reason, Domain: errorDomain}}
@@ -78,4 +97,55 @@ func domainStatus(e *planner.Error) error {
 		return st.Err()
 	}
 	return withDetails.Err()
+}
+
+// wireNames maps the domain's field names (Go names of the planner's and the state's
+// types) onto the wire's proto paths: the one table between the two. A key
+// "Parent.Name" wins over "Name" where a name means another field under a parent.
+var wireNames = map[string]string{
+	// Band requests, statistics queries and lists.
+	"Family": "job_family", "Level": "level", "Location": "location", "CompanyLevel": "company_level",
+	"TargetPercentile": "target_percentile", "EffectiveDate": "effective_date", "PageToken": "page_token",
+	"Preset": "preset", "Chunk": "chunk",
+	// Policies and token policies ("Tokens" under a request is its token_policy).
+	"Policy": "policy", "Tokens": "token_policy", "SpreadPercent": "range_spread_percent",
+	"SpreadByLevel": "range_spread_percent_by_level", "MinSample": "min_sample_size", "AgingRatePercent": "aging_rate_percent",
+	"RoundingUSD": "rounding_usd", "Mode": "mode", "PercentOfBase": "percent_of_base", "CapUSD": "cap_usd",
+	"FixedUSD": "fixed_usd", "FixedByLevel": "fixed_usd_by_level", "Funding": "funding", "UsageMix": "usage_mix",
+	"Prices": "prices", "Model": "model", "Effective": "effective_date",
+	// Offers and their assumptions.
+	"Offer": "offer", "Offers": "offers", "Assumptions": "assumptions", "Years": "years",
+	"Offer.Base": "base", "Offer.BonusTarget": "bonus_target", "Offer.SignOn": "sign_on", "Offer.Grant": "equity.grant_value",
+	"Offer.Vesting": "equity.vesting_schedule", "Offer.Tokens": "tokens", "Offer.Model": "tokens.model",
+	// Keys and maps.
+	"Key": "api_key", "Role": "role", "ExpireTime": "expire_time",
+	"Entries": "entries", "IC": "ic_level", "Manager": "manager_level", "Country": "country_code", "Zone": "zone_id", "Metro": "metro_id",
+}
+
+// wirePath is a domain path ("Offers[1].Vesting") as the wire names it
+// ("offers[1].equity.vesting_schedule"); a path that is not a domain path (it starts
+// in lower case, as the transport's own do) is returned as it is.
+func wirePath(domain string) string {
+	if domain == "" || domain[0] < 'A' || domain[0] > 'Z' {
+		return domain
+	}
+	parts := strings.Split(domain, ".")
+	parent := ""
+	for i, part := range parts {
+		name, index := part, ""
+		if j := strings.IndexByte(part, '['); j >= 0 {
+			name, index = part[:j], part[j:]
+		}
+		wire, ok := wireNames[parent+"."+name]
+		if !ok {
+			if wire, ok = wireNames[name]; !ok {
+				wire = name
+			}
+		}
+		parts[i] = wire + index
+		if parent = name; parent == "Offers" {
+			parent = "Offer"
+		}
+	}
+	return strings.Join(parts, ".")
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
@@ -23,10 +25,13 @@ import (
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 )
 
-// httpHandler is the HTTP front: the JSON gateway, which dials the gRPC address so
-// every call passes the same interceptors, plus /healthz and /openapi.json.
-func (s *Server) httpHandler(grpcAddr string) (http.Handler, error) {
-	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+// httpHandler is the HTTP front: the JSON gateway, a client of the same gRPC server
+// over the in-memory listener (no loopback TCP hop, and every interceptor and
+// streaming still apply), plus /healthz and /openapi.json.
+func (s *Server) httpHandler() (http.Handler, error) {
+	conn, err := grpc.NewClient("passthrough:///paymix-gateway",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return s.memLis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +77,7 @@ func (s *Server) httpHandler(grpcAddr string) (http.Handler, error) {
 // to a loopback host and not sent from another origin pass.
 func (s *Server) openModeGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.auth.required.Load() && (!loopbackHost(r.Host) || (r.Header.Get("Origin") != "" && !loopbackOrigin(r.Header.Get("Origin")))) {
+		if pub := s.app.Current(); !pub.KeysRequired && (!loopbackHost(r.Host) || (r.Header.Get("Origin") != "" && !loopbackOrigin(r.Header.Get("Origin")))) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusForbidden)
 			_ = json.NewEncoder(w).Encode(map[string]any{"code": 7,
@@ -148,18 +153,25 @@ func headerMatcher(key string) (string, bool) {
 }
 
 // healthz answers 200 with {"status":"SERVING"} once market data is loaded, and 503
-// before that and while draining.
+// before that and while draining. "state" says "fresh", or "stale: <reason>" while a
+// committed change waits for its rebuild; stateVersion counts committed changes.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	resp, err := s.health.Check(r.Context(), &healthpb.HealthCheckRequest{})
 	st := "UNKNOWN"
 	if err == nil {
 		st = resp.GetStatus().String()
 	}
-	body := map[string]any{"status": st}
-	if !s.auth.required.Load() {
+	body := map[string]any{"status": st, "state": "fresh"}
+	if reason := s.app.Stale(); reason != "" {
+		body["state"] = reason
+	}
+	pub := s.app.Current()
+	if !pub.KeysRequired {
 		body["auth"] = "open development mode: calls need no API key (loopback only; create a key to require keys)"
 	}
-	if snap := s.market.Load(); snap != nil {
+	body["stateVersion"] = pub.Version
+	body["stateAgeSeconds"] = math.Round(time.Since(pub.Built).Seconds()*10) / 10
+	if snap := pub.Market; snap != nil {
 		body["snapshotVersion"] = snap.Version
 		body["synthetic"] = snap.Synthetic()
 	}

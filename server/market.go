@@ -3,28 +3,25 @@ package server
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"time"
-
-	"golang.org/x/sync/semaphore"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/planner"
 	"github.com/paymix/paymix/planner/catalog"
 	"github.com/paymix/paymix/planner/market"
 	"github.com/paymix/paymix/planner/normalize"
+	"github.com/paymix/paymix/state"
 )
 
-// marketService answers MarketService: imports, statistics, cohorts and maps.
+// marketService answers MarketService: statistics and cohorts from the published
+// state; imports and maps through the application.
 type marketService struct {
 	pb.UnimplementedMarketServiceServer
-	data  *marketData
-	now   func() time.Time
-	log   *slog.Logger
-	slots *semaphore.Weighted // imports running at once
+	app *state.Service
+	now func() time.Time
+	log *slog.Logger
 }
 
 func (s *marketService) GetMarketStats(_ context.Context, r *pb.GetMarketStatsRequest) (*pb.GetMarketStatsResponse, error) {
@@ -32,17 +29,17 @@ func (s *marketService) GetMarketStats(_ context.Context, r *pb.GetMarketStatsRe
 		Family: r.GetJobFamily(), Level: r.GetLevel(), Location: r.GetLocation(),
 		Company: r.GetCompany(), CompanyLevel: r.GetCompanyLevel(), DisableAging: r.GetDisableAging(),
 	}
-	d, v := parseDate("effective_date", r.GetEffectiveDate(), minEffectiveDate, maxEffectiveDate)
+	d, v := parseDate("effective_date", r.GetEffectiveDate())
 	if v != nil {
 		return nil, planner.Invalid(*v)
 	}
 	q.EffectiveDate = d
-	pub, err := s.data.state()
+	pub, err := published(s.app)
 	if err != nil {
 		return nil, err
 	}
-	snap := pub.snap
-	st, err := planner.MarketStats(snap, pub.maps, q, s.now())
+	snap := pub.Market
+	st, err := planner.MarketStats(snap, pub.Maps, q, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -68,43 +65,12 @@ func statsProto(m planner.Market) *pb.MarketStats {
 		Count: int32(m.Count), Mean: figure(m.Mean)}
 }
 
-// pageOffset reads an offset page token (lists computed in memory page by offset).
-func pageOffset(token string) (int, error) {
-	if token == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(token)
-	if err != nil || n < 0 {
-		return 0, planner.Invalid(planner.Violation{Field: "page_token", Description: "not a token this server gave"})
-	}
-	return n, nil
-}
-
-func page[T any](items []T, token string, size, def int) ([]T, string, error) {
-	off, err := pageOffset(token)
-	if err != nil {
-		return nil, "", err
-	}
-	if size == 0 {
-		size = def
-	}
-	if off > len(items) {
-		off = len(items)
-	}
-	end := min(off+size, len(items))
-	next := ""
-	if end < len(items) {
-		next = strconv.Itoa(end)
-	}
-	return items[off:end], next, nil
-}
-
 func (s *marketService) ListCohorts(_ context.Context, r *pb.ListCohortsRequest) (*pb.ListCohortsResponse, error) {
-	pub, err := s.data.state()
+	pub, err := published(s.app)
 	if err != nil {
 		return nil, err
 	}
-	snap := pub.snap
+	snap := pub.Market
 	var all []*pb.CohortInfo
 	for _, k := range snap.Keys() {
 		if (r.GetJobFamily() != "" && k.Family != r.GetJobFamily()) || (r.GetLevel() != "" && k.Level != r.GetLevel()) ||
@@ -122,7 +88,7 @@ func (s *marketService) ListCohorts(_ context.Context, r *pb.ListCohortsRequest)
 		return cmp.Or(cmp.Compare(a.JobFamily, b.JobFamily), cmp.Compare(levelRank(a.Level), levelRank(b.Level)),
 			cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.LocationId, b.LocationId))
 	})
-	items, next, err := page(all, r.GetPageToken(), int(r.GetPageSize()), 1000)
+	items, next, err := state.Page(all, r.GetPageToken(), int(r.GetPageSize()), 1000)
 	if err != nil {
 		return nil, err
 	}
@@ -135,86 +101,40 @@ func levelRank(id string) int {
 }
 
 func (s *marketService) ListUnmappedLevels(_ context.Context, r *pb.ListUnmappedLevelsRequest) (*pb.ListUnmappedLevelsResponse, error) {
-	pub, err := s.data.state()
+	pub, err := published(s.app)
 	if err != nil {
 		return nil, err
 	}
-	all := slices.Clone(pub.unmapped)
+	all := pub.Unmapped
 	if c := r.GetCompany(); c != "" {
 		key := normalize.CompanyKey(c)
-		all = slices.DeleteFunc(all, func(u unmappedLevel) bool { return normalize.CompanyKey(u.company) != key })
+		all = slices.DeleteFunc(slices.Clone(all), func(u state.UnmappedLevel) bool { return normalize.CompanyKey(u.Company) != key })
 	}
-	items, next, err := page(all, r.GetPageToken(), int(r.GetPageSize()), 100)
+	items, next, err := state.Page(all, r.GetPageToken(), int(r.GetPageSize()), 100)
 	if err != nil {
 		return nil, err
 	}
 	resp := &pb.ListUnmappedLevelsResponse{NextPageToken: next}
 	for _, u := range items {
-		resp.Levels = append(resp.Levels, &pb.UnmappedLevel{Company: u.company, CompanyLevel: u.level, Count: int32(u.count)})
+		resp.Levels = append(resp.Levels, &pb.UnmappedLevel{Company: u.Company, CompanyLevel: u.Level, Count: int32(u.Count)})
 	}
 	return resp, nil
 }
 
 func (s *marketService) PutLevelMap(ctx context.Context, r *pb.PutLevelMapRequest) (*pb.PutLevelMapResponse, error) {
-	company := normalize.Company(r.GetCompany())
-	var vs []planner.Violation
-	entries := make([]normalize.LevelEntry, len(r.GetEntries()))
-	spellings := map[string]int{} // folded spelling -> entry
+	entries := make([]state.LevelMapEntry, len(r.GetEntries()))
 	for i, e := range r.GetEntries() {
-		entries[i] = normalize.LevelEntry{Company: company, Level: e.GetCompanyLevel(), Variants: e.GetVariants(), IC: e.GetIcLevel(), Manager: e.GetManagerLevel()}
-		field := fmt.Sprintf("entries[%d]", i)
-		for _, sp := range append([]string{e.GetCompanyLevel()}, e.GetVariants()...) {
-			if j, dup := spellings[normalize.FoldLevel(sp)]; dup && j != i {
-				vs = append(vs, planner.Violation{Field: field, Description: fmt.Sprintf("%q is already a spelling of entries[%d]", sp, j)})
-			}
-			spellings[normalize.FoldLevel(sp)] = i
-		}
-		if e.GetIcLevel() == "" && e.GetManagerLevel() == "" {
-			vs = append(vs, planner.Violation{Field: field, Description: "needs ic_level or manager_level"})
-		}
-		if l, ok := catalog.LevelByID(e.GetIcLevel()); e.GetIcLevel() != "" && (!ok || l.Track != catalog.TrackIC) {
-			vs = append(vs, planner.Violation{Field: field + ".ic_level", Description: "must be one of IC1-IC7"})
-		} else if ok {
-			entries[i].IC = l.ID
-		}
-		if l, ok := catalog.LevelByID(e.GetManagerLevel()); e.GetManagerLevel() != "" && (!ok || l.Track != catalog.TrackManager) {
-			vs = append(vs, planner.Violation{Field: field + ".manager_level", Description: "must be one of M1-M5"})
-		} else if ok {
-			entries[i].Manager = l.ID
-		}
+		entries[i] = state.LevelMapEntry{Level: e.GetCompanyLevel(), Variants: e.GetVariants(), IC: e.GetIcLevel(), Manager: e.GetManagerLevel()}
 	}
-	if len(vs) > 0 {
-		return nil, planner.Invalid(vs...)
-	}
-	err := s.data.change(ctx, func() error {
-		// The company keeps the name its map was first stored under, whatever the
-		// spelling of this request ("acme corp" replaces the map of "Acme Corp").
-		existing, err := s.data.store.LevelMaps(ctx)
-		if err != nil {
-			return err
-		}
-		for _, e := range existing {
-			if normalize.CompanyKey(e.Company) == normalize.CompanyKey(company) {
-				company = e.Company
-				break
-			}
-		}
-		for i := range entries {
-			entries[i].Company = company
-		}
-		if err := s.data.store.PutLevelMap(ctx, company, entries); err != nil {
-			return err
-		}
-		return s.data.reloadMaps(ctx)
-	})
+	company, err := s.app.PutLevelMap(ctx, r.GetCompany(), entries)
 	if err != nil {
-		return nil, storeError(err, "level map", "entries")
+		return nil, err
 	}
 	return &pb.PutLevelMapResponse{LevelMap: &pb.LevelMap{Company: company, Entries: r.GetEntries()}}, nil
 }
 
 func (s *marketService) ListLevelMaps(ctx context.Context, _ *pb.ListLevelMapsRequest) (*pb.ListLevelMapsResponse, error) {
-	entries, err := s.data.store.LevelMaps(ctx)
+	entries, err := s.app.LevelMaps(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -230,44 +150,18 @@ func (s *marketService) ListLevelMaps(ctx context.Context, _ *pb.ListLevelMapsRe
 }
 
 func (s *marketService) PutLocationMap(ctx context.Context, r *pb.PutLocationMapRequest) (*pb.PutLocationMapResponse, error) {
-	var vs []planner.Violation
 	entries := make([]normalize.LocationEntry, len(r.GetEntries()))
 	for i, e := range r.GetEntries() {
 		entries[i] = normalize.LocationEntry{Text: e.GetText(), Metro: e.GetMetroId(), Zone: e.GetZoneId(), Country: e.GetCountryCode()}
-		field := fmt.Sprintf("entries[%d]", i)
-		if _, ok := catalog.Geo.Country(e.GetCountryCode()); !ok {
-			vs = append(vs, planner.Violation{Field: field + ".country_code", Description: "unknown country " + e.GetCountryCode()})
-			continue
-		}
-		if z, ok := catalog.Geo.Zone(e.GetZoneId()); e.GetZoneId() != "" && (!ok || z.Country != e.GetCountryCode()) {
-			vs = append(vs, planner.Violation{Field: field + ".zone_id", Description: "no such zone in " + e.GetCountryCode()})
-		}
-		if e.GetMetroId() != "" {
-			m, ok := catalog.Geo.Metro(e.GetMetroId())
-			if !ok || m.Country != e.GetCountryCode() || (e.GetZoneId() != "" && m.Zone != e.GetZoneId()) {
-				vs = append(vs, planner.Violation{Field: field + ".metro_id", Description: "no such metro in that zone and country"})
-			} else {
-				entries[i].Zone = m.Zone
-			}
-		}
 	}
-	if len(vs) > 0 {
-		return nil, planner.Invalid(vs...)
-	}
-	err := s.data.change(ctx, func() error {
-		if err := s.data.store.PutLocations(ctx, entries); err != nil {
-			return err
-		}
-		return s.data.reloadMaps(ctx)
-	})
-	if err != nil {
+	if err := s.app.PutLocations(ctx, entries); err != nil {
 		return nil, err
 	}
 	return &pb.PutLocationMapResponse{Entries: r.GetEntries()}, nil
 }
 
 func (s *marketService) ListLocationMap(ctx context.Context, _ *pb.ListLocationMapRequest) (*pb.ListLocationMapResponse, error) {
-	entries, err := s.data.store.Locations(ctx)
+	entries, err := s.app.Locations(ctx)
 	if err != nil {
 		return nil, err
 	}

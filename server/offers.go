@@ -6,16 +6,15 @@ import (
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/planner"
-	"github.com/paymix/paymix/planner/market"
-	"github.com/paymix/paymix/store"
+	"github.com/paymix/paymix/state"
 )
 
-// offerService evaluates offers; nothing of an offer is stored or logged.
+// offerService evaluates offers on the published state; nothing of an offer is
+// stored or logged.
 type offerService struct {
 	pb.UnimplementedOfferServiceServer
-	market *market.Current
-	store  store.Store
-	now    func() time.Time
+	app *state.Service
+	now func() time.Time
 }
 
 var namedSchedules = map[pb.VestingSchedule][]float64{
@@ -55,7 +54,7 @@ func assumptionsFromProto(a *pb.Assumptions) (planner.Assumptions, error) {
 		n := int(a.GetYears())
 		out.Years = &n
 	}
-	d, v := parseDate("assumptions.effective_date", a.GetEffectiveDate(), minEffectiveDate, maxEffectiveDate)
+	d, v := parseDate("assumptions.effective_date", a.GetEffectiveDate())
 	if v != nil {
 		return out, planner.Invalid(*v)
 	}
@@ -72,54 +71,47 @@ func assumptionsProto(a planner.Settled) *pb.Assumptions {
 }
 
 // prepare builds what every offer of a request is evaluated with: the snapshot, the
-// policy (inline, or stored and the caller's) and the assumptions.
-func (s *offerService) prepare(ctx context.Context, inline *pb.Policy, name string, a *pb.Assumptions) (planner.OfferContext, planner.Settled, error) {
-	oc, err := s.offerContext(ctx, inline, name)
+// policy (inline, stored, or the caller's default), the assumptions and the state.
+func (s *offerService) prepare(ctx context.Context, inline *pb.Policy, name string, a *pb.Assumptions) (planner.OfferContext, planner.Settled, *state.Published, error) {
+	pub, err := published(s.app)
 	if err != nil {
-		return oc, planner.Settled{}, err
+		return planner.OfferContext{}, planner.Settled{}, nil, err
+	}
+	oc := planner.OfferContext{Snapshot: pub.Market, Today: s.now()}
+	var pol *planner.Policy
+	if inline != nil {
+		p, vs := policyFromProto(inline)
+		if len(vs) > 0 {
+			return oc, planner.Settled{}, nil, planner.Invalid(vs...)
+		}
+		pol = &p
+	}
+	if oc.Policy, err = pub.BandPolicy(CallerFrom(ctx), pol, name); err != nil {
+		return oc, planner.Settled{}, nil, err
 	}
 	as, err := assumptionsFromProto(a)
 	if err != nil {
-		return oc, planner.Settled{}, err
+		return oc, planner.Settled{}, nil, err
 	}
-	return oc, as.Settle(oc.Today), nil
-}
-
-func (s *offerService) offerContext(ctx context.Context, inline *pb.Policy, name string) (planner.OfferContext, error) {
-	oc := planner.OfferContext{Snapshot: s.market.Load(), PolicyName: "default", Today: s.now()}
-	p, err := requestPolicy(ctx, s.store, inline, name)
-	if err != nil {
-		return oc, err
-	}
-	if p != nil {
-		pol, vs := policyFromProto(p)
-		if len(vs) > 0 {
-			return oc, planner.Invalid(vs...)
-		}
-		oc.Policy, oc.PolicyName, oc.PolicyRevision = pol, "inline", int64(p.GetRevision())
-		if p.GetName() != "" {
-			oc.PolicyName = p.GetName()
-		}
-	}
-	return oc, nil
+	return oc, as.Settle(oc.Today), pub, nil
 }
 
 func (s *offerService) EvaluateOffer(ctx context.Context, r *pb.EvaluateOfferRequest) (*pb.EvaluateOfferResponse, error) {
-	oc, settled, err := s.prepare(ctx, r.GetPolicy(), r.GetPolicyName(), r.GetAssumptions())
+	oc, settled, pub, err := s.prepare(ctx, r.GetPolicy(), r.GetPolicyName(), r.GetAssumptions())
 	if err != nil {
 		return nil, err
 	}
-	e, err := planner.EvaluateOffer(oc, offerFromProto(r.GetOffer()), settled, "offer")
+	e, err := planner.EvaluateOffer(oc, offerFromProto(r.GetOffer()), settled, "Offer")
 	if err != nil {
 		return nil, err
 	}
-	out := evaluationProto(e)
+	out := evaluationProto(e, pub.Version)
 	out.Assumptions = assumptionsProto(settled)
 	return &pb.EvaluateOfferResponse{Evaluation: out}, nil
 }
 
 func (s *offerService) CompareOffers(ctx context.Context, r *pb.CompareOffersRequest) (*pb.CompareOffersResponse, error) {
-	oc, settled, err := s.prepare(ctx, r.GetPolicy(), r.GetPolicyName(), r.GetAssumptions())
+	oc, settled, pub, err := s.prepare(ctx, r.GetPolicy(), r.GetPolicyName(), r.GetAssumptions())
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +125,7 @@ func (s *offerService) CompareOffers(ctx context.Context, r *pb.CompareOffersReq
 	}
 	resp := &pb.CompareOffersResponse{Values: c.Values, Best: int32(c.Best), Summary: c.Summary, Assumptions: assumptionsProto(settled)}
 	for _, e := range c.Evaluations {
-		resp.Evaluations = append(resp.Evaluations, evaluationProto(e))
+		resp.Evaluations = append(resp.Evaluations, evaluationProto(e, pub.Version))
 	}
 	for _, y := range c.Years {
 		resp.Years = append(resp.Years, &pb.YearComparison{Year: int32(y.Year), Totals: y.Totals, Differences: y.Differences, Values: y.Values})
@@ -145,7 +137,7 @@ func (s *offerService) CompareOffers(ctx context.Context, r *pb.CompareOffersReq
 	return resp, nil
 }
 
-func evaluationProto(e planner.Evaluation) *pb.OfferEvaluation {
+func evaluationProto(e planner.Evaluation, stateVersion int64) *pb.OfferEvaluation {
 	out := &pb.OfferEvaluation{
 		Name: e.Name, HeadlineTotal: e.Headline, FirstYearTotal: e.FirstYear, TokenSharePercent: e.TokenSharePercent,
 		NegotiationBase: e.NegotiationBase, TokenCashEquivalent: e.TokenCashEquivalent, TokenFaceValueUnused: e.TokenFaceValueUnused,
@@ -172,7 +164,7 @@ func evaluationProto(e planner.Evaluation) *pb.OfferEvaluation {
 		out.Flags = append(out.Flags, &pb.Flag{Code: f.Code, Explanation: f.Explanation})
 	}
 	if e.Band != nil {
-		out.Band = bandProto(*e.Band)
+		out.Band = bandProto(*e.Band, stateVersion)
 	}
 	return out
 }

@@ -2,160 +2,74 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/planner"
-	"github.com/paymix/paymix/store"
+	"github.com/paymix/paymix/state"
 )
 
-// policyService keeps organisations' policies. Another organisation's policy is
-// NotFound, whatever the caller guesses.
+// policyService keeps organisations' policies: reads come from the published state,
+// changes go through the application.
 type policyService struct {
 	pb.UnimplementedPolicyServiceServer
-	store store.Store
-	now   func() time.Time
+	app *state.Service
 }
 
-// splitPolicyName reads organizations/{org}/policies/{policy}.
-func splitPolicyName(name string) (org, id string) {
-	rest := strings.TrimPrefix(name, "organizations/")
-	org, id, _ = strings.Cut(rest, "/policies/")
-	return org, id
+func orgID(parent string) string { return strings.TrimPrefix(parent, "organizations/") }
+
+// storedPolicyProto is a stored policy on the wire.
+func storedPolicyProto(p *state.Policy) *pb.Policy {
+	out := policyProto(p.Content)
+	out.Name, out.DisplayName, out.Revision, out.Etag, out.Preset = p.Name(), p.DisplayName, int32(p.Revision), p.Etag, p.Preset
+	return out
 }
 
-// requestPolicy is the policy a band or offer request uses: the stored one it names; or
-// the inline one, stripped of any stored identity it claims (provenance must not name
-// a policy that was not used); or else the caller's organisation's default policy. nil
-// means paymix's built-in defaults (open development mode, platform admins).
-func requestPolicy(ctx context.Context, st store.Store, inline *pb.Policy, name string) (*pb.Policy, error) {
-	if name != "" {
-		return loadPolicy(ctx, st, name)
+// policySpec converts a policy's content from the wire; dates that do not exist are
+// the only thing conversion can find wrong.
+func policySpec(org, id string, p *pb.Policy) (state.PolicySpec, error) {
+	if p == nil {
+		return state.PolicySpec{Org: org, ID: id}, nil
 	}
-	if inline != nil {
-		p := proto.Clone(inline).(*pb.Policy)
-		p.Name, p.Revision, p.Etag, p.Preset = "", 0, "", ""
-		return p, nil
-	}
-	if c := CallerFrom(ctx); c.Org != "" && c.Org != PlatformOrg {
-		return loadPolicy(ctx, st, "organizations/"+c.Org+"/policies/default")
-	}
-	return nil, nil
-}
-
-// loadPolicy reads a policy the caller may see.
-func loadPolicy(ctx context.Context, st store.Store, name string) (*pb.Policy, error) {
-	org, id := splitPolicyName(name)
-	if !CallerFrom(ctx).owns(org) {
-		return nil, notFound(name)
-	}
-	p, err := st.GetPolicy(ctx, org, id)
-	if err != nil {
-		return nil, storeError(err, name, "name")
-	}
-	return decodePolicy(p)
-}
-
-// The stored spec is the policy's content as protojson; metadata lives beside it.
-func encodePolicy(p *pb.Policy) (string, error) {
-	content := proto.Clone(p).(*pb.Policy)
-	content.Name, content.DisplayName, content.Revision, content.Etag, content.Preset = "", "", 0, "", ""
-	b, err := protojson.Marshal(content)
-	return string(b), err
-}
-
-func decodePolicy(p store.Policy) (*pb.Policy, error) {
-	out := &pb.Policy{}
-	if err := protojson.Unmarshal([]byte(p.Spec), out); err != nil {
-		return nil, fmt.Errorf("stored policy %s/%s: %w", p.Org, p.ID, err)
-	}
-	out.Name = "organizations/" + p.Org + "/policies/" + p.ID
-	out.DisplayName, out.Revision, out.Etag, out.Preset = p.DisplayName, int32(p.Revision), p.Etag(), p.Preset
-	return out, nil
-}
-
-// validatePolicy checks a policy's content as every band would use it.
-func validatePolicy(p *pb.Policy) error {
-	pp, vs := policyFromProto(p)
+	content, vs := policyFromProto(p)
 	if len(vs) > 0 {
-		return planner.Invalid(vs...)
+		return state.PolicySpec{}, planner.Invalid(vs...)
 	}
-	return pp.Validate()
+	return state.PolicySpec{Org: org, ID: id, DisplayName: p.GetDisplayName(), Content: content}, nil
 }
 
 func (s *policyService) CreatePolicy(ctx context.Context, r *pb.CreatePolicyRequest) (*pb.CreatePolicyResponse, error) {
-	org := strings.TrimPrefix(r.GetParent(), "organizations/")
-	if !CallerFrom(ctx).owns(org) {
-		return nil, notFound(r.GetParent())
-	}
-	policy := &pb.Policy{}
-	if id := r.GetPreset(); id != "" {
-		preset, ok := planner.PresetByID(id)
-		if !ok {
-			return nil, planner.Invalid(planner.Violation{Field: "preset", Description: "unknown preset " + id + "; see GET /v1/policyPresets"})
-		}
-		policy = policyProto(preset.Policy)
-	}
-	if r.GetPolicy() != nil {
-		proto.Merge(policy, r.GetPolicy()) // the request's fields win over the preset's
-	}
-	if err := validatePolicy(policy); err != nil {
-		return nil, err
-	}
-	spec, err := encodePolicy(policy)
+	spec, err := policySpec(orgID(r.GetParent()), r.GetPolicyId(), r.GetPolicy())
 	if err != nil {
 		return nil, err
 	}
-	saved, err := s.store.CreatePolicy(ctx, store.Policy{Org: org, ID: r.GetPolicyId(), DisplayName: r.GetPolicy().GetDisplayName(),
-		Preset: r.GetPreset(), Spec: spec, CreateTime: s.now().UTC()})
-	switch {
-	case errors.Is(err, store.ErrConflict):
-		return nil, &planner.Error{Kind: planner.KindAlreadyExists, Reason: "ALREADY_EXISTS", Message: r.GetParent() + "/policies/" + r.GetPolicyId() + " already exists"}
-	case err != nil:
-		return nil, storeError(err, r.GetParent(), "parent")
+	p, err := s.app.CreatePolicy(ctx, CallerFrom(ctx), spec, r.GetPreset())
+	if err != nil {
+		return nil, err
 	}
-	out, err := decodePolicy(saved)
-	return &pb.CreatePolicyResponse{Policy: out}, err
+	return &pb.CreatePolicyResponse{Policy: storedPolicyProto(p)}, nil
 }
 
 func (s *policyService) GetPolicy(ctx context.Context, r *pb.GetPolicyRequest) (*pb.GetPolicyResponse, error) {
-	p, err := loadPolicy(ctx, s.store, r.GetName())
+	org, id := state.SplitPolicyName(r.GetName())
+	p, err := s.app.Current().Policy(CallerFrom(ctx), org, id)
 	if err != nil {
 		return nil, err
 	}
-	return &pb.GetPolicyResponse{Policy: p}, nil
+	return &pb.GetPolicyResponse{Policy: storedPolicyProto(p)}, nil
 }
 
 func (s *policyService) ListPolicies(ctx context.Context, r *pb.ListPoliciesRequest) (*pb.ListPoliciesResponse, error) {
-	org := strings.TrimPrefix(r.GetParent(), "organizations/")
-	if !CallerFrom(ctx).owns(org) {
-		return nil, notFound(r.GetParent())
-	}
-	if _, err := s.store.GetOrganization(ctx, org); err != nil {
-		return nil, storeError(err, r.GetParent(), "parent")
-	}
-	size := int(r.GetPageSize())
-	if size == 0 {
-		size = defaultPageSize
-	}
-	list, next, err := s.store.ListPolicies(ctx, org, size, r.GetPageToken())
+	list, next, err := s.app.Current().Policies(CallerFrom(ctx), orgID(r.GetParent()), int(r.GetPageSize()), r.GetPageToken())
 	if err != nil {
-		return nil, storeError(err, "page", "page_token")
+		return nil, err
 	}
 	resp := &pb.ListPoliciesResponse{NextPageToken: next}
 	for _, p := range list {
-		out, err := decodePolicy(p)
-		if err != nil {
-			return nil, err
-		}
-		resp.Policies = append(resp.Policies, out)
+		resp.Policies = append(resp.Policies, storedPolicyProto(p))
 	}
 	return resp, nil
 }
@@ -214,55 +128,35 @@ func field(m protoreflect.Message, name string) protoreflect.FieldDescriptor {
 }
 
 func (s *policyService) UpdatePolicy(ctx context.Context, r *pb.UpdatePolicyRequest) (*pb.UpdatePolicyResponse, error) {
-	cur, err := loadPolicy(ctx, s.store, r.GetPolicy().GetName())
+	caller := CallerFrom(ctx)
+	org, id := state.SplitPolicyName(r.GetPolicy().GetName())
+	cur, err := s.app.Current().Policy(caller, org, id)
 	if err != nil {
 		return nil, err
 	}
 	if r.GetPolicy().GetEtag() == "" {
 		return nil, planner.Invalid(planner.Violation{Field: "policy.etag", Description: "required: send the etag of the policy you read"})
 	}
-	if err := applyMask(cur, r.GetPolicy(), r.GetUpdateMask().GetPaths()); err != nil {
+	// The mask is the wire's: it applies to the policy as the wire shows it.
+	next := storedPolicyProto(cur)
+	if err := applyMask(next, r.GetPolicy(), r.GetUpdateMask().GetPaths()); err != nil {
 		return nil, err
 	}
-	if err := validatePolicy(cur); err != nil {
-		return nil, err
-	}
-	spec, err := encodePolicy(cur)
+	spec, err := policySpec(org, id, next)
 	if err != nil {
 		return nil, err
 	}
-	org, id := splitPolicyName(cur.GetName())
-	saved, err := s.store.UpdatePolicy(ctx, store.Policy{Org: org, ID: id, DisplayName: cur.GetDisplayName(), Spec: spec, UpdateTime: s.now().UTC()},
-		r.GetPolicy().GetEtag())
-	if errors.Is(err, store.ErrStale) {
-		return nil, staleEtag(cur.GetName())
-	}
+	p, err := s.app.UpdatePolicy(ctx, caller, spec, r.GetPolicy().GetEtag())
 	if err != nil {
-		return nil, storeError(err, cur.GetName(), "policy.name")
+		return nil, err
 	}
-	out, err := decodePolicy(saved)
-	return &pb.UpdatePolicyResponse{Policy: out}, err
-}
-
-func staleEtag(name string) error {
-	return &planner.Error{Kind: planner.KindAborted, Reason: "STALE_ETAG",
-		Message: name + " changed since it was read: get it again, then retry with its new etag"}
+	return &pb.UpdatePolicyResponse{Policy: storedPolicyProto(p)}, nil
 }
 
 func (s *policyService) DeletePolicy(ctx context.Context, r *pb.DeletePolicyRequest) (*pb.DeletePolicyResponse, error) {
-	org, id := splitPolicyName(r.GetName())
-	if !CallerFrom(ctx).owns(org) {
-		return nil, notFound(r.GetName())
-	}
-	if id == "default" {
-		return nil, &planner.Error{Kind: planner.KindFailedPrecondition, Reason: "DEFAULT_POLICY", Message: "the default policy cannot be deleted; update it instead"}
-	}
-	err := s.store.DeletePolicy(ctx, org, id, r.GetEtag())
-	if errors.Is(err, store.ErrStale) {
-		return nil, staleEtag(r.GetName())
-	}
-	if err != nil {
-		return nil, storeError(err, r.GetName(), "name")
+	org, id := state.SplitPolicyName(r.GetName())
+	if err := s.app.DeletePolicy(ctx, CallerFrom(ctx), org, id, r.GetEtag()); err != nil {
+		return nil, err
 	}
 	return &pb.DeletePolicyResponse{}, nil
 }

@@ -1,7 +1,8 @@
 // Package server is paymix's transport: the gRPC server with its interceptors,
-// health and reflection, and the grpc-gateway JSON front that dials the gRPC port so
-// that every interceptor covers JSON callers too. Handlers are thin: proto in,
-// planner call, proto out.
+// health and reflection, and the grpc-gateway JSON front, which reaches the same
+// gRPC server over an in-memory listener so that every interceptor covers JSON
+// callers too. Handlers are thin: proto in, domain call (the planner, or the state
+// application), proto out; one translator turns errors into status codes.
 package server
 
 import (
@@ -14,14 +15,14 @@ import (
 	"time"
 
 	"buf.build/go/protovalidate"
-	"golang.org/x/sync/semaphore"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/test/bufconn"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
-	"github.com/paymix/paymix/planner/market"
+	"github.com/paymix/paymix/state"
 	"github.com/paymix/paymix/store"
 )
 
@@ -31,8 +32,8 @@ type Config struct {
 	HTTPAddr string // default 127.0.0.1:8080
 	// ShutdownTimeout bounds how long in-flight calls may take to finish on shutdown.
 	ShutdownTimeout time.Duration
-	// Store keeps datasets and maps; the server answers NOT_SERVING until it has
-	// loaded the market from it. The server does not close it.
+	// Store keeps everything; the server builds the application (package state) on it
+	// and answers NOT_SERVING until the market is loaded. The server does not close it.
 	Store store.Store
 	// RequireAuth requires an API key on every call even before the first key exists
 	// (with no key at all, only public methods answer).
@@ -40,22 +41,27 @@ type Config struct {
 	// Now is the clock behind default effective dates (time.Now when nil).
 	Now func() time.Time
 	Log *slog.Logger
+	// RetryMin and RetryMax bound the back-off of a failed state rebuild (defaults 2 s
+	// and 30 s).
+	RetryMin, RetryMax time.Duration
 }
 
 // Server is a running paymix server.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	market  market.Current
-	data    *marketData
-	auth    *auth
+	app     *state.Service
 	health  *health.Server
 	grpc    *grpc.Server
 	http    *http.Server
 	grpcLis net.Listener
 	httpLis net.Listener
+	memLis  *bufconn.Listener // the gateway's way in
 	loaded  chan struct{}
 }
+
+// memBuffer is the in-memory listener's buffer per direction of a connection.
+const memBuffer = 1 << 20
 
 // maxHTTPBody bounds a JSON request body (imports stream over gRPC, not HTTP).
 const maxHTTPBody = 1 << 20
@@ -64,16 +70,6 @@ const maxHTTPBody = 1 << 20
 var services = []string{pb.BandService_ServiceDesc.ServiceName, pb.CatalogService_ServiceDesc.ServiceName,
 	pb.DatasetService_ServiceDesc.ServiceName, pb.MarketService_ServiceDesc.ServiceName,
 	pb.PolicyService_ServiceDesc.ServiceName, pb.AdminService_ServiceDesc.ServiceName, pb.OfferService_ServiceDesc.ServiceName}
-
-// ensurePlatformOrg creates the platform's own organisation on the first start.
-func ensurePlatformOrg(ctx context.Context, st store.Store, now time.Time) error {
-	err := st.CreateOrganization(ctx, store.Organization{ID: PlatformOrg, DisplayName: "Platform administrators", CreateTime: now.UTC()},
-		newOrgPolicies(now.UTC()))
-	if errors.Is(err, store.ErrConflict) {
-		return nil
-	}
-	return err
-}
 
 // New listens on the configured addresses and wires the server; Run serves.
 func New(cfg Config) (*Server, error) {
@@ -87,16 +83,18 @@ func New(cfg Config) (*Server, error) {
 		cfg.ShutdownTimeout = 15 * time.Second
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, health: health.NewServer(), loaded: make(chan struct{})}
-	s.data = &marketData{store: cfg.Store, current: &s.market, now: cfg.Now, log: cfg.Log}
 	s.setServing(healthpb.HealthCheckResponse_NOT_SERVING)
 
 	validator, err := protovalidate.New()
 	if err != nil {
 		return nil, fmt.Errorf("protovalidate: %w", err)
 	}
-	ctx := context.Background()
-	s.auth = &auth{store: cfg.Store, now: cfg.Now}
-	open, err := s.auth.decide(ctx, cfg.RequireAuth, cfg.GRPCAddr, cfg.HTTPAddr)
+	s.app = state.New(state.Config{Store: cfg.Store, Now: cfg.Now, Log: cfg.Log, RequireAuth: cfg.RequireAuth,
+		RetryMin: cfg.RetryMin, RetryMax: cfg.RetryMax})
+	if err := s.app.Open(context.Background()); err != nil {
+		return nil, err
+	}
+	open, err := decide(s.app.Current(), cfg.RequireAuth, cfg.GRPCAddr, cfg.HTTPAddr)
 	if err != nil {
 		return nil, err
 	}
@@ -104,21 +102,18 @@ func New(cfg Config) (*Server, error) {
 		s.log.Warn("open development mode: no API key exists and every listener is on loopback, so calls need no key; " +
 			"create a key (paymix keys create) to require keys from then on")
 	}
-	if err := ensurePlatformOrg(ctx, cfg.Store, cfg.Now()); err != nil {
-		return nil, err
-	}
+	a := &auth{app: s.app, now: cfg.Now}
 	s.grpc = grpc.NewServer(
-		grpc.ChainUnaryInterceptor(unaryChain(s.log, validator, s.auth)...),
-		grpc.ChainStreamInterceptor(streamChain(s.log, validator, s.auth)...),
+		grpc.ChainUnaryInterceptor(unaryChain(s.log, validator, a)...),
+		grpc.ChainStreamInterceptor(streamChain(s.log, validator, a)...),
 	)
-	pb.RegisterBandServiceServer(s.grpc, &bandService{market: &s.market, store: cfg.Store, now: cfg.Now, validator: validator, log: s.log})
-	pb.RegisterPolicyServiceServer(s.grpc, &policyService{store: cfg.Store, now: cfg.Now})
-	pb.RegisterOfferServiceServer(s.grpc, &offerService{market: &s.market, store: cfg.Store, now: cfg.Now})
-	pb.RegisterAdminServiceServer(s.grpc, &adminService{store: cfg.Store, auth: s.auth, now: cfg.Now})
+	pb.RegisterBandServiceServer(s.grpc, &bandService{app: s.app, now: cfg.Now, validator: validator, log: s.log})
+	pb.RegisterPolicyServiceServer(s.grpc, &policyService{app: s.app})
+	pb.RegisterOfferServiceServer(s.grpc, &offerService{app: s.app, now: cfg.Now})
+	pb.RegisterAdminServiceServer(s.grpc, &adminService{app: s.app})
 	pb.RegisterCatalogServiceServer(s.grpc, newCatalogService())
-	pb.RegisterDatasetServiceServer(s.grpc, &datasetService{data: s.data})
-	pb.RegisterMarketServiceServer(s.grpc, &marketService{data: s.data, now: cfg.Now, log: cfg.Log,
-		slots: semaphore.NewWeighted(maxConcurrentImports)})
+	pb.RegisterDatasetServiceServer(s.grpc, &datasetService{app: s.app})
+	pb.RegisterMarketServiceServer(s.grpc, &marketService{app: s.app, now: cfg.Now, log: cfg.Log})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 
@@ -129,7 +124,8 @@ func New(cfg Config) (*Server, error) {
 		s.grpcLis.Close()
 		return nil, fmt.Errorf("HTTP listener on %s: %w", cfg.HTTPAddr, err)
 	}
-	handler, err := s.httpHandler(s.grpcLis.Addr().String())
+	s.memLis = bufconn.Listen(memBuffer)
+	handler, err := s.httpHandler()
 	if err != nil {
 		s.grpcLis.Close()
 		s.httpLis.Close()
@@ -160,8 +156,9 @@ func (s *Server) setServing(st healthpb.HealthCheckResponse_ServingStatus) {
 // ends Run with its error.
 func (s *Server) Run(ctx context.Context) error {
 	s.log.Info("listening", "grpc_addr", s.GRPCAddr(), "http_addr", s.HTTPAddr())
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- s.grpc.Serve(s.grpcLis) }()
+	go func() { errc <- s.grpc.Serve(s.memLis) }()
 	go func() {
 		if err := s.http.Serve(s.httpLis); !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
@@ -169,7 +166,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}()
 	go func() {
 		defer close(s.loaded)
-		if err := s.data.open(ctx); err != nil {
+		if err := s.app.LoadMarket(ctx); err != nil {
 			errc <- fmt.Errorf("loading market data: %w", err)
 			return
 		}
@@ -188,6 +185,7 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 func (s *Server) stop() {
+	defer s.app.Close()
 	s.health.Shutdown() // every service NOT_SERVING, for good
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()

@@ -26,6 +26,7 @@ import (
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/planner/demo"
+	"github.com/paymix/paymix/planner/normalize"
 	"github.com/paymix/paymix/server"
 	"github.com/paymix/paymix/store"
 	"github.com/paymix/paymix/store/sqlite"
@@ -164,15 +165,15 @@ func TestHealthReflectionAndOpenAPI(t *testing.T) {
 	}
 }
 
-// blockingStore holds the server's start-up until released.
+// blockingStore holds the server's market load until released.
 type blockingStore struct {
 	store.Store
 	release chan struct{}
 }
 
-func (b blockingStore) PurgePending(ctx context.Context) (int, error) {
+func (b blockingStore) LevelMaps(ctx context.Context) ([]normalize.LevelEntry, error) {
 	<-b.release
-	return b.Store.PurgePending(ctx)
+	return b.Store.LevelMaps(ctx)
 }
 
 func TestNotServingUntilLoaded(t *testing.T) {

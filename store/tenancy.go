@@ -73,4 +73,20 @@ type Tenancy interface {
 	RevokeAPIKey(ctx context.Context, org, prefix string, at time.Time) (APIKey, error)
 	// CountAPIKeys counts every key ever made: one is enough to require keys.
 	CountAPIKeys(ctx context.Context) (int, error)
+
+	// LoadTenancy reads every organisation, policy and key with the state version, as
+	// of one moment: what the published state is built from.
+	LoadTenancy(ctx context.Context) (TenancyData, error)
+	// StateVersion counts the committed changes to organisations, policies, keys,
+	// ready datasets and maps; it only grows.
+	StateVersion(ctx context.Context) (int64, error)
+}
+
+// TenancyData is every organisation, policy and key, and the state version they were
+// read at.
+type TenancyData struct {
+	Version       int64
+	Organizations []Organization
+	Policies      []Policy
+	Keys          []APIKey
 }

@@ -10,7 +10,6 @@ import (
 	"hash/fnv"
 	"math"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/paymix/paymix/planner/catalog"
@@ -96,14 +95,15 @@ type Cohort struct {
 	rows        []int32   // indices into the dataset's observations
 }
 
-// part is one dataset of a snapshot and its cohort index.
+// part is one dataset of a snapshot and its cohort index. Nothing in it changes after
+// the snapshot is built: readers share it without locks.
 type part struct {
 	info    DatasetInfo
 	obs     []Observation
 	cohorts map[CohortKey]*Cohort
-
-	mu    sync.Mutex
-	other map[float64]map[CohortKey]*Cohort // cohorts aged at other rates
+	// rated holds the cohorts aged at the other rates the snapshot was built for
+	// (WithRates); any other rate is aged on the fly for the one request that asks.
+	rated map[float64]map[CohortKey]*Cohort
 }
 
 // Snapshot is an immutable index of market observations by cohort, over one or more
@@ -113,15 +113,13 @@ type Snapshot struct {
 	Datasets []DatasetInfo
 	// Reference is the date the precomputed series are aged to, and DefaultRate the
 	// yearly aging rate they are aged at. Any other effective date is one factor away
-	// (see View); other rates are computed on first use and cached.
+	// (see View); the rates of WithRates are precomputed too, and any other rate is
+	// aged when a request asks for it.
 	Reference   time.Time
 	DefaultRate float64
 
 	parts []*part
 }
-
-// maxCachedRates bounds each dataset's cache of cohorts aged at non-default rates.
-const maxCachedRates = 16
 
 var scopes = [...]catalog.Scope{catalog.ScopeMetro, catalog.ScopeZone, catalog.ScopeCountry}
 
@@ -157,7 +155,7 @@ func weight(w float64) float64 {
 }
 
 func buildPart(info DatasetInfo, obs []Observation, reference time.Time, rate float64) *part {
-	p := &part{info: info, obs: obs, cohorts: map[CohortKey]*Cohort{}, other: map[float64]map[CohortKey]*Cohort{}}
+	p := &part{info: info, obs: obs, cohorts: map[CohortKey]*Cohort{}}
 	for i, o := range obs {
 		if o.Family == "" || o.Level == "" || o.Country == "" {
 			continue
@@ -259,30 +257,82 @@ func fill(c *Cohort, obs []Observation, factor func(row int32) float64) {
 	}
 }
 
-// cohortAt finds the part's cohort aged at a rate, computing and caching it for a
-// rate other than the default.
+// cohortAt finds the part's cohort aged at a rate: precomputed for the default rate
+// and the snapshot's other rates, aged now (and not kept) for any other.
 func (p *part) cohortAt(key CohortKey, rate, defaultRate float64, reference time.Time) *Cohort {
 	base := p.cohorts[key]
 	if base == nil || rate == defaultRate {
 		return base
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	byKey := p.other[rate]
-	if byKey == nil {
-		if len(p.other) >= maxCachedRates {
-			clear(p.other)
-		}
-		byKey = map[CohortKey]*Cohort{}
-		p.other[rate] = byKey
+	if byKey, ok := p.rated[rate]; ok {
+		return byKey[key]
 	}
-	if c, ok := byKey[key]; ok {
-		return c
-	}
+	return p.aged(base, rate, reference)
+}
+
+// aged is a cohort's series aged at another rate.
+func (p *part) aged(base *Cohort, rate float64, reference time.Time) *Cohort {
 	c := &Cohort{rows: base.rows}
 	fill(c, p.obs, func(r int32) float64 { return agingFactor(p.obs[r], reference, rate) })
-	byKey[key] = c
 	return c
+}
+
+// WithRates is the snapshot with its cohorts also aged at each of rates (the stored
+// policies' rates), precomputed so that no band on them ages a cohort. Rates already
+// computed are shared with s; s itself is unchanged.
+func (s *Snapshot) WithRates(rates []float64) *Snapshot {
+	want := map[float64]bool{}
+	for _, r := range rates {
+		if r != s.DefaultRate {
+			want[r] = true
+		}
+	}
+	same := len(s.parts) == 0 || len(want) == len(s.parts[0].rated)
+	for r := range want {
+		if same {
+			_, same = s.parts[0].rated[r]
+		}
+	}
+	if same {
+		return s
+	}
+	out := *s
+	out.parts = make([]*part, len(s.parts))
+	for i, p := range s.parts {
+		np := *p
+		np.rated = make(map[float64]map[CohortKey]*Cohort, len(want))
+		for r := range want {
+			if byKey, ok := p.rated[r]; ok {
+				np.rated[r] = byKey
+				continue
+			}
+			factors := make([]float64, len(p.obs))
+			for j := range p.obs {
+				factors[j] = agingFactor(p.obs[j], s.Reference, r)
+			}
+			byKey := make(map[CohortKey]*Cohort, len(p.cohorts))
+			for key, base := range p.cohorts {
+				c := &Cohort{rows: base.rows}
+				fill(c, p.obs, func(row int32) float64 { return factors[row] })
+				byKey[key] = c
+			}
+			np.rated[r] = byKey
+		}
+		out.parts[i] = &np
+	}
+	return &out
+}
+
+// Rates are the aging rates the snapshot holds precomputed, the default first.
+func (s *Snapshot) Rates() []float64 {
+	out := []float64{s.DefaultRate}
+	if len(s.parts) > 0 {
+		for r := range s.parts[0].rated {
+			out = append(out, r)
+		}
+	}
+	slices.Sort(out[1:])
+	return out
 }
 
 // Lookup finds a cohort aged at a yearly rate (0.03 for 3%) to an effective date, in

@@ -2,6 +2,7 @@ package market
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -85,9 +86,10 @@ func TestLookupAgesToAnyDateAndRate(t *testing.T) {
 	if lo, _ := off.Quantile(Total, 0, 1); off.factor != 1 || lo != 200000 {
 		t.Errorf("aging off: factor %v lowest total %v", off.factor, lo)
 	}
+	// A rate the snapshot was not built for is aged for the one lookup, never kept.
 	again, _ := s.Lookup(key, 0, later)
-	if again.parts[0].c != off.parts[0].c {
-		t.Error("a cohort at another rate is not cached")
+	if again.parts[0].c == off.parts[0].c || len(s.parts[0].rated) != 0 {
+		t.Error("a cohort at another rate was cached")
 	}
 	// Concurrent lookups at many rates stay consistent (run with -race).
 	var wg sync.WaitGroup
@@ -118,18 +120,34 @@ func TestVersionIsAContentHash(t *testing.T) {
 	}
 }
 
-func TestCurrentSwapsWholeSnapshots(t *testing.T) {
-	var cur Current
-	if cur.Load() != nil {
-		t.Fatal("a new Current holds a snapshot")
+// A snapshot built for more rates answers them from its precomputed cohorts with the
+// same figures as aging on the fly, and leaves the snapshot it came from unchanged.
+func TestWithRatesPrecomputesWithoutChangingTheOriginal(t *testing.T) {
+	var rows []Observation
+	for i := range 10 {
+		rows = append(rows, Observation{Family: "software-engineer", Level: "IC3", Metro: "seattle", Zone: "us-tier-1", Country: "US",
+			Reported: ref.AddDate(0, -6*i, 0), Base: 1, Total: 100000 + float64(i)*10000})
 	}
-	a := Build([]Dataset{{DatasetInfo: DatasetInfo{Name: "a"}}}, ref, 0.03)
-	b := Build([]Dataset{{DatasetInfo: DatasetInfo{Name: "b"}}}, ref, 0.03)
-	cur.Store(a)
-	held := cur.Load()
-	cur.Store(b)
-	if held != a || cur.Load() != b {
-		t.Error("Store did not swap atomically")
+	s := Build([]Dataset{{DatasetInfo: DatasetInfo{Name: "r"}, Observations: rows}}, ref, 0.03)
+	key := CohortKey{Family: "software-engineer", Level: "IC3", Scope: catalog.ScopeMetro, Place: "seattle"}
+	onTheFly, _ := s.Lookup(key, 0.07, ref)
+	want, _ := onTheFly.Quantile(Total, 0.5, 5)
+	r := s.WithRates([]float64{0.07, 0.03})
+	if got := r.Rates(); !slices.Equal(got, []float64{0.03, 0.07}) {
+		t.Fatalf("rates %v", got)
+	}
+	if got := s.Rates(); !slices.Equal(got, []float64{0.03}) {
+		t.Fatalf("the original snapshot changed: rates %v", got)
+	}
+	if r.parts[0].rated[0.07][key] == nil {
+		t.Fatal("7% not precomputed")
+	}
+	pre, _ := r.Lookup(key, 0.07, ref)
+	if got, _ := pre.Quantile(Total, 0.5, 5); got != want {
+		t.Errorf("precomputed median %v, aged on the fly %v", got, want)
+	}
+	if r.WithRates([]float64{0.07}) != r {
+		t.Error("the same rates built a new snapshot")
 	}
 }
 

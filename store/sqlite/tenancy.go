@@ -256,3 +256,69 @@ func (s *Store) CountAPIKeys(ctx context.Context) (int, error) {
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM api_keys`).Scan(&n)
 	return n, err
 }
+
+// LoadTenancy reads every organisation, policy and key, and the state version, in one
+// read transaction: the published state is built from one consistent picture.
+func (s *Store) LoadTenancy(ctx context.Context) (store.TenancyData, error) {
+	var out store.TenancyData
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return out, err
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, `SELECT version FROM state_version`).Scan(&out.Version); err != nil {
+		return out, err
+	}
+	orgs, err := tx.QueryContext(ctx, `SELECT id, display_name, create_time FROM organizations ORDER BY id`)
+	if err != nil {
+		return out, err
+	}
+	for orgs.Next() {
+		var o store.Organization
+		var created string
+		if err := orgs.Scan(&o.ID, &o.DisplayName, &created); err != nil {
+			orgs.Close()
+			return out, err
+		}
+		o.CreateTime = parseTS(created)
+		out.Organizations = append(out.Organizations, o)
+	}
+	if err := errors.Join(orgs.Err(), orgs.Close()); err != nil {
+		return out, err
+	}
+	policies, err := tx.QueryContext(ctx, `SELECT `+policyColumns+` FROM policies ORDER BY org, id`)
+	if err != nil {
+		return out, err
+	}
+	for policies.Next() {
+		p, err := scanPolicy(policies)
+		if err != nil {
+			policies.Close()
+			return out, err
+		}
+		out.Policies = append(out.Policies, p)
+	}
+	if err := errors.Join(policies.Err(), policies.Close()); err != nil {
+		return out, err
+	}
+	keys, err := tx.QueryContext(ctx, `SELECT `+keyColumns+` FROM api_keys ORDER BY org, create_time, prefix`)
+	if err != nil {
+		return out, err
+	}
+	defer keys.Close()
+	for keys.Next() {
+		k, err := scanKey(keys)
+		if err != nil {
+			return out, err
+		}
+		out.Keys = append(out.Keys, k)
+	}
+	return out, keys.Err()
+}
+
+// StateVersion is the number of committed changes so far.
+func (s *Store) StateVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.db.QueryRowContext(ctx, `SELECT version FROM state_version`).Scan(&v)
+	return v, err
+}

@@ -710,7 +710,7 @@ var File_paymix_v1_band_service_proto protoreflect.FileDescriptor
 
 const file_paymix_v1_band_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1cpaymix/v1/band_service.proto\x12\tpaymix.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x15paymix/v1/types.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x8e\x04\n" +
+	"\x1cpaymix/v1/band_service.proto\x12\tpaymix.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x15paymix/v1/types.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xf9\x04\n" +
 	"\x14RecommendBandRequest\x12(\n" +
 	"\n" +
 	"job_family\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tjobFamily\x12\x1f\n" +
@@ -718,8 +718,10 @@ const file_paymix_v1_band_service_proto_rawDesc = "" +
 	"\blocation\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\blocation\x12I\n" +
 	"\x11target_percentile\x18\x04 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\xc0X@)\x00\x00\x00\x00\x00\x00\xf0?H\x00R\x10targetPercentile\x88\x01\x01\x129\n" +
-	"\ftoken_policy\x18\x05 \x01(\v2\x16.paymix.v1.TokenPolicyR\vtokenPolicy\x12M\n" +
-	"\x0eeffective_date\x18\x06 \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\x12)\n" +
+	"\ftoken_policy\x18\x05 \x01(\v2\x16.paymix.v1.TokenPolicyR\vtokenPolicy\x12\xb7\x01\n" +
+	"\x0eeffective_date\x18\x06 \x01(\tB\x8f\x01\xbaH\x8b\x01\xba\x01e\n" +
+	"\n" +
+	"date.range\x12)must be between 2000-01-01 and 2100-12-31\x1a,this >= '2000-01-01' && this <= '2100-12-31'\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\x12)\n" +
 	"\x06policy\x18\a \x01(\v2\x11.paymix.v1.PolicyR\x06policy\x12m\n" +
 	"\vpolicy_name\x18\b \x01(\tBL\xbaHIrG2E^(organizations/[a-z][a-z0-9-]{1,62}/policies/[a-z][a-z0-9-]{0,62})?$R\n" +
 	"policyNameB\x14\n" +
@@ -742,7 +744,7 @@ const file_paymix_v1_band_service_proto_rawDesc = "" +
 	"\blocation\x18\x05 \x01(\tR\blocationB\b\n" +
 	"\x06result\"N\n" +
 	"\x1bBatchRecommendBandsResponse\x12/\n" +
-	"\aresults\x18\x01 \x03(\v2\x15.paymix.v1.BandResultR\aresults\"\xca\x04\n" +
+	"\aresults\x18\x01 \x03(\v2\x15.paymix.v1.BandResultR\aresults\"\xb5\x05\n" +
 	"\x12StreamBandsRequest\x123\n" +
 	"\fjob_families\x18\x01 \x03(\tB\x10\xbaH\r\x92\x01\n" +
 	"\x10d\"\x06r\x04\x10\x01\x18@R\vjobFamilies\x12(\n" +
@@ -752,8 +754,10 @@ const file_paymix_v1_band_service_proto_rawDesc = "" +
 	"\vall_cohorts\x18\x04 \x01(\bR\n" +
 	"allCohorts\x12I\n" +
 	"\x11target_percentile\x18\x05 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\xc0X@)\x00\x00\x00\x00\x00\x00\xf0?H\x00R\x10targetPercentile\x88\x01\x01\x129\n" +
-	"\ftoken_policy\x18\x06 \x01(\v2\x16.paymix.v1.TokenPolicyR\vtokenPolicy\x12M\n" +
-	"\x0eeffective_date\x18\a \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\x12)\n" +
+	"\ftoken_policy\x18\x06 \x01(\v2\x16.paymix.v1.TokenPolicyR\vtokenPolicy\x12\xb7\x01\n" +
+	"\x0eeffective_date\x18\a \x01(\tB\x8f\x01\xbaH\x8b\x01\xba\x01e\n" +
+	"\n" +
+	"date.range\x12)must be between 2000-01-01 and 2100-12-31\x1a,this >= '2000-01-01' && this <= '2100-12-31'\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\x12)\n" +
 	"\x06policy\x18\b \x01(\v2\x11.paymix.v1.PolicyR\x06policy\x12m\n" +
 	"\vpolicy_name\x18\t \x01(\tBL\xbaHIrG2E^(organizations/[a-z][a-z0-9-]{1,62}/policies/[a-z][a-z0-9-]{0,62})?$R\n" +
 	"policyNameB\x14\n" +

@@ -1958,7 +1958,7 @@ const file_paymix_v1_market_service_proto_rawDesc = "" +
 	"\x04_p50B\x06\n" +
 	"\x04_p75B\x06\n" +
 	"\x04_p90B\a\n" +
-	"\x05_mean\"\xca\x02\n" +
+	"\x05_mean\"\xb5\x03\n" +
 	"\x15GetMarketStatsRequest\x12&\n" +
 	"\n" +
 	"job_family\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\tjobFamily\x12\x1d\n" +
@@ -1966,8 +1966,10 @@ const file_paymix_v1_market_service_proto_rawDesc = "" +
 	"\blocation\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\blocation\x12\"\n" +
 	"\acompany\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\acompany\x12,\n" +
 	"\rcompany_level\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@R\fcompanyLevel\x12#\n" +
-	"\rdisable_aging\x18\x06 \x01(\bR\fdisableAging\x12M\n" +
-	"\x0eeffective_date\x18\a \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\"\x8d\x05\n" +
+	"\rdisable_aging\x18\x06 \x01(\bR\fdisableAging\x12\xb7\x01\n" +
+	"\x0eeffective_date\x18\a \x01(\tB\x8f\x01\xbaH\x8b\x01\xba\x01e\n" +
+	"\n" +
+	"date.range\x12)must be between 2000-01-01 and 2100-12-31\x1a,this >= '2000-01-01' && this <= '2100-12-31'\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\"\x8d\x05\n" +
 	"\x16GetMarketStatsResponse\x12*\n" +
 	"\x04base\x18\x01 \x01(\v2\x16.paymix.v1.MarketStatsR\x04base\x12.\n" +
 	"\x06equity\x18\x02 \x01(\v2\x16.paymix.v1.MarketStatsR\x06equity\x12,\n" +

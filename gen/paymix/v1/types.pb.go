@@ -1619,8 +1619,11 @@ type Provenance struct {
 	RangeSpreadPercent float64 `protobuf:"fixed64,11,opt,name=range_spread_percent,json=rangeSpreadPercent,proto3" json:"range_spread_percent,omitempty"`
 	AgingRatePercent   float64 `protobuf:"fixed64,12,opt,name=aging_rate_percent,json=agingRatePercent,proto3" json:"aging_rate_percent,omitempty"`
 	MinSampleSize      int32   `protobuf:"varint,13,opt,name=min_sample_size,json=minSampleSize,proto3" json:"min_sample_size,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The number of committed changes (keys, organisations, policies, datasets, maps)
+	// behind the state that answered; snapshot_version names the market content alone.
+	StateVersion  int64 `protobuf:"varint,15,opt,name=state_version,json=stateVersion,proto3" json:"state_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Provenance) Reset() {
@@ -1747,6 +1750,13 @@ func (x *Provenance) GetAgingRatePercent() float64 {
 func (x *Provenance) GetMinSampleSize() int32 {
 	if x != nil {
 		return x.MinSampleSize
+	}
+	return 0
+}
+
+func (x *Provenance) GetStateVersion() int64 {
+	if x != nil {
+		return x.StateVersion
 	}
 	return 0
 }
@@ -1922,7 +1932,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\rinput_percent\x18\x01 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\finputPercent\x12I\n" +
 	"\x14cached_input_percent\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\x12cachedInputPercent\x12>\n" +
 	"\x0eoutput_percent\x18\x03 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\routputPercent:\x94\x03\xbaH\x90\x03\x1a\x8d\x03\n" +
-	"\rusage_mix.sum\x12dinput_percent, cached_input_percent and output_percent must sum to 100 (or all be 0 for the default)\x1a\x95\x02(this.input_percent + this.cached_input_percent + this.output_percent - 100.0 < 0.000001 && 100.0 - this.input_percent - this.cached_input_percent - this.output_percent < 0.000001) || (this.input_percent == 0.0 && this.cached_input_percent == 0.0 && this.output_percent == 0.0)\"\xd3\x03\n" +
+	"\rusage_mix.sum\x12dinput_percent, cached_input_percent and output_percent must sum to 100 (or all be 0 for the default)\x1a\x95\x02(this.input_percent + this.cached_input_percent + this.output_percent - 100.0 < 0.000001 && 100.0 - this.input_percent - this.cached_input_percent - this.output_percent < 0.000001) || (this.input_percent == 0.0 && this.cached_input_percent == 0.0 && this.output_percent == 0.0)\"\xbe\x04\n" +
 	"\n" +
 	"ModelPrice\x12\x1f\n" +
 	"\x05model\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05model\x12\x1f\n" +
@@ -1930,8 +1940,10 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x06family\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06family\x12J\n" +
 	"\x15input_usd_per_million\x18\x04 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x88\xc3@)\x00\x00\x00\x00\x00\x00\x00\x00R\x12inputUsdPerMillion\x12W\n" +
 	"\x1ccached_input_usd_per_million\x18\x05 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x88\xc3@)\x00\x00\x00\x00\x00\x00\x00\x00R\x18cachedInputUsdPerMillion\x12L\n" +
-	"\x16output_usd_per_million\x18\x06 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x88\xc3@)\x00\x00\x00\x00\x00\x00\x00\x00R\x13outputUsdPerMillion\x12M\n" +
-	"\x0eeffective_date\x18\a \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\x12 \n" +
+	"\x16output_usd_per_million\x18\x06 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x88\xc3@)\x00\x00\x00\x00\x00\x00\x00\x00R\x13outputUsdPerMillion\x12\xb7\x01\n" +
+	"\x0eeffective_date\x18\a \x01(\tB\x8f\x01\xbaH\x8b\x01\xba\x01e\n" +
+	"\n" +
+	"date.range\x12)must be between 2000-01-01 and 2100-12-31\x1a,this >= '2000-01-01' && this <= '2100-12-31'\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\x12 \n" +
 	"\x06source\x18\b \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x06source\"\x91\x05\n" +
 	"\vTokenPolicy\x122\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x14.paymix.v1.TokenModeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04mode\x12D\n" +
@@ -2070,7 +2082,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x05 \x01(\tR\vdisplayName\x12\x1c\n" +
 	"\tsynthetic\x18\x02 \x01(\bR\tsynthetic\x12%\n" +
 	"\x0eweight_percent\x18\x03 \x01(\x01R\rweightPercent\x12\x12\n" +
-	"\x04rows\x18\x04 \x01(\x05R\x04rows\"\xb8\x04\n" +
+	"\x04rows\x18\x04 \x01(\x05R\x04rows\"\xdd\x04\n" +
 	"\n" +
 	"Provenance\x12\x1c\n" +
 	"\tsynthetic\x18\x01 \x01(\bR\tsynthetic\x12\x14\n" +
@@ -2087,7 +2099,8 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	" \x01(\x01R\x10targetPercentile\x120\n" +
 	"\x14range_spread_percent\x18\v \x01(\x01R\x12rangeSpreadPercent\x12,\n" +
 	"\x12aging_rate_percent\x18\f \x01(\x01R\x10agingRatePercent\x12&\n" +
-	"\x0fmin_sample_size\x18\r \x01(\x05R\rminSampleSize\"7\n" +
+	"\x0fmin_sample_size\x18\r \x01(\x05R\rminSampleSize\x12#\n" +
+	"\rstate_version\x18\x0f \x01(\x03R\fstateVersion\"7\n" +
 	"\aWarning\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"\x8e\x03\n" +

@@ -1,0 +1,252 @@
+package state
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/paymix/paymix/planner"
+	"github.com/paymix/paymix/planner/tokens"
+)
+
+// A stored policy's content is a versioned document of the domain's own, not the
+// wire's JSON: the API may rename or add fields without touching what is stored.
+//
+//	version 1: policyDoc below.
+//	no version: the first release's documents, the wire's protojson of paymix.v1.Policy
+//	            (read by legacyPolicy, never written).
+const policyDocVersion = 1
+
+type policyDoc struct {
+	Version          int                `json:"version"`
+	TargetPercentile *float64           `json:"targetPercentile,omitempty"`
+	SpreadPercent    *float64           `json:"spreadPercent,omitempty"`
+	SpreadByLevel    map[string]float64 `json:"spreadByLevel,omitempty"`
+	MinSample        *int               `json:"minSample,omitempty"`
+	AgingRatePercent *float64           `json:"agingRatePercent,omitempty"`
+	RoundingUSD      *float64           `json:"roundingUsd,omitempty"`
+	Tokens           *tokenDoc          `json:"tokens,omitempty"`
+}
+
+type tokenDoc struct {
+	Mode          string             `json:"mode,omitempty"`
+	PercentOfBase *float64           `json:"percentOfBase,omitempty"`
+	CapUSD        *float64           `json:"capUsd,omitempty"`
+	FixedUSD      *float64           `json:"fixedUsd,omitempty"`
+	FixedByLevel  map[string]float64 `json:"fixedByLevel,omitempty"`
+	Funding       string             `json:"funding,omitempty"`
+	UsageMix      *mixDoc            `json:"usageMix,omitempty"`
+	Prices        []priceDoc         `json:"prices,omitempty"`
+}
+
+type mixDoc struct {
+	Input       float64 `json:"input"`
+	CachedInput float64 `json:"cachedInput"`
+	Output      float64 `json:"output"`
+}
+
+type priceDoc struct {
+	Model       string  `json:"model"`
+	Vendor      string  `json:"vendor,omitempty"`
+	Family      string  `json:"family,omitempty"`
+	Input       float64 `json:"input"`
+	CachedInput float64 `json:"cachedInput"`
+	Output      float64 `json:"output"`
+	Effective   string  `json:"effective"`
+	Source      string  `json:"source,omitempty"`
+}
+
+// Stable names of the enums in documents; the zero value is the default and is left out.
+var (
+	modeNames    = map[planner.TokenMode]string{planner.TokenModeNone: "none", planner.TokenModePercentOfBase: "percent-of-base", planner.TokenModeFixed: "fixed", planner.TokenModeMarket: "market"}
+	fundingNames = map[planner.Funding]string{planner.FundingAdditive: "additive", planner.FundingCarveOutBase: "carve-out-base", planner.FundingCarveOutEquity: "carve-out-equity"}
+)
+
+func encodePolicy(p planner.Policy) (string, error) {
+	d := policyDoc{Version: policyDocVersion, TargetPercentile: p.TargetPercentile, SpreadPercent: p.SpreadPercent,
+		SpreadByLevel: p.SpreadByLevel, MinSample: p.MinSample, AgingRatePercent: p.AgingRatePercent, RoundingUSD: p.RoundingUSD}
+	if t := p.Tokens; t != nil {
+		td := &tokenDoc{Mode: modeNames[t.Mode], PercentOfBase: t.PercentOfBase, CapUSD: t.CapUSD, FixedUSD: t.FixedUSD,
+			FixedByLevel: t.FixedByLevel, Funding: fundingNames[t.Funding]}
+		if !t.UsageMix.IsZero() {
+			td.UsageMix = &mixDoc{Input: t.UsageMix.InputPercent, CachedInput: t.UsageMix.CachedInputPercent, Output: t.UsageMix.OutputPercent}
+		}
+		for _, pr := range t.Prices {
+			td.Prices = append(td.Prices, priceDoc{Model: pr.Model, Vendor: pr.Vendor, Family: pr.Family, Input: pr.Input,
+				CachedInput: pr.CachedInput, Output: pr.Output, Effective: day(pr.Effective), Source: pr.Source})
+		}
+		d.Tokens = td
+	}
+	b, err := json.Marshal(d)
+	return string(b), err
+}
+
+// decodePolicy reads a stored document of any version this release knows; a newer
+// version is an error, so that a downgraded server never misreads a policy.
+func decodePolicy(spec string) (planner.Policy, error) {
+	var head struct {
+		Version *int `json:"version"`
+	}
+	if err := json.Unmarshal([]byte(spec), &head); err != nil {
+		return planner.Policy{}, err
+	}
+	switch {
+	case head.Version == nil:
+		return legacyPolicy(spec)
+	case *head.Version != policyDocVersion:
+		return planner.Policy{}, fmt.Errorf("document version %d is unknown to this paymixd (it reads version %d and older)", *head.Version, policyDocVersion)
+	}
+	var d policyDoc
+	if err := strictJSON(spec, &d); err != nil {
+		return planner.Policy{}, err
+	}
+	p := planner.Policy{TargetPercentile: d.TargetPercentile, SpreadPercent: d.SpreadPercent, SpreadByLevel: d.SpreadByLevel,
+		MinSample: d.MinSample, AgingRatePercent: d.AgingRatePercent, RoundingUSD: d.RoundingUSD}
+	if td := d.Tokens; td != nil {
+		t := &planner.TokenPolicy{PercentOfBase: td.PercentOfBase, CapUSD: td.CapUSD, FixedUSD: td.FixedUSD, FixedByLevel: td.FixedByLevel}
+		var err error
+		if t.Mode, err = enumByName(modeNames, td.Mode); err != nil {
+			return p, fmt.Errorf("tokens.mode: %w", err)
+		}
+		if t.Funding, err = enumByName(fundingNames, td.Funding); err != nil {
+			return p, fmt.Errorf("tokens.funding: %w", err)
+		}
+		if m := td.UsageMix; m != nil {
+			t.UsageMix = tokens.UsageMix{InputPercent: m.Input, CachedInputPercent: m.CachedInput, OutputPercent: m.Output}
+		}
+		for _, pr := range td.Prices {
+			eff, err := parseDay(pr.Effective)
+			if err != nil {
+				return p, fmt.Errorf("tokens.prices: %w", err)
+			}
+			t.Prices = append(t.Prices, tokens.Price{Model: pr.Model, Vendor: pr.Vendor, Family: pr.Family, Input: pr.Input,
+				CachedInput: pr.CachedInput, Output: pr.Output, Effective: eff, Source: pr.Source})
+		}
+		p.Tokens = t
+	}
+	return p, nil
+}
+
+func enumByName[E comparable](names map[E]string, name string) (E, error) {
+	var zero E
+	if name == "" {
+		return zero, nil
+	}
+	for e, n := range names {
+		if n == name {
+			return e, nil
+		}
+	}
+	return zero, fmt.Errorf("unknown value %q", name)
+}
+
+// legacyPolicy reads the first release's documents: protojson of paymix.v1.Policy as
+// that release wrote it (lowerCamelCase names, enums by name or number).
+func legacyPolicy(spec string) (planner.Policy, error) {
+	var d struct {
+		TargetPercentile          *float64           `json:"targetPercentile"`
+		RangeSpreadPercent        *float64           `json:"rangeSpreadPercent"`
+		RangeSpreadPercentByLevel map[string]float64 `json:"rangeSpreadPercentByLevel"`
+		MinSampleSize             *int               `json:"minSampleSize"`
+		AgingRatePercent          *float64           `json:"agingRatePercent"`
+		RoundingUsd               *float64           `json:"roundingUsd"`
+		TokenPolicy               *struct {
+			Mode            json.RawMessage    `json:"mode"`
+			PercentOfBase   *float64           `json:"percentOfBase"`
+			CapUsd          *float64           `json:"capUsd"`
+			FixedUsd        *float64           `json:"fixedUsd"`
+			FixedUsdByLevel map[string]float64 `json:"fixedUsdByLevel"`
+			Funding         json.RawMessage    `json:"funding"`
+			UsageMix        *struct {
+				InputPercent       float64 `json:"inputPercent"`
+				CachedInputPercent float64 `json:"cachedInputPercent"`
+				OutputPercent      float64 `json:"outputPercent"`
+			} `json:"usageMix"`
+			Prices []struct {
+				Model                    string  `json:"model"`
+				Vendor                   string  `json:"vendor"`
+				Family                   string  `json:"family"`
+				InputUsdPerMillion       float64 `json:"inputUsdPerMillion"`
+				CachedInputUsdPerMillion float64 `json:"cachedInputUsdPerMillion"`
+				OutputUsdPerMillion      float64 `json:"outputUsdPerMillion"`
+				EffectiveDate            string  `json:"effectiveDate"`
+				Source                   string  `json:"source"`
+			} `json:"prices"`
+		} `json:"tokenPolicy"`
+	}
+	if err := strictJSON(spec, &d); err != nil {
+		return planner.Policy{}, err
+	}
+	p := planner.Policy{TargetPercentile: d.TargetPercentile, SpreadPercent: d.RangeSpreadPercent, SpreadByLevel: d.RangeSpreadPercentByLevel,
+		MinSample: d.MinSampleSize, AgingRatePercent: d.AgingRatePercent, RoundingUSD: d.RoundingUsd}
+	if lt := d.TokenPolicy; lt != nil {
+		t := &planner.TokenPolicy{PercentOfBase: lt.PercentOfBase, CapUSD: lt.CapUsd, FixedUSD: lt.FixedUsd, FixedByLevel: lt.FixedUsdByLevel}
+		mode, err := legacyEnum(lt.Mode, "TOKEN_MODE_", []string{"UNSPECIFIED", "NONE", "PERCENT_OF_BASE", "FIXED", "MARKET"})
+		if err != nil {
+			return p, fmt.Errorf("tokenPolicy.mode: %w", err)
+		}
+		funding, err := legacyEnum(lt.Funding, "FUNDING_", []string{"UNSPECIFIED", "ADDITIVE", "CARVE_OUT_BASE", "CARVE_OUT_EQUITY"})
+		if err != nil {
+			return p, fmt.Errorf("tokenPolicy.funding: %w", err)
+		}
+		t.Mode, t.Funding = planner.TokenMode(mode), planner.Funding(funding)
+		if m := lt.UsageMix; m != nil {
+			t.UsageMix = tokens.UsageMix{InputPercent: m.InputPercent, CachedInputPercent: m.CachedInputPercent, OutputPercent: m.OutputPercent}
+		}
+		for _, pr := range lt.Prices {
+			eff, err := parseDay(pr.EffectiveDate)
+			if err != nil {
+				return p, fmt.Errorf("tokenPolicy.prices: %w", err)
+			}
+			t.Prices = append(t.Prices, tokens.Price{Model: pr.Model, Vendor: pr.Vendor, Family: pr.Family, Input: pr.InputUsdPerMillion,
+				CachedInput: pr.CachedInputUsdPerMillion, Output: pr.OutputUsdPerMillion, Effective: eff, Source: pr.Source})
+		}
+		p.Tokens = t
+	}
+	return p, nil
+}
+
+// legacyEnum reads a protojson enum: its name, or its number. The planner's enums
+// count from the same zero, in the wire's order.
+func legacyEnum(raw json.RawMessage, prefix string, names []string) (int, error) {
+	if len(raw) == 0 {
+		return 0, nil
+	}
+	var name string
+	if json.Unmarshal(raw, &name) == nil {
+		for i, n := range names {
+			if prefix+n == name {
+				return i, nil
+			}
+		}
+		return 0, fmt.Errorf("unknown value %q", name)
+	}
+	n, err := strconv.Atoi(string(raw))
+	if err != nil || n < 0 || n >= len(names) {
+		return 0, fmt.Errorf("unknown value %s", raw)
+	}
+	return n, nil
+}
+
+// strictJSON decodes one JSON object, refusing fields the document does not have.
+func strictJSON(spec string, v any) error {
+	dec := json.NewDecoder(bytes.NewReader([]byte(spec)))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+func parseDay(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.DateOnly, s)
+}

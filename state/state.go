@@ -1,0 +1,359 @@
+// Package state is paymix's application layer. It owns the one published state that
+// every request reads (Published: the market snapshot, the maps, every organisation's
+// settled policies and the API-key index) and every change that writes it: imports and
+// datasets, level and location maps, organisations, policies and keys. A change is
+// validated, committed to the store, and then the next state is built and swapped in
+// whole. It speaks domain types only: no generated proto, no gRPC.
+package state
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/paymix/paymix/planner"
+	"github.com/paymix/paymix/planner/market"
+	"github.com/paymix/paymix/planner/normalize"
+	"github.com/paymix/paymix/store"
+)
+
+// Config is what the application needs.
+type Config struct {
+	Store store.Store
+	// Now is the clock behind default effective dates and key expiry (time.Now when nil).
+	Now func() time.Time
+	Log *slog.Logger
+	// RequireAuth requires keys even before the first one exists.
+	RequireAuth bool
+	// RetryMin and RetryMax bound the back-off of a failed rebuild (2 s doubling to 30 s
+	// when zero).
+	RetryMin, RetryMax time.Duration
+}
+
+// Service is the application: the published state and the changes to it.
+type Service struct {
+	cfg   Config
+	store store.Store
+	now   func() time.Time
+	log   *slog.Logger
+
+	current atomic.Pointer[Published]
+	stale   atomic.Pointer[string] // why the published state is behind the store; nil when it is not
+
+	mu       sync.Mutex // serialises changes and rebuilds
+	market   marketPart // what the last market rebuild made
+	tenancy  tenancyPart
+	loaded   bool                       // the market has been built once
+	rows     map[string][]normalize.Row // rows of active datasets, so a rebuild reads no SQL
+	demo     market.Dataset
+	retrying bool
+	closed   chan struct{}
+	imports  chan struct{} // one token per import running
+}
+
+// marketPart is what a market rebuild produces.
+type marketPart struct {
+	snap     *market.Snapshot
+	maps     *normalize.Maps
+	unmapped []UnmappedLevel
+	version  int64
+}
+
+// tenancyPart is what a tenancy load produces.
+type tenancyPart struct {
+	version  int64
+	orgs     map[string]store.Organization
+	policies map[string][]*Policy
+	keys     map[string]store.APIKey
+	keysOf   map[string][]store.APIKey
+}
+
+// New makes the application on a store; Open loads it.
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.RetryMin == 0 {
+		cfg.RetryMin = 2 * time.Second
+	}
+	if cfg.RetryMax == 0 {
+		cfg.RetryMax = 30 * time.Second
+	}
+	return &Service{cfg: cfg, store: cfg.Store, now: cfg.Now, log: cfg.Log, rows: map[string][]normalize.Row{},
+		closed: make(chan struct{}), imports: make(chan struct{}, MaxConcurrentImports)}
+}
+
+// Current is the published state; nil before Open.
+func (s *Service) Current() *Published { return s.current.Load() }
+
+// Stale says why the published state is behind the store ("" when it is not): a
+// change was committed but the state could not be rebuilt; a retry is under way.
+func (s *Service) Stale() string {
+	if r := s.stale.Load(); r != nil {
+		return *r
+	}
+	return ""
+}
+
+// Close stops the rebuild retries.
+func (s *Service) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.closed:
+	default:
+		close(s.closed)
+	}
+}
+
+// Open purges what dead imports left, makes sure the platform organisation and the
+// built-in demo dataset exist, and publishes the organisations, policies and keys (a
+// stored policy that cannot be read refuses the start, naming it). The market is
+// loaded by LoadMarket: bands wait for it, keys and policies do not.
+func (s *Service) Open(ctx context.Context) error {
+	n, err := s.store.PurgePending(ctx)
+	if err != nil {
+		return fmt.Errorf("purging pending imports: %w", err)
+	}
+	if n > 0 {
+		s.log.Warn("purged unfinished imports", "datasets", n)
+	}
+	if err := s.ensurePlatformOrg(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ensureDemo(ctx); err != nil {
+		return err
+	}
+	if err := s.loadTenancy(ctx); err != nil {
+		return err
+	}
+	s.publish()
+	return nil
+}
+
+// LoadMarket builds the first market snapshot.
+func (s *Service) LoadMarket(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	maps, err := s.loadMaps(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.rebuildMarket(ctx, maps); err != nil {
+		return err
+	}
+	s.loaded = true
+	s.publish()
+	return nil
+}
+
+// What a committed change needs rebuilt.
+type rebuild int
+
+const (
+	rebuildTenancy rebuild = 1 << iota
+	rebuildMarket
+	rebuildMaps // reload the maps, then the market
+)
+
+// change runs one change (fn commits it to the store) and publishes the next state.
+// If fn succeeds but the rebuild fails, the change stands: the call succeeds, the
+// state is marked stale and the rebuild is retried until it succeeds.
+func (s *Service) change(ctx context.Context, what rebuild, fn func() error) error {
+	if what&(rebuildMarket|rebuildMaps) != 0 && !s.marketLoaded() {
+		return errLoading
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := fn(); err != nil {
+		return err
+	}
+	if err := s.rebuild(ctx, what); err != nil {
+		s.markStale(err)
+	}
+	return nil
+}
+
+func (s *Service) marketLoaded() bool {
+	p := s.current.Load()
+	return p != nil && p.Market != nil
+}
+
+// rebuild rebuilds the parts a change touched and publishes; the caller holds mu.
+func (s *Service) rebuild(ctx context.Context, what rebuild) error {
+	if what&rebuildTenancy != 0 {
+		if err := s.loadTenancy(ctx); err != nil {
+			return fmt.Errorf("loading organisations, policies and keys: %w", err)
+		}
+	}
+	if what&(rebuildMarket|rebuildMaps) != 0 && s.loaded {
+		maps := s.market.maps
+		if what&rebuildMaps != 0 || maps == nil {
+			var err error
+			if maps, err = s.loadMaps(ctx); err != nil {
+				return fmt.Errorf("loading maps: %w", err)
+			}
+		}
+		if err := s.rebuildMarket(ctx, maps); err != nil {
+			return fmt.Errorf("rebuilding the market: %w", err)
+		}
+	}
+	s.publish()
+	return nil
+}
+
+// publish composes the next state from the parts and swaps it in; the caller holds mu.
+func (s *Service) publish() {
+	p := &Published{
+		Market: s.market.snap, Maps: s.market.maps, Unmapped: s.market.unmapped,
+		Version:      max(s.market.version, s.tenancy.version),
+		KeysRequired: s.cfg.RequireAuth || len(s.tenancy.keys) > 0,
+		Built:        time.Now(),
+		orgs:         s.tenancy.orgs, policies: s.tenancy.policies, keys: s.tenancy.keys, keysOf: s.tenancy.keysOf,
+	}
+	if p.Maps == nil {
+		p.Maps = normalize.NewMaps(nil, nil)
+	}
+	if p.Market != nil {
+		// The stored policies' aging rates are precomputed, so that no band on a
+		// stored policy ages a cohort.
+		var rates []float64
+		for _, list := range p.policies {
+			for _, sp := range list {
+				rates = append(rates, sp.Settled.AgingRate())
+			}
+		}
+		p.Market = p.Market.WithRates(rates)
+		s.market.snap = p.Market // keep the rates for the next publish
+	}
+	s.current.Store(p)
+}
+
+// markStale records a failed rebuild and starts retrying it; the caller holds mu.
+func (s *Service) markStale(err error) {
+	reason := "stale: " + err.Error()
+	s.stale.Store(&reason)
+	s.log.Error("a change is committed but the published state could not be rebuilt; retrying", "err", err)
+	if s.retrying {
+		return
+	}
+	s.retrying = true
+	go s.retry()
+}
+
+// retry rebuilds everything, backing off from RetryMin to RetryMax, until a rebuild
+// succeeds or the service closes.
+func (s *Service) retry() {
+	wait := s.cfg.RetryMin
+	for {
+		select {
+		case <-s.closed:
+			return
+		case <-time.After(wait):
+		}
+		s.mu.Lock()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := s.rebuild(ctx, rebuildTenancy|rebuildMaps)
+		cancel()
+		if err == nil {
+			s.retrying = false
+			s.stale.Store(nil)
+			s.mu.Unlock()
+			s.log.Info("the published state caught up with the store")
+			return
+		}
+		s.mu.Unlock()
+		s.log.Error("rebuilding the published state failed again", "err", err, "next_try_s", min(2*wait, s.cfg.RetryMax).Seconds())
+		wait = min(2*wait, s.cfg.RetryMax)
+	}
+}
+
+// loadTenancy reads organisations, policies and keys, and settles every policy; the
+// caller holds mu.
+func (s *Service) loadTenancy(ctx context.Context) error {
+	data, err := s.store.LoadTenancy(ctx)
+	if err != nil {
+		return err
+	}
+	t := tenancyPart{version: data.Version, orgs: map[string]store.Organization{}, policies: map[string][]*Policy{},
+		keys: map[string]store.APIKey{}, keysOf: map[string][]store.APIKey{}}
+	for _, o := range data.Organizations {
+		t.orgs[o.ID] = o
+	}
+	for _, sp := range data.Policies {
+		p, err := readPolicy(sp)
+		if err != nil {
+			return err
+		}
+		t.policies[sp.Org] = append(t.policies[sp.Org], p)
+	}
+	for _, list := range t.policies {
+		slices.SortFunc(list, func(a, b *Policy) int { return cmp.Compare(a.ID, b.ID) })
+	}
+	for _, k := range data.Keys {
+		t.keys[k.Prefix] = k
+		t.keysOf[k.Org] = append(t.keysOf[k.Org], k)
+	}
+	s.tenancy = t
+	return nil
+}
+
+// readPolicy decodes and settles a stored policy.
+func readPolicy(sp store.Policy) (*Policy, error) {
+	content, err := decodePolicy(sp.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("stored policy %s cannot be read: %w", PolicyName(sp.Org, sp.ID), err)
+	}
+	p := &Policy{Org: sp.Org, ID: sp.ID, DisplayName: sp.DisplayName, Preset: sp.Preset, Content: content,
+		Revision: sp.Revision, Etag: sp.Etag(), CreateTime: sp.CreateTime, UpdateTime: sp.UpdateTime}
+	p.Settled = planner.Settle(content, p.Name(), sp.Revision)
+	return p, nil
+}
+
+func (s *Service) ensurePlatformOrg(ctx context.Context) error {
+	now := s.now().UTC()
+	err := s.store.CreateOrganization(ctx, store.Organization{ID: PlatformOrg, DisplayName: "Platform administrators", CreateTime: now},
+		newOrgPolicies(now))
+	if errors.Is(err, store.ErrConflict) {
+		return nil
+	}
+	return err
+}
+
+// Errors of the application that are not about one field.
+var (
+	errLoading = &planner.Error{Kind: planner.KindUnavailable, Reason: "LOADING", Message: "market data is still loading; retry shortly"}
+)
+
+func notFound(what string) error {
+	return &planner.Error{Kind: planner.KindNotFound, Reason: "NOT_FOUND", Message: what + " not found"}
+}
+
+func alreadyExists(what string) error {
+	return &planner.Error{Kind: planner.KindAlreadyExists, Reason: "ALREADY_EXISTS", Message: what + " already exists"}
+}
+
+// storeError turns the store's sentinels into domain errors about what; anything else
+// is left for the server's translator, which hides it as Internal.
+func storeError(err error, what string) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return notFound(what)
+	case errors.Is(err, store.ErrConflict):
+		return alreadyExists(what)
+	case errors.Is(err, store.ErrInvalid):
+		return planner.Invalid(planner.Violation{Field: "PageToken", Description: err.Error()})
+	}
+	return err
+}
