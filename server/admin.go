@@ -107,4 +107,3 @@ func keyProto(k store.APIKey) *pb.ApiKey {
 	}
 	return out
 }
-

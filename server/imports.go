@@ -99,4 +99,3 @@ func summaryProto(s state.ImportSummary) *pb.ImportSummary {
 	}
 	return out
 }
-
