@@ -45,23 +45,34 @@ func clock() time.Time { return today.Add(time.Duration(skew.Load())) }
 // testServer runs a server on loopback ports picked by the kernel, with the demo
 // data, and returns a gRPC connection and the HTTP base URL.
 type testServer struct {
-	dir  string // the data directory
-	srv  *server.Server
-	conn *grpc.ClientConn
-	base string
+	dir     string // the data directory
+	srv     *server.Server
+	conn    *grpc.ClientConn
+	base    string
+	stopped chan struct{}
+	cancel  context.CancelFunc
 }
 
 // start runs a server on a fresh SQLite store in a temporary directory; wrap, when
 // given, wraps the store (to block or fail it).
 func start(t testing.TB, wrap func(store.Store) store.Store) *testServer {
 	t.Helper()
+	return startIn(t, t.TempDir(), wrap)
+}
+
+// startOn runs a server on the database of an existing data directory.
+func startOn(t testing.TB, dir string) *testServer {
+	t.Helper()
+	return startIn(t, dir, nil).ready(t)
+}
+
+func startIn(t testing.TB, dir string, wrap func(store.Store) store.Store) *testServer {
+	t.Helper()
 	var st store.Store
-	dir := t.TempDir()
 	st, err := sqlite.Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
 	if wrap != nil {
 		st = wrap(st)
 	}
@@ -71,23 +82,32 @@ func start(t testing.TB, wrap func(store.Store) store.Store) *testServer {
 		Log: slog.New(slog.NewTextHandler(logSink, nil)),
 	})
 	if err != nil {
+		st.Close()
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+	s := &testServer{dir: dir, srv: srv, base: "http://" + srv.HTTPAddr(), stopped: make(chan struct{}), cancel: cancel}
+	go func() {
+		defer close(s.stopped)
+		if err := srv.Run(ctx); err != nil {
 			t.Errorf("Run: %v", err)
 		}
-	})
+		st.Close()
+	}()
+	t.Cleanup(func() { s.stop(t) })
 	conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &testServer{dir: dir, srv: srv, conn: conn, base: "http://" + srv.HTTPAddr()}
+	s.conn = conn
+	return s
+}
+
+// stop shuts the server down and closes its store (once; cleanup calls it too).
+func (s *testServer) stop(t testing.TB) {
+	s.cancel()
+	<-s.stopped
 }
 
 func (s *testServer) ready(t testing.TB) *testServer {

@@ -34,6 +34,7 @@ func Run(t *testing.T, open Open) {
 		{"Maps", maps},
 		{"ConcurrentImports", concurrentImports},
 		{"Tenancy", tenancy},
+		{"LoadTenancyAndStateVersion", loadTenancyAndStateVersion},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := open(t)

@@ -92,3 +92,43 @@ func tenancy(t *testing.T, s store.Store) {
 		t.Errorf("revoke: %+v %+v %v", r, r2, err)
 	}
 }
+
+// LoadTenancy returns everything at once with the state version, which grows with
+// every committed change (and not with rows added to a pending dataset).
+func loadTenancyAndStateVersion(t *testing.T, s store.Store) {
+	v0, err := s.StateVersion(ctx)
+	must(t, err)
+	must(t, s.CreateOrganization(ctx, store.Organization{ID: "acme", DisplayName: "Acme", CreateTime: when},
+		[]store.Policy{{ID: "default", DisplayName: "Default", Spec: "{}", CreateTime: when}}))
+	v1, _ := s.StateVersion(ctx)
+	must(t, s.CreateOrganization(ctx, store.Organization{ID: "globex", DisplayName: "Globex", CreateTime: when}, nil))
+	_, err = s.CreatePolicy(ctx, store.Policy{Org: "globex", ID: "p", DisplayName: "P", Spec: `{"version":1}`, CreateTime: when})
+	must(t, err)
+	must(t, s.CreateAPIKey(ctx, store.APIKey{Prefix: "pmx_a", Org: "acme", Role: "admin", Hash: []byte{1}, CreateTime: when}))
+	must(t, s.CreateAPIKey(ctx, store.APIKey{Prefix: "pmx_b", Org: "globex", Role: "hris", Hash: []byte{2}, CreateTime: when}))
+	v2, _ := s.StateVersion(ctx)
+	must(t, s.CreatePending(ctx, pending("ds-p", "sum-p")))
+	must(t, s.AppendRows(ctx, "ds-p", sampleRows(3)))
+	if v, _ := s.StateVersion(ctx); v != v2 {
+		t.Errorf("a pending dataset moved the state version from %d to %d", v2, v)
+	}
+	must(t, s.Commit(ctx, pending("ds-p", "sum-p"), false))
+	v3, _ := s.StateVersion(ctx)
+	if !(v0 < v1 && v1 < v2 && v2 < v3) {
+		t.Errorf("state versions %d %d %d %d do not grow with each change", v0, v1, v2, v3)
+	}
+	data, err := s.LoadTenancy(ctx)
+	must(t, err)
+	if data.Version != v3 {
+		t.Errorf("loaded at version %d, want %d", data.Version, v3)
+	}
+	if len(data.Organizations) != 2 || data.Organizations[0].ID != "acme" || data.Organizations[1].ID != "globex" {
+		t.Errorf("organisations %+v", data.Organizations)
+	}
+	if len(data.Policies) != 2 || data.Policies[0].Org != "acme" || data.Policies[1].Spec != `{"version":1}` || data.Policies[1].Etag() == "" {
+		t.Errorf("policies %+v", data.Policies)
+	}
+	if len(data.Keys) != 2 || data.Keys[0].Prefix != "pmx_a" || !bytes.Equal(data.Keys[1].Hash, []byte{2}) {
+		t.Errorf("keys %+v", data.Keys)
+	}
+}
