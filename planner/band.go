@@ -399,6 +399,7 @@ func (b *builder) fund() {
 	budget := &b.band.Tokens
 	budget.USDPerYear = t.Mid
 	budget.USDPerMonth = math.Round(t.Mid / 12)
+	budget.Models = make([]ModelTokens, 0, len(b.set.tokens.prices))
 	for _, p := range b.set.tokens.prices {
 		blended := tokens.Blended(p, b.set.tokens.mix)
 		perYear, ok := tokens.PerYear(t.Mid, blended)

@@ -139,11 +139,19 @@ func priceProto(p tokens.Price) *pb.ModelPrice {
 	}
 }
 
+// date is YYYY-MM-DD, or "" for the zero time (written by hand: a band carries a
+// dozen dates, and time.Format is the costlier way to write them).
 func date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Format(time.DateOnly)
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.Format(time.DateOnly)
+	}
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + int(m)/10), byte('0' + int(m)%10), '-', byte('0' + d/10), byte('0' + d%10)}
+	return string(b[:])
 }
 
 // The planner's enums count from the same zero ("default") as the wire's, in the
@@ -174,33 +182,57 @@ func figure(f planner.Figure) *float64 {
 
 // bandProto is a band on the wire; stateVersion is the published state's that answered.
 func bandProto(b planner.Band, stateVersion int64) *pb.Band {
-	out := &pb.Band{
-		Currency: b.Currency,
-		Cohort: &pb.Cohort{
-			JobFamily: b.Family.ID, JobFamilyName: b.Family.Name,
-			Level: b.Level.ID, LevelName: b.Level.Name,
-			Location: locationProto(b.Location),
-		},
-		Total: &pb.TotalBand{
-			Min: b.Total.Min, Mid: b.Total.Mid, Max: b.Total.Max,
-			P10: figure(b.Total.Market.P10), P25: figure(b.Total.Market.P25), P50: figure(b.Total.Market.P50),
-			P75: figure(b.Total.Market.P75), P90: figure(b.Total.Market.P90),
-			Count: int32(b.Total.Market.Count), Mean: figure(b.Total.Market.Mean),
-		},
-		TotalWithoutTokens: &pb.Range{Min: b.WithoutTokens.Min, Mid: b.WithoutTokens.Mid, Max: b.WithoutTokens.Max},
-		Tokens:             tokenBudgetProto(b.Tokens),
-		Provenance:         provenanceProto(b.Provenance, stateVersion),
+	// One allocation each for the band's messages and its published figures: a band is
+	// the hot path's answer, and small allocations cost more than their bytes.
+	var a struct {
+		band    pb.Band
+		cohort  pb.Cohort
+		total   pb.TotalBand
+		without pb.Range
+		comps   [4]pb.ComponentBand
+		ptrs    [4]*pb.ComponentBand
+		figs    [5 * 6]float64
 	}
-	for _, c := range b.Components {
+	figs := a.figs[:0]
+	fig := func(f planner.Figure) *float64 {
+		if !f.Published {
+			return nil
+		}
+		figs = append(figs, f.Value)
+		return &figs[len(figs)-1]
+	}
+	out := &a.band
+	a.cohort = pb.Cohort{
+		JobFamily: b.Family.ID, JobFamilyName: b.Family.Name,
+		Level: b.Level.ID, LevelName: b.Level.Name,
+		Location: locationProto(b.Location),
+	}
+	m := b.Total.Market
+	a.total = pb.TotalBand{
+		Min: b.Total.Min, Mid: b.Total.Mid, Max: b.Total.Max,
+		P10: fig(m.P10), P25: fig(m.P25), P50: fig(m.P50), P75: fig(m.P75), P90: fig(m.P90),
+		Count: int32(m.Count), Mean: fig(m.Mean),
+	}
+	a.without = pb.Range{Min: b.WithoutTokens.Min, Mid: b.WithoutTokens.Mid, Max: b.WithoutTokens.Max}
+	*out = pb.Band{Currency: b.Currency, Cohort: &a.cohort, Total: &a.total, TotalWithoutTokens: &a.without,
+		Tokens: tokenBudgetProto(b.Tokens), Provenance: provenanceProto(b.Provenance, stateVersion)}
+	for i, c := range b.Components {
 		m := c.Market
-		out.Components = append(out.Components, &pb.ComponentBand{
+		a.comps[i] = pb.ComponentBand{
 			Component: componentProto[c.Component], Min: c.Min, Mid: c.Mid, Max: c.Max,
-			P10: figure(m.P10), P25: figure(m.P25), P50: figure(m.P50), P75: figure(m.P75), P90: figure(m.P90),
-			Count: int32(m.Count), Mean: figure(m.Mean), SharePercent: c.SharePercent,
-		})
+			P10: fig(m.P10), P25: fig(m.P25), P50: fig(m.P50), P75: fig(m.P75), P90: fig(m.P90),
+			Count: int32(m.Count), Mean: fig(m.Mean), SharePercent: c.SharePercent,
+		}
+		a.ptrs[i] = &a.comps[i]
 	}
-	for _, w := range b.Warnings {
-		out.Warnings = append(out.Warnings, &pb.Warning{Code: w.Code, Message: w.Message})
+	out.Components = a.ptrs[:]
+	if len(b.Warnings) > 0 {
+		ws := make([]pb.Warning, len(b.Warnings))
+		out.Warnings = make([]*pb.Warning, len(b.Warnings))
+		for i, w := range b.Warnings {
+			ws[i] = pb.Warning{Code: w.Code, Message: w.Message}
+			out.Warnings[i] = &ws[i]
+		}
 	}
 	return out
 }
@@ -221,12 +253,15 @@ func tokenBudgetProto(t planner.TokenBudget) *pb.TokenBudget {
 		UsageMix: usageMixProto(t.UsageMix), ShareOfTotalPercent: t.SharePercent,
 		MarketScope: scopeProto(t.MarketScope),
 	}
-	for _, m := range t.Models {
-		out.Models = append(out.Models, &pb.ModelTokens{
+	models := make([]pb.ModelTokens, len(t.Models))
+	out.Models = make([]*pb.ModelTokens, len(t.Models))
+	for i, m := range t.Models {
+		models[i] = pb.ModelTokens{
 			Model: m.Price.Model, Vendor: m.Price.Vendor, Family: m.Price.Family,
 			BlendedUsdPerMillion: m.Blended, TokensPerYear: m.PerYear, TokensPerMonth: m.PerMonth,
 			PriceDate: date(m.Price.Effective),
-		})
+		}
+		out.Models[i] = &models[i]
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -106,6 +107,9 @@ func New(cfg Config) (*Server, error) {
 	s.grpc = grpc.NewServer(
 		grpc.ChainUnaryInterceptor(unaryChain(s.log, validator, a)...),
 		grpc.ChainStreamInterceptor(streamChain(s.log, validator, a)...),
+		// Calls run on a pool of long-lived goroutines whose stacks have grown to what a
+		// band needs, instead of a new goroutine (and its stack growth) per call.
+		grpc.NumStreamWorkers(uint32(4*runtime.GOMAXPROCS(0))),
 	)
 	pb.RegisterBandServiceServer(s.grpc, &bandService{app: s.app, now: cfg.Now, validator: validator, log: s.log})
 	pb.RegisterPolicyServiceServer(s.grpc, &policyService{app: s.app})
