@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"buf.build/go/protovalidate"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
@@ -56,4 +57,27 @@ func BenchmarkTmpParts(b *testing.B) {
 		}
 	})
 	_ = context.Background
+}
+
+func BenchmarkTmpJSON(b *testing.B) {
+	ds := demo.Dataset()
+	today := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	snap := market.Build([]market.Dataset{ds}, today, stats.DefaultAgingRate)
+	r := &pb.RecommendBandRequest{JobFamily: "software-engineer", Level: "IC3", Location: "Seattle, WA", TargetPercentile: proto.Float64(60)}
+	req, _, _ := bandRequest(r)
+	band, _ := planner.Recommend(snap, req, today)
+	resp := &pb.RecommendBandResponse{Band: bandProto(band, 1)}
+	raw, _ := proto.Marshal(resp)
+	b.Run("protojson", func(b *testing.B) {
+		for b.Loop() {
+			protojson.MarshalOptions{EmitDefaultValues: true}.Marshal(resp)
+		}
+	})
+	b.Run("unmarshal-resp", func(b *testing.B) {
+		for b.Loop() {
+			var x pb.RecommendBandResponse
+			proto.Unmarshal(raw, &x)
+		}
+	})
+	b.Logf("%d bytes", len(raw))
 }
