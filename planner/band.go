@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -160,10 +161,11 @@ type Band struct {
 var scopes = []catalog.Scope{catalog.ScopeMetro, catalog.ScopeZone, catalog.ScopeCountry}
 
 // Recommend builds the band for a request on a snapshot. today is the default
-// effective date.
-func Recommend(snap *market.Snapshot, req Request, today time.Time) (Band, error) {
+// effective date. The band is returned by pointer: it is large, and a call's stack
+// stays small.
+func Recommend(snap *market.Snapshot, req Request, today time.Time) (*Band, error) {
 	if snap == nil {
-		return Band{}, &Error{Kind: KindUnavailable, Reason: "SNAPSHOT_NOT_LOADED", Message: "market data is not loaded yet"}
+		return nil, &Error{Kind: KindUnavailable, Reason: "SNAPSHOT_NOT_LOADED", Message: "market data is not loaded yet"}
 	}
 	var vs violations
 	family, okFamily := catalog.FamilyByID(req.Family)
@@ -203,14 +205,14 @@ func Recommend(snap *market.Snapshot, req Request, today time.Time) (Band, error
 		set.tokens = req.Tokens.settle(level, &vs, "Tokens")
 	}
 	if err := vs.err(); err != nil {
-		return Band{}, err
+		return nil, err
 	}
 	b := &builder{snap: snap, set: set, effective: effectiveDate(req.EffectiveDate, today),
 		band: Band{Currency: Currency, Family: family, Level: level, Location: loc}}
 	if err := b.build(policy.Name, policy.Revision); err != nil {
-		return Band{}, err
+		return nil, err
 	}
-	return b.band, nil
+	return &b.band, nil
 }
 
 // trackHint says which levels, or which family, fit.
@@ -429,7 +431,7 @@ func percentOf(part, whole float64) float64 {
 }
 
 func (b *builder) warn() {
-	p := b.band.Provenance
+	p := &b.band.Provenance
 	if p.Synthetic {
 		b.addWarning("SYNTHETIC_DATA", "this band is built on synthetic demo data (%s), not on real market data", datasetNames(p.Datasets))
 	}
@@ -465,12 +467,18 @@ func (b *builder) countryName() string {
 	return catalog.Geo.Name(catalog.ScopeCountry, b.band.Location.Country)
 }
 
+// describeSteps is "12 in metro seattle, 40 in zone us-tier-1" (built without fmt:
+// every fallback band says it).
 func describeSteps(steps []Step) string {
-	parts := make([]string, len(steps))
+	var out []byte
 	for i, st := range steps {
-		parts[i] = fmt.Sprintf("%d in %s %s", st.Count, st.Scope, st.Place)
+		if i > 0 {
+			out = append(out, ", "...)
+		}
+		out = strconv.AppendInt(out, int64(st.Count), 10)
+		out = append(append(append(append(out, " in "...), st.Scope.String()...), ' '), st.Place...)
 	}
-	return strings.Join(parts, ", ")
+	return string(out)
 }
 
 func datasetNames(ds []market.DatasetInfo) string {

@@ -46,8 +46,8 @@ func recommend(t *testing.T, snap *market.Snapshot, req Request) Band {
 	if err != nil {
 		t.Fatalf("Recommend: %v", err)
 	}
-	checkSums(t, b)
-	return b
+	checkSums(t, *b)
+	return *b
 }
 
 // checkSums asserts the invariants of every band: min <= mid <= max for each component

@@ -280,7 +280,7 @@ func (e *Evaluation) place(ctx OfferContext, o Offer, a Settled) error {
 	if err != nil {
 		return err
 	}
-	e.Band = &band
+	e.Band = band
 	fb := band.Provenance.Fallback
 	view, _ := ctx.Snapshot.Lookup(market.CohortKey{Family: band.Family.ID, Level: band.Level.ID, Scope: fb.Used, Place: fb.UsedPlace},
 		band.Provenance.AgingRatePercent/100, band.Provenance.Effective)

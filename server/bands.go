@@ -102,13 +102,13 @@ func (s *bandService) BatchRecommendBands(ctx context.Context, r *pb.BatchRecomm
 	return resp, nil
 }
 
-func (s *bandService) batchItem(ctx context.Context, pub *state.Published, item *pb.RecommendBandRequest, today time.Time) (planner.Band, error) {
+func (s *bandService) batchItem(ctx context.Context, pub *state.Published, item *pb.RecommendBandRequest, today time.Time) (*planner.Band, error) {
 	if err := s.validator.Validate(item); err != nil {
-		return planner.Band{}, err
+		return nil, err
 	}
 	req, err := request(ctx, pub, item)
 	if err != nil {
-		return planner.Band{}, err
+		return nil, err
 	}
 	return planner.Recommend(pub.Market, req, today)
 }
@@ -173,7 +173,7 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 }
 
 // withheld counts a band's unpublished market figures.
-func withheld(b planner.Band) int {
+func withheld(b *planner.Band) int {
 	n := 0
 	count := func(m planner.Market) {
 		for _, f := range []planner.Figure{m.P10, m.P25, m.P50, m.P75, m.P90} {

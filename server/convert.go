@@ -181,7 +181,7 @@ func figure(f planner.Figure) *float64 {
 }
 
 // bandProto is a band on the wire; stateVersion is the published state's that answered.
-func bandProto(b planner.Band, stateVersion int64) *pb.Band {
+func bandProto(b *planner.Band, stateVersion int64) *pb.Band {
 	// One allocation each for the band's messages and its published figures: a band is
 	// the hot path's answer, and small allocations cost more than their bytes.
 	var a struct {
@@ -216,7 +216,8 @@ func bandProto(b planner.Band, stateVersion int64) *pb.Band {
 	a.without = pb.Range{Min: b.WithoutTokens.Min, Mid: b.WithoutTokens.Mid, Max: b.WithoutTokens.Max}
 	*out = pb.Band{Currency: b.Currency, Cohort: &a.cohort, Total: &a.total, TotalWithoutTokens: &a.without,
 		Tokens: tokenBudgetProto(b.Tokens), Provenance: provenanceProto(b.Provenance, stateVersion)}
-	for i, c := range b.Components {
+	for i := range b.Components {
+		c := &b.Components[i]
 		m := c.Market
 		a.comps[i] = pb.ComponentBand{
 			Component: componentProto[c.Component], Min: c.Min, Mid: c.Mid, Max: c.Max,

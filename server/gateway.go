@@ -36,13 +36,13 @@ func (s *Server) httpHandler() (http.Handler, error) {
 		return nil, err
 	}
 	gw := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, fastJSON{&runtime.JSONPb{
 			// Zeros are shown (a token budget of 0 is an answer); withheld figures,
 			// which are optional fields, stay absent.
 			MarshalOptions: protojson.MarshalOptions{EmitDefaultValues: true},
 			// A misspelt field is an error, not silently ignored.
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		}}),
 		runtime.SetQueryParameterParser(strictQueryParser{}),
 		runtime.WithIncomingHeaderMatcher(headerMatcher),
 		runtime.WithOutgoingHeaderMatcher(func(key string) (string, bool) {

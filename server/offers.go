@@ -164,7 +164,7 @@ func evaluationProto(e planner.Evaluation, stateVersion int64) *pb.OfferEvaluati
 		out.Flags = append(out.Flags, &pb.Flag{Code: f.Code, Explanation: f.Explanation})
 	}
 	if e.Band != nil {
-		out.Band = bandProto(*e.Band, stateVersion)
+		out.Band = bandProto(e.Band, stateVersion)
 	}
 	return out
 }

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -61,6 +60,12 @@ type Server struct {
 	loaded  chan struct{}
 }
 
+// streamWorkers is the pool of goroutines that run calls. A call runs on a worker
+// whose stack has already grown to what a band needs; beyond the pool a call gets a
+// new goroutine (and pays for growing its stack), so the pool is sized for the
+// concurrency of a busy server rather than for its cores.
+const streamWorkers = 256
+
 // memBuffer is the in-memory listener's buffer per direction of a connection.
 const memBuffer = 1 << 20
 
@@ -107,9 +112,7 @@ func New(cfg Config) (*Server, error) {
 	s.grpc = grpc.NewServer(
 		grpc.ChainUnaryInterceptor(unaryChain(s.log, validator, a)...),
 		grpc.ChainStreamInterceptor(streamChain(s.log, validator, a)...),
-		// Calls run on a pool of long-lived goroutines whose stacks have grown to what a
-		// band needs, instead of a new goroutine (and its stack growth) per call.
-		grpc.NumStreamWorkers(uint32(4*runtime.GOMAXPROCS(0))),
+		grpc.NumStreamWorkers(streamWorkers),
 	)
 	pb.RegisterBandServiceServer(s.grpc, &bandService{app: s.app, now: cfg.Now, validator: validator, log: s.log})
 	pb.RegisterPolicyServiceServer(s.grpc, &policyService{app: s.app})
