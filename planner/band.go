@@ -85,7 +85,7 @@ type TotalBand struct {
 
 // ModelTokens is a budget in one model's tokens.
 type ModelTokens struct {
-	Price    tokens.Price
+	Price    *tokens.Price // an entry of the policy's price book, shared
 	Blended  float64 // USD per million tokens at the usage mix
 	PerYear  float64
 	PerMonth float64
@@ -231,6 +231,8 @@ type builder struct {
 	band      Band
 	cohort    market.View
 	fallback  Fallback
+	// Room for the steps of the two fallback chains (at most three scopes each).
+	totalSteps, tokenSteps [3]Step
 }
 
 func (b *builder) key(scope catalog.Scope) market.CohortKey {
@@ -240,7 +242,7 @@ func (b *builder) key(scope catalog.Scope) market.CohortKey {
 // chain walks the fallback chain metro -> zone -> country from the requested scope and
 // returns the first cohort whose series k has at least need observations in datasets
 // that each meet need; it never crosses a country.
-func (b *builder) chain(k market.Kind, need int) (steps []Step, used market.CohortKey, ok bool) {
+func (b *builder) chain(k market.Kind, need int, steps []Step) ([]Step, market.CohortKey, bool) {
 	for _, scope := range scopes {
 		if scope < b.band.Location.Scope || b.band.Location.IDAt(scope) == "" {
 			continue
@@ -262,7 +264,7 @@ func (b *builder) chain(k market.Kind, need int) (steps []Step, used market.Coho
 func (b *builder) build(policyName string, revision int64) error {
 	set := b.set
 	need := max(set.minSample, stats.MinCount(set.q))
-	steps, key, ok := b.chain(market.Total, need)
+	steps, key, ok := b.chain(market.Total, need, b.totalSteps[:0])
 	fb := Fallback{Requested: b.band.Location.Scope, Steps: steps}
 	if !ok {
 		return &Error{Kind: KindFailedPrecondition, Reason: "INSUFFICIENT_DATA", Message: fmt.Sprintf(
@@ -339,7 +341,7 @@ func (b *builder) tokens() {
 		// Budgets are sparser than pay: the market figure walks its own fallback chain
 		// and needs only the publishing threshold of the target percentile.
 		need := stats.MinCount(b.set.q)
-		steps, key, ok := b.chain(market.Tokens, need)
+		steps, key, ok := b.chain(market.Tokens, need, b.tokenSteps[:0])
 		if !ok {
 			b.addWarning("TOKENS_WITHHELD", "the market token budget is withheld, so the band has no tokens: %s %s budgets above zero number %s; %d are needed",
 				b.band.Family.ID, b.band.Level.ID, describeSteps(steps), need)
@@ -402,8 +404,9 @@ func (b *builder) fund() {
 	budget.USDPerYear = t.Mid
 	budget.USDPerMonth = math.Round(t.Mid / 12)
 	budget.Models = make([]ModelTokens, 0, len(b.set.tokens.prices))
-	for _, p := range b.set.tokens.prices {
-		blended := tokens.Blended(p, b.set.tokens.mix)
+	for i := range b.set.tokens.prices {
+		p := &b.set.tokens.prices[i]
+		blended := tokens.Blended(*p, b.set.tokens.mix)
 		perYear, ok := tokens.PerYear(t.Mid, blended)
 		if !ok {
 			b.addWarning("MODEL_SKIPPED", "%s has no price at this usage mix, so the budget cannot be counted in its tokens", p.Model)

@@ -3,6 +3,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"time"
@@ -67,8 +68,14 @@ func (s *bandService) RecommendBand(ctx context.Context, r *pb.RecommendBandRequ
 }
 
 // bandError turns an item's error into its place in a batch or stream, through the
-// same translator as whole calls.
+// same translator as whole calls (a domain error directly: a thin cohort in a stream
+// is common, and its status details need not be built only to be read back).
 func (s *bandService) bandError(ctx context.Context, err error) *pb.BandError {
+	var pe *planner.Error
+	if errors.As(err, &pe) {
+		code, msg := domainCode(pe)
+		return &pb.BandError{Code: int32(code), Message: msg, Reason: pe.Reason}
+	}
 	st := status.Convert(toStatus(ctx, s.log, err))
 	out := &pb.BandError{Code: int32(st.Code()), Message: st.Message()}
 	for _, d := range st.Details() {

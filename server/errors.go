@@ -70,19 +70,34 @@ var kindCodes = map[planner.Kind]codes.Code{
 	planner.KindResourceExhausted:  codes.ResourceExhausted,
 }
 
+// domainCode is a domain error's code, and its message with wire field paths.
+func domainCode(e *planner.Error) (codes.Code, string) {
+	return kindCode(e), wireError(e).Error()
+}
+
+func kindCode(e *planner.Error) codes.Code {
+	if code, ok := kindCodes[e.Kind]; ok {
+		return code
+	}
+	return codes.Internal
+}
+
+// wireError is e with its violations' fields named as the wire names them.
+func wireError(e *planner.Error) *planner.Error {
+	if len(e.Violations) == 0 {
+		return e
+	}
+	wire := *e
+	wire.Violations = make([]planner.Violation, len(e.Violations))
+	for i, v := range e.Violations {
+		wire.Violations[i] = planner.Violation{Field: wirePath(v.Field), Description: v.Description}
+	}
+	return &wire
+}
+
 func domainStatus(e *planner.Error) error {
-	code, ok := kindCodes[e.Kind]
-	if !ok {
-		code = codes.Internal
-	}
-	if len(e.Violations) > 0 {
-		wire := *e
-		wire.Violations = make([]planner.Violation, len(e.Violations))
-		for i, v := range e.Violations {
-			wire.Violations[i] = planner.Violation{Field: wirePath(v.Field), Description: v.Description}
-		}
-		e = &wire
-	}
+	code := kindCode(e)
+	e = wireError(e)
 	st := status.New(code, e.Error())
 	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: e.Reason, Domain: errorDomain}}
 	if len(e.Violations) > 0 {
