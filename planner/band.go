@@ -207,8 +207,11 @@ func Recommend(snap *market.Snapshot, req Request, today time.Time) (*Band, erro
 	if err := vs.err(); err != nil {
 		return nil, err
 	}
-	b := &builder{snap: snap, set: set, effective: effectiveDate(req.EffectiveDate, today),
-		band: Band{Currency: Currency, Family: family, Level: level, Location: loc}}
+	// Filled field by field: a composite literal of the builder would be made on the
+	// stack first, and a band is large.
+	b := new(builder)
+	b.snap, b.set, b.effective = snap, set, effectiveDate(req.EffectiveDate, today)
+	b.band.Currency, b.band.Family, b.band.Level, b.band.Location = Currency, family, level, loc
 	if err := b.build(policy.Name, policy.Revision); err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"google.golang.org/grpc"
@@ -163,6 +164,8 @@ func (b *build) start(work string) {
 	// that is drained and dropped).
 	b.cmd = exec.Command(b.bin, "--grpc-addr", b.grpcAddr, "--http-addr", b.httpAddr, "--data-dir", dir)
 	b.cmd.Stderr = io.Discard
+	// The server dies with this program, even when it stops on log.Fatal.
+	b.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := b.cmd.Start(); err != nil {
 		log.Fatal(err)
 	}
