@@ -86,7 +86,7 @@ type TotalBand struct {
 // ModelTokens is a budget in one model's tokens.
 type ModelTokens struct {
 	Price    *tokens.Price // an entry of the policy's price book, shared
-	Blended  float64 // USD per million tokens at the usage mix
+	Blended  float64       // USD per million tokens at the usage mix
 	PerYear  float64
 	PerMonth float64
 }

@@ -61,4 +61,3 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 	// can go back to the pool.
 	return m.UnmarshalVT(buf.ReadOnlyData())
 }
-
