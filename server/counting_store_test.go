@@ -175,7 +175,7 @@ func (c countingStore) LoadTenancy(ctx context.Context) (store.TenancyData, erro
 	return c.inner.LoadTenancy(ctx)
 }
 
-func (c countingStore) StateVersion(ctx context.Context) (int64, error) {
+func (c countingStore) Versions(ctx context.Context) (store.Versions, error) {
 	c.calls.Add(1)
-	return c.inner.StateVersion(ctx)
+	return c.inner.Versions(ctx)
 }

@@ -68,7 +68,7 @@ func allDatasets(ctx context.Context, st store.Store) ([]store.Dataset, error) {
 // reads only what is new.
 func (s *Service) rebuildMarket(ctx context.Context, maps *normalize.Maps) error {
 	start := time.Now()
-	version, err := s.store.StateVersion(ctx)
+	versions, err := s.store.Versions(ctx)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (s *Service) rebuildMarket(ctx context.Context, maps *normalize.Maps) error
 	})
 	today := s.now().UTC().Truncate(24 * time.Hour)
 	snap := market.Build(datasets, today, stats.DefaultAgingRate)
-	s.market = marketPart{snap: snap, maps: maps, unmapped: levels, version: version}
+	s.market = marketPart{snap: snap, maps: maps, unmapped: levels, versions: versions}
 	s.log.Info("market snapshot built", "version", snap.Version, "datasets", len(datasets),
 		"synthetic", snap.Synthetic(), "cohorts", len(snap.Keys()), "duration_ms", time.Since(start).Milliseconds())
 	return nil

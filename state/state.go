@@ -62,12 +62,12 @@ type marketPart struct {
 	snap     *market.Snapshot
 	maps     *normalize.Maps
 	unmapped []UnmappedLevel
-	version  int64
+	versions store.Versions // read before the rows: a change after them is seen next time
 }
 
 // tenancyPart is what a tenancy load produces.
 type tenancyPart struct {
-	version  int64
+	versions store.Versions
 	orgs     map[string]store.Organization
 	policies map[string][]*Policy
 	keys     map[string]store.APIKey
@@ -217,7 +217,7 @@ func (s *Service) rebuild(ctx context.Context, what rebuild) error {
 func (s *Service) publish() {
 	p := &Published{
 		Market: s.market.snap, Maps: s.market.maps, Unmapped: s.market.unmapped,
-		Version:      max(s.market.version, s.tenancy.version),
+		Version:      max(s.market.versions.State, s.tenancy.versions.State),
 		KeysRequired: s.cfg.RequireAuth || len(s.tenancy.keys) > 0,
 		Built:        time.Now(),
 		orgs:         s.tenancy.orgs, policies: s.tenancy.policies, keys: s.tenancy.keys, keysOf: s.tenancy.keysOf,
@@ -286,7 +286,7 @@ func (s *Service) loadTenancy(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	t := tenancyPart{version: data.Version, orgs: map[string]store.Organization{}, policies: map[string][]*Policy{},
+	t := tenancyPart{versions: data.Versions, orgs: map[string]store.Organization{}, policies: map[string][]*Policy{},
 		keys: map[string]store.APIKey{}, keysOf: map[string][]store.APIKey{}}
 	for _, o := range data.Organizations {
 		t.orgs[o.ID] = o

@@ -77,15 +77,21 @@ type Tenancy interface {
 	// LoadTenancy reads every organisation, policy and key with the state version, as
 	// of one moment: what the published state is built from.
 	LoadTenancy(ctx context.Context) (TenancyData, error)
-	// StateVersion counts the committed changes to organisations, policies, keys,
-	// ready datasets and maps; it only grows.
-	StateVersion(ctx context.Context) (int64, error)
+	// Versions counts the committed changes: all of them, and those to tenancy
+	// (organisations, policies, keys) and to the market (ready datasets, maps) apart.
+	// They only grow.
+	Versions(ctx context.Context) (Versions, error)
 }
 
-// TenancyData is every organisation, policy and key, and the state version they were
+// Versions are the store's change counters.
+type Versions struct {
+	State, Tenancy, Market int64
+}
+
+// TenancyData is every organisation, policy and key, and the versions they were
 // read at.
 type TenancyData struct {
-	Version       int64
+	Versions      Versions
 	Organizations []Organization
 	Policies      []Policy
 	Keys          []APIKey

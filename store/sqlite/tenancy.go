@@ -266,7 +266,8 @@ func (s *Store) LoadTenancy(ctx context.Context) (store.TenancyData, error) {
 		return out, err
 	}
 	defer tx.Rollback()
-	if err := tx.QueryRowContext(ctx, `SELECT version FROM state_version`).Scan(&out.Version); err != nil {
+	v := &out.Versions
+	if err := tx.QueryRowContext(ctx, `SELECT version, tenancy, market FROM state_version`).Scan(&v.State, &v.Tenancy, &v.Market); err != nil {
 		return out, err
 	}
 	orgs, err := tx.QueryContext(ctx, `SELECT id, display_name, create_time FROM organizations ORDER BY id`)
@@ -316,9 +317,8 @@ func (s *Store) LoadTenancy(ctx context.Context) (store.TenancyData, error) {
 	return out, keys.Err()
 }
 
-// StateVersion is the number of committed changes so far.
-func (s *Store) StateVersion(ctx context.Context) (int64, error) {
-	var v int64
-	err := s.db.QueryRowContext(ctx, `SELECT version FROM state_version`).Scan(&v)
+func (s *Store) Versions(ctx context.Context) (store.Versions, error) {
+	var v store.Versions
+	err := s.db.QueryRowContext(ctx, `SELECT version, tenancy, market FROM state_version`).Scan(&v.State, &v.Tenancy, &v.Market)
 	return v, err
 }

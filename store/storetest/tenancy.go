@@ -96,31 +96,39 @@ func tenancy(t *testing.T, s store.Store) {
 // LoadTenancy returns everything at once with the state version, which grows with
 // every committed change (and not with rows added to a pending dataset).
 func loadTenancyAndStateVersion(t *testing.T, s store.Store) {
-	v0, err := s.StateVersion(ctx)
-	must(t, err)
+	version := func() store.Versions {
+		v, err := s.Versions(ctx)
+		must(t, err)
+		return v
+	}
+	v0 := version()
 	must(t, s.CreateOrganization(ctx, store.Organization{ID: "acme", DisplayName: "Acme", CreateTime: when},
 		[]store.Policy{{ID: "default", DisplayName: "Default", Spec: "{}", CreateTime: when}}))
-	v1, _ := s.StateVersion(ctx)
+	v1 := version()
 	must(t, s.CreateOrganization(ctx, store.Organization{ID: "globex", DisplayName: "Globex", CreateTime: when}, nil))
-	_, err = s.CreatePolicy(ctx, store.Policy{Org: "globex", ID: "p", DisplayName: "P", Spec: `{"version":1}`, CreateTime: when})
+	_, err := s.CreatePolicy(ctx, store.Policy{Org: "globex", ID: "p", DisplayName: "P", Spec: `{"version":1}`, CreateTime: when})
 	must(t, err)
 	must(t, s.CreateAPIKey(ctx, store.APIKey{Prefix: "pmx_a", Org: "acme", Role: "admin", Hash: []byte{1}, CreateTime: when}))
 	must(t, s.CreateAPIKey(ctx, store.APIKey{Prefix: "pmx_b", Org: "globex", Role: "hris", Hash: []byte{2}, CreateTime: when}))
-	v2, _ := s.StateVersion(ctx)
+	v2 := version()
 	must(t, s.CreatePending(ctx, pending("ds-p", "sum-p")))
 	must(t, s.AppendRows(ctx, "ds-p", sampleRows(3)))
-	if v, _ := s.StateVersion(ctx); v != v2 {
-		t.Errorf("a pending dataset moved the state version from %d to %d", v2, v)
+	if v := version(); v != v2 {
+		t.Errorf("a pending dataset moved the versions from %+v to %+v", v2, v)
 	}
 	must(t, s.Commit(ctx, pending("ds-p", "sum-p"), false))
-	v3, _ := s.StateVersion(ctx)
-	if !(v0 < v1 && v1 < v2 && v2 < v3) {
-		t.Errorf("state versions %d %d %d %d do not grow with each change", v0, v1, v2, v3)
+	v3 := version()
+	if !(v0.State < v1.State && v1.State < v2.State && v2.State < v3.State) {
+		t.Errorf("state versions %+v %+v %+v %+v do not grow with each change", v0, v1, v2, v3)
+	}
+	// Tenancy changes move the tenancy count and not the market's; a commit the reverse.
+	if !(v0.Tenancy < v1.Tenancy && v1.Tenancy < v2.Tenancy && v2.Tenancy == v3.Tenancy) || v2.Market != v0.Market || v3.Market <= v2.Market {
+		t.Errorf("tenancy and market versions %+v %+v %+v %+v", v0, v1, v2, v3)
 	}
 	data, err := s.LoadTenancy(ctx)
 	must(t, err)
-	if data.Version != v3 {
-		t.Errorf("loaded at version %d, want %d", data.Version, v3)
+	if data.Versions != v3 {
+		t.Errorf("loaded at versions %+v, want %+v", data.Versions, v3)
 	}
 	if len(data.Organizations) != 2 || data.Organizations[0].ID != "acme" || data.Organizations[1].ID != "globex" {
 		t.Errorf("organisations %+v", data.Organizations)
