@@ -22,6 +22,8 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrInvalid: the caller's input is wrong (a bad page token, a duplicated entry).
 	ErrInvalid = errors.New("invalid")
+	// ErrUnavailable: the store cannot be reached (a shared store's server is down).
+	ErrUnavailable = errors.New("the store is unreachable")
 )
 
 // State of a dataset.
