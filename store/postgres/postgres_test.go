@@ -71,8 +71,8 @@ func TestPurgeSparesLiveImports(t *testing.T) {
 func TestRedact(t *testing.T) {
 	for in, want := range map[string]string{
 		"postgres://paymix:s3cret@db:5432/paymix?sslmode=require": "postgres://paymix:***@db:5432/paymix?sslmode=require",
-		"postgres://paymix@db/paymix":                               "postgres://paymix@db/paymix",
-		"postgres://db/paymix?password=s3cret&sslmode=disable":      "postgres://db/paymix?password=***&sslmode=disable",
+		"postgres://paymix@db/paymix":                             "postgres://paymix@db/paymix",
+		"postgres://db/paymix?password=s3cret&sslmode=disable":    "postgres://db/paymix?password=***&sslmode=disable",
 	} {
 		if got := postgres.Redact(in); got != want || strings.Contains(got, "s3cret") {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
