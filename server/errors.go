@@ -43,6 +43,9 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return err
 	}
 	switch {
+	case errors.Is(err, store.ErrUnavailable):
+		log.WarnContext(ctx, "store unreachable", "err", err)
+		return status.Error(codes.Unavailable, "the store is unreachable, so changes cannot be made now (bands and statistics are still served); retry shortly")
 	case errors.Is(err, store.ErrNotFound):
 		return status.Error(codes.NotFound, "not found")
 	case errors.Is(err, store.ErrConflict):

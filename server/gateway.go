@@ -161,9 +161,12 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		st = resp.GetStatus().String()
 	}
-	body := map[string]any{"status": st, "state": "fresh"}
+	body := map[string]any{"status": st, "state": "fresh", "store": "ok"}
 	if reason := s.app.Stale(); reason != "" {
 		body["state"] = reason
+	}
+	if reason := s.app.StoreDown(); reason != "" {
+		body["store"] = "unavailable: " + reason
 	}
 	pub := s.app.Current()
 	if !pub.KeysRequired {

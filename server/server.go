@@ -44,6 +44,11 @@ type Config struct {
 	// RetryMin and RetryMax bound the back-off of a failed state rebuild (defaults 2 s
 	// and 30 s).
 	RetryMin, RetryMax time.Duration
+	// Watch, for a store shared by replicas, announces changes other replicas commit
+	// (see state.Config.Watch); PollInterval is how often the store's versions are
+	// polled besides (default 500 ms).
+	Watch        func(ctx context.Context) <-chan struct{}
+	PollInterval time.Duration
 }
 
 // Server is a running paymix server.
@@ -72,6 +77,11 @@ const memBuffer = 1 << 20
 // maxHTTPBody bounds a JSON request body (imports stream over gRPC, not HTTP).
 const maxHTTPBody = 1 << 20
 
+// storeService is the health service name that reports whether the store is
+// reachable: a replica that loses a shared store keeps serving from its last state, so
+// "" and the paymix.v1 services stay SERVING while it says NOT_SERVING.
+const storeService = "paymix.store"
+
 // services are the names the health service reports on, besides "" (the whole server).
 var services = []string{pb.BandService_ServiceDesc.ServiceName, pb.CatalogService_ServiceDesc.ServiceName,
 	pb.DatasetService_ServiceDesc.ServiceName, pb.MarketService_ServiceDesc.ServiceName,
@@ -95,8 +105,16 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("protovalidate: %w", err)
 	}
+	s.health.SetServingStatus(storeService, healthpb.HealthCheckResponse_SERVING)
 	s.app = state.New(state.Config{Store: cfg.Store, Now: cfg.Now, Log: cfg.Log, RequireAuth: cfg.RequireAuth,
-		RetryMin: cfg.RetryMin, RetryMax: cfg.RetryMax})
+		RetryMin: cfg.RetryMin, RetryMax: cfg.RetryMax, Watch: cfg.Watch, PollInterval: cfg.PollInterval,
+		OnStore: func(reason string) {
+			st := healthpb.HealthCheckResponse_SERVING
+			if reason != "" {
+				st = healthpb.HealthCheckResponse_NOT_SERVING
+			}
+			s.health.SetServingStatus(storeService, st)
+		}})
 	if err := s.app.Open(context.Background()); err != nil {
 		return nil, err
 	}
@@ -172,12 +190,16 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}()
 	go func() {
-		defer close(s.loaded)
-		if err := s.app.LoadMarket(ctx); err != nil {
+		err := s.app.LoadMarket(ctx)
+		if err == nil {
+			s.setServing(healthpb.HealthCheckResponse_SERVING)
+		}
+		close(s.loaded)
+		if err != nil {
 			errc <- fmt.Errorf("loading market data: %w", err)
 			return
 		}
-		s.setServing(healthpb.HealthCheckResponse_SERVING)
+		s.app.Watch(ctx) // until ctx ends: other replicas' changes
 	}()
 
 	var err error

@@ -34,6 +34,14 @@ type Config struct {
 	// RetryMin and RetryMax bound the back-off of a failed rebuild (2 s doubling to 30 s
 	// when zero).
 	RetryMin, RetryMax time.Duration
+	// Watch, for a store shared by replicas, announces changes committed anywhere
+	// (store/postgres's Watch); the application then also polls the store's versions
+	// every PollInterval (500 ms when zero) and catches up with whatever changed.
+	Watch        func(ctx context.Context) <-chan struct{}
+	PollInterval time.Duration
+	// OnStore is told when the store becomes unreachable (with the reason) and when it
+	// is back (reason ""); the transport reports it as health service paymix.store.
+	OnStore func(reason string)
 }
 
 // Service is the application: the published state and the changes to it.
@@ -45,6 +53,7 @@ type Service struct {
 
 	current atomic.Pointer[Published]
 	stale   atomic.Pointer[string] // why the published state is behind the store; nil when it is not
+	down    atomic.Pointer[string] // why the store is unreachable; nil when it is not
 
 	mu       sync.Mutex // serialises changes and rebuilds
 	market   marketPart // what the last market rebuild made
@@ -88,6 +97,9 @@ func New(cfg Config) *Service {
 	if cfg.RetryMax == 0 {
 		cfg.RetryMax = 30 * time.Second
 	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 500 * time.Millisecond
+	}
 	return &Service{cfg: cfg, store: cfg.Store, now: cfg.Now, log: cfg.Log, rows: map[string][]normalize.Row{},
 		closed: make(chan struct{}), imports: make(chan struct{}, MaxConcurrentImports)}
 }
@@ -102,6 +114,95 @@ func (s *Service) Stale() string {
 		return *r
 	}
 	return ""
+}
+
+// StoreDown says why the store is unreachable ("" when it is reachable).
+func (s *Service) StoreDown() string {
+	if r := s.down.Load(); r != nil {
+		return *r
+	}
+	return ""
+}
+
+// storeReached records whether the store answered; err is what it answered.
+func (s *Service) storeReached(err error) {
+	if err != nil && !errors.Is(err, store.ErrUnavailable) {
+		return // the store answered, with an error of its own
+	}
+	was := s.StoreDown()
+	reason := ""
+	if err != nil {
+		reason = err.Error()
+		s.down.Store(&reason)
+	} else {
+		s.down.Store(nil)
+	}
+	if (was == "") != (reason == "") {
+		if reason != "" {
+			s.log.Error("the store is unreachable; serving the last published state, refusing changes", "err", err)
+		} else {
+			s.log.Info("the store is reachable again")
+		}
+		if s.cfg.OnStore != nil {
+			s.cfg.OnStore(reason)
+		}
+	}
+}
+
+// Watch keeps the published state in step with changes other replicas commit: on
+// each announcement from the store, and every PollInterval in case one was lost, it
+// compares the store's versions with the published ones and rebuilds what moved
+// (tenancy within a poll; the market once its rebuild completes). It returns when ctx
+// ends; it does nothing without Config.Watch.
+func (s *Service) Watch(ctx context.Context) {
+	if s.cfg.Watch == nil {
+		return
+	}
+	news := s.cfg.Watch(ctx)
+	tick := time.NewTicker(s.cfg.PollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-news:
+		case <-tick.C:
+		}
+		s.catchUp(ctx)
+	}
+}
+
+func (s *Service) catchUp(ctx context.Context) {
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	v, err := s.store.Versions(qctx)
+	s.storeReached(wrapUnreachable(err))
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var what rebuild
+	if v.Tenancy != s.tenancy.versions.Tenancy {
+		what |= rebuildTenancy
+	}
+	if s.loaded && v.Market != s.market.versions.Market {
+		what |= rebuildMaps // datasets or maps: the maps are cheap to read again
+	}
+	if what == 0 {
+		return
+	}
+	if err := s.rebuild(ctx, what); err != nil {
+		s.markStale(err)
+	}
+}
+
+// wrapUnreachable treats a store that does not answer in time as unreachable.
+func wrapUnreachable(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: no answer within 5 s", store.ErrUnavailable)
+	}
+	return err
 }
 
 // Close stops the rebuild retries.
@@ -177,6 +278,7 @@ func (s *Service) change(ctx context.Context, what rebuild, fn func() error) err
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := fn(); err != nil {
+		s.storeReached(err)
 		return err
 	}
 	if err := s.rebuild(ctx, what); err != nil {

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/paymix/paymix/server"
+	"github.com/paymix/paymix/store"
+	"github.com/paymix/paymix/store/postgres"
 	"github.com/paymix/paymix/store/sqlite"
 )
 
@@ -30,6 +32,10 @@ func main() {
 }
 
 func run(args []string) error {
+	migrateOnly := len(args) > 0 && args[0] == "migrate"
+	if migrateOnly {
+		args = args[1:]
+	}
 	fs := flag.NewFlagSet("paymixd", flag.ContinueOnError)
 	grpcAddr := fs.String("grpc-addr", "127.0.0.1:50051", "gRPC listen address (port 0 picks a free port)")
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP (JSON gateway, /healthz, /openapi.json) listen address")
@@ -37,9 +43,12 @@ func run(args []string) error {
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM or SIGINT")
 	dataDir := fs.String("data-dir", defaultDataDir(), "directory of the embedded SQLite database (paymix.db)")
+	storeSpec := fs.String("store", "sqlite", "where state is kept: sqlite (one process, in --data-dir) or a PostgreSQL URL\n"+
+		"postgres://user@host:port/db?sslmode=... shared by any number of replicas (PGPASSWORD and PGPASSFILE work)")
 	requireAuth := fs.Bool("require-auth", false, "require an API key on every call, even before the first key exists")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: paymixd [flags]\n\nEvery flag can also be set by its environment variable, PAYMIX_ and the flag name\nin upper case with underscores (--grpc-addr is PAYMIX_GRPC_ADDR).\n\nFlags:")
+		fmt.Fprintln(fs.Output(), "Usage: paymixd [flags]\n       paymixd migrate [--store URL | --data-dir DIR]   apply schema migrations and exit\n\n"+
+			"Every flag can also be set by its environment variable, PAYMIX_ and the flag name\nin upper case with underscores (--grpc-addr is PAYMIX_GRPC_ADDR).\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -58,17 +67,21 @@ func run(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	st, err := sqlite.Open(ctx, *dataDir)
+	st, watch, err := openStore(ctx, *storeSpec, *dataDir, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	log.Info("store open", "data_dir", *dataDir)
+	if migrateOnly {
+		log.Info("migrations applied")
+		return nil
+	}
 	srv, err := server.New(server.Config{
 		GRPCAddr:        *grpcAddr,
 		HTTPAddr:        *httpAddr,
 		ShutdownTimeout: *shutdownTimeout,
 		Store:           st,
+		Watch:           watch,
 		RequireAuth:     *requireAuth,
 		Log:             log,
 	})
@@ -76,6 +89,28 @@ func run(args []string) error {
 		return err
 	}
 	return srv.Run(ctx)
+}
+
+// openStore opens (and migrates) the store --store names; watch is the change feed of
+// a store shared by replicas (nil for SQLite, which one process owns).
+func openStore(ctx context.Context, spec, dataDir string, log *slog.Logger) (store.Store, func(context.Context) <-chan struct{}, error) {
+	switch {
+	case spec == "" || spec == "sqlite":
+		st, err := sqlite.Open(ctx, dataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("store open", "store", "sqlite", "data_dir", dataDir)
+		return st, nil, nil
+	case strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://"):
+		st, err := postgres.Open(ctx, spec)
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("store open", "store", postgres.Redact(spec))
+		return st, st.Watch, nil
+	}
+	return nil, nil, fmt.Errorf("--store must be sqlite or a postgres:// URL, not %q", postgres.Redact(spec))
 }
 
 // defaultDataDir is $XDG_DATA_HOME/paymix, or ~/.local/share/paymix, or ./paymix-data

@@ -563,3 +563,42 @@ func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
 }
+
+// Watch announces committed changes of any replica: it LISTENs on paymix_state on a
+// connection of its own, reconnecting (from 100 ms, backing off to 5 s) when the
+// connection is lost, and sends on the channel without blocking. Notifications lost
+// while it reconnects are not replayed: callers poll Versions as well.
+func (s *Store) Watch(ctx context.Context) <-chan struct{} {
+	out := make(chan struct{}, 1)
+	signal := func() {
+		select {
+		case out <- struct{}{}:
+		default:
+		}
+	}
+	go func() {
+		wait := 100 * time.Millisecond
+		for ctx.Err() == nil {
+			conn, err := pgx.Connect(ctx, s.url)
+			if err == nil {
+				if _, err = conn.Exec(ctx, "LISTEN paymix_state"); err == nil {
+					wait = 100 * time.Millisecond
+					signal() // changes may have happened while no one listened
+					for err == nil {
+						_, err = conn.WaitForNotification(ctx)
+						if err == nil {
+							signal()
+						}
+					}
+				}
+				conn.Close(context.Background())
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 5*time.Second)
+		}
+	}()
+	return out
+}

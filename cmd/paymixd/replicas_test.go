@@ -1,0 +1,334 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/store/postgres/pgtest"
+)
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// plainBinary builds paymixd without the race detector, once per test run: replicas
+// are real processes, timed as production would run them.
+func plainBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "paymixd-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "paymixd")
+		cmd := exec.Command("go", "build", "-o", builtBin, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+type replica struct {
+	name     string
+	cmd      *exec.Cmd
+	grpcAddr string
+	httpAddr string
+	conn     *grpc.ClientConn
+}
+
+func freePort(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startReplica runs paymixd on a shared PostgreSQL and waits until it serves.
+func startReplica(t testing.TB, name, storeURL string) *replica {
+	t.Helper()
+	r := &replica{name: name, grpcAddr: freePort(t), httpAddr: freePort(t)}
+	r.cmd = exec.Command(plainBinary(t), "--store", storeURL, "--grpc-addr", r.grpcAddr, "--http-addr", r.httpAddr, "--log-level", "warn")
+	r.cmd.Env = append(os.Environ(), "PAYMIX_DATA_DIR="+t.TempDir())
+	r.cmd.Stderr = io.Discard
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.cmd.Process.Kill(); r.cmd.Wait() })
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + r.httpAddr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not serve within a minute", name)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	conn, err := grpc.NewClient(r.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	r.conn = conn
+	return r
+}
+
+func keyed(key string) context.Context {
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
+}
+
+// within polls check until it returns nil and fails the test if that takes longer
+// than limit; it returns how long it took.
+func within(t testing.TB, limit time.Duration, what string, check func() error) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		err := check()
+		if err == nil {
+			return time.Since(start)
+		}
+		if time.Since(start) > limit {
+			t.Fatalf("%s: not within %v: %v", what, limit, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+var seattle = &pb.RecommendBandRequest{JobFamily: "software-engineer", Level: "IC3", Location: "Seattle, WA"}
+
+func bandWith(r *replica, key string) error {
+	_, err := pb.NewBandServiceClient(r.conn).RecommendBand(keyed(key), seattle)
+	return err
+}
+
+// Three replicas on one PostgreSQL: keys, revocations, organisations and policies
+// committed through one are served by the others within a second, with LISTEN and,
+// after its connections are terminated, by polling; an import through one changes the
+// others' bands; two updates with one etag: exactly one wins.
+func TestReplicasStayInSync(t *testing.T) {
+	url := pgtest.Database(t)
+	r1 := startReplica(t, "replica 1", url)
+	r2 := startReplica(t, "replica 2", url)
+	r3 := startReplica(t, "replica 3", url)
+	all := []*replica{r1, r2, r3}
+	ctx := context.Background()
+
+	boot, err := pb.NewAdminServiceClient(r1.conn).CreateApiKey(ctx, &pb.CreateApiKeyRequest{Parent: "organizations/platform",
+		ApiKey: &pb.ApiKey{DisplayName: "bootstrap", Role: pb.Role_ROLE_PLATFORM_ADMIN}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := boot.GetSecret()
+	// From the first key on, every replica requires keys.
+	for _, r := range all {
+		within(t, time.Second, r.name+" requires keys", func() error {
+			if err := bandWith(r, ""); status.Code(err) != codes.Unauthenticated {
+				return fmt.Errorf("a call without a key answers %v", err)
+			}
+			return nil
+		})
+	}
+	admin := pb.NewAdminServiceClient(r1.conn)
+	if _, err := admin.CreateOrganization(keyed(root), &pb.CreateOrganizationRequest{OrganizationId: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	orgAdmin, err := pb.NewAdminServiceClient(r2.conn).CreateApiKey(keyed(root), &pb.CreateApiKeyRequest{Parent: "organizations/acme",
+		ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_ADMIN}})
+	if err != nil {
+		t.Fatalf("an organisation made on replica 1, used on replica 2: %v", err)
+	}
+	// The admin key made on replica 2 reaches replica 1 within a second.
+	var hris *pb.CreateApiKeyResponse
+	within(t, time.Second, "the admin key on replica 1", func() error {
+		hris, err = admin.CreateApiKey(keyed(orgAdmin.GetSecret()), &pb.CreateApiKeyRequest{Parent: "organizations/acme",
+			ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_HRIS}})
+		return err
+	})
+	made := time.Now()
+	for _, r := range all {
+		d := within(t, time.Since(made)+time.Second, "the hris key on "+r.name, func() error { return bandWith(r, hris.GetSecret()) })
+		t.Logf("a key made on replica 1 works on %s after %v", r.name, d.Round(time.Millisecond))
+	}
+
+	// A policy created on replica 3 is served by replica 1.
+	policies3 := pb.NewPolicyServiceClient(r3.conn)
+	if _, err := policies3.CreatePolicy(keyed(orgAdmin.GetSecret()), &pb.CreatePolicyRequest{Parent: "organizations/acme", PolicyId: "half",
+		Preset: "tokens-half-of-base"}); err != nil {
+		t.Fatal(err)
+	}
+	within(t, time.Second, "the policy on replica 1", func() error {
+		_, err := pb.NewBandServiceClient(r1.conn).RecommendBand(keyed(hris.GetSecret()), &pb.RecommendBandRequest{JobFamily: "software-engineer",
+			Level: "IC3", Location: "Seattle, WA", PolicyName: "organizations/acme/policies/half"})
+		return err
+	})
+
+	// Two replicas update one policy with the same etag: exactly one succeeds.
+	cur, err := policies3.GetPolicy(keyed(orgAdmin.GetSecret()), &pb.GetPolicyRequest{Name: "organizations/acme/policies/half"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codesSeen := make(chan codes.Code, 2)
+	for i, r := range []*replica{r1, r2} {
+		go func() {
+			p := proto.Clone(cur.GetPolicy()).(*pb.Policy)
+			p.TargetPercentile = proto.Float64(float64(60 + i))
+			_, err := pb.NewPolicyServiceClient(r.conn).UpdatePolicy(keyed(orgAdmin.GetSecret()),
+				&pb.UpdatePolicyRequest{Policy: p, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"target_percentile"}}})
+			codesSeen <- status.Code(err)
+		}()
+	}
+	a, b := <-codesSeen, <-codesSeen
+	if !(a == codes.OK && b == codes.Aborted || a == codes.Aborted && b == codes.OK) {
+		t.Errorf("two updates with one etag answered %v and %v, want OK and Aborted", a, b)
+	}
+
+	// A revocation through replica 3 is refused by all three within a second.
+	revoked := time.Now()
+	if _, err := pb.NewAdminServiceClient(r3.conn).RevokeApiKey(keyed(orgAdmin.GetSecret()), &pb.RevokeApiKeyRequest{Name: hris.GetApiKey().GetName()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range all {
+		within(t, time.Since(revoked)+time.Second, "the revocation on "+r.name, func() error {
+			if err := bandWith(r, hris.GetSecret()); status.Code(err) != codes.Unauthenticated {
+				return fmt.Errorf("the revoked key answers %v", err)
+			}
+			return nil
+		})
+	}
+
+	// With the LISTEN connections terminated, polling still carries a revocation.
+	pg, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close(ctx)
+	var terminated int
+	if err := pg.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query ILIKE 'LISTEN%'`).Scan(&terminated); err != nil {
+		t.Fatal(err)
+	}
+	if terminated != 3 {
+		t.Errorf("terminated %d LISTEN connections, want 3", terminated)
+	}
+	second, err := admin.CreateApiKey(keyed(orgAdmin.GetSecret()), &pb.CreateApiKeyRequest{Parent: "organizations/acme", ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_HRIS}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range all {
+		within(t, 2*time.Second, "the second key on "+r.name, func() error { return bandWith(r, second.GetSecret()) })
+	}
+	revoked = time.Now()
+	if _, err := admin.RevokeApiKey(keyed(orgAdmin.GetSecret()), &pb.RevokeApiKeyRequest{Name: second.GetApiKey().GetName()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range all {
+		within(t, time.Since(revoked)+time.Second, "the revocation without LISTEN on "+r.name, func() error {
+			if err := bandWith(r, second.GetSecret()); status.Code(err) != codes.Unauthenticated {
+				return fmt.Errorf("the revoked key answers %v", err)
+			}
+			return nil
+		})
+	}
+
+	// An import through replica 2 changes the bands of replicas 1 and 3.
+	analyst, err := admin.CreateApiKey(keyed(orgAdmin.GetSecret()), &pb.CreateApiKeyRequest{Parent: "organizations/acme", ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_ANALYST}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv strings.Builder
+	csv.WriteString("report_date,company,company_level,title,location,base,equity,bonus,tokens_usd\n")
+	for i := range 30 {
+		fmt.Fprintf(&csv, "2026-09-01,Google,L5,Software Engineer,\"Seattle, WA\",%d,30000,10000,0\n", 150000+i*1000)
+	}
+	stream, err := pb.NewMarketServiceClient(r2.conn).ImportBenchmarks(keyed(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*pb.ImportBenchmarksRequest{
+		{Part: &pb.ImportBenchmarksRequest_Header{Header: &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_PAYMIX_CSV, KeepDemo: true}}},
+		{Part: &pb.ImportBenchmarksRequest_Chunk{Chunk: []byte(csv.String())}},
+	} {
+		if err := stream.Send(m); errors.Is(err, io.EOF) {
+			break
+		}
+	}
+	imported, err := stream.CloseAndRecv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*replica{r1, r3} {
+		within(t, 5*time.Second, "the import on "+r.name, func() error {
+			band, err := pb.NewBandServiceClient(r.conn).RecommendBand(keyed(analyst.GetSecret()), seattle)
+			if err != nil {
+				return err
+			}
+			for _, d := range band.GetBand().GetProvenance().GetDatasets() {
+				if d.GetName() == imported.GetDataset().GetName() {
+					return nil
+				}
+			}
+			return fmt.Errorf("bands rest on %v", band.GetBand().GetProvenance().GetDatasets())
+		})
+	}
+}
+
+// healthOf is a replica's gRPC health for a service name.
+func healthOf(r *replica, service string) healthpb.HealthCheckResponse_ServingStatus {
+	resp, err := healthpb.NewHealthClient(r.conn).Check(context.Background(), &healthpb.HealthCheckRequest{Service: service})
+	if err != nil {
+		return healthpb.HealthCheckResponse_UNKNOWN
+	}
+	return resp.GetStatus()
+}
+
+// healthz is a replica's /healthz body.
+func healthz(t testing.TB, r *replica) map[string]any {
+	resp, err := http.Get("http://" + r.httpAddr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	body["httpStatus"] = resp.StatusCode
+	return body
+}
