@@ -15,14 +15,16 @@ if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
 fi
 
 as_user=()
+os_user=""
 if [ "$(id -u)" = 0 ]; then
-  id paymixpg >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin paymixpg
-  as_user=(runuser -u paymixpg --)
+  os_user=paymixpg
+  id "$os_user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$os_user"
+  as_user=(runuser -u "$os_user" --)
 fi
 
 pg_dir=$(mktemp -d /tmp/paymix-pg.XXXXXX)
 chmod 755 "$pg_dir"
-[ "$(id -u)" = 0 ] && chown paymixpg "$pg_dir"
+[ -n "$os_user" ] && chown "$os_user" "$pg_dir"
 
 # A free loopback port: one nothing answers on.
 for _ in $(seq 1 50); do
@@ -41,6 +43,7 @@ stop_test_postgres() {
   rm -rf "$pg_dir"
 }
 export PAYMIX_TEST_PG_URL="postgres://paymix@127.0.0.1:$pg_port/postgres?sslmode=disable"
-# For tests that stop and start the server (outages): where it lives.
-export PAYMIX_TEST_PG_DATA="$pg_dir/data" PAYMIX_TEST_PG_BIN="$bin" PAYMIX_TEST_PG_USER="${as_user[*]}"
+# For tests that run a server of their own (to kill it): the binaries, and the
+# unprivileged user to run them as when the tests run as root.
+export PAYMIX_TEST_PG_BIN="$bin" PAYMIX_TEST_PG_OS_USER="$os_user"
 echo "test-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port" >&2

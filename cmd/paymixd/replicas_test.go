@@ -82,7 +82,11 @@ func startReplica(t testing.TB, name, storeURL string) *replica {
 	r := &replica{name: name, grpcAddr: freePort(t), httpAddr: freePort(t)}
 	r.cmd = exec.Command(plainBinary(t), "--store", storeURL, "--grpc-addr", r.grpcAddr, "--http-addr", r.httpAddr, "--log-level", "warn")
 	r.cmd.Env = append(os.Environ(), "PAYMIX_DATA_DIR="+t.TempDir())
-	r.cmd.Stderr = io.Discard
+	if os.Getenv("PAYMIX_TEST_REPLICA_LOGS") != "" {
+		r.cmd.Stderr = os.Stderr // to read what a failing replica said
+	} else {
+		r.cmd.Stderr = io.Discard
+	}
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -133,8 +137,13 @@ func within(t testing.TB, limit time.Duration, what string, check func() error) 
 
 var seattle = &pb.RecommendBandRequest{JobFamily: "software-engineer", Level: "IC3", Location: "Seattle, WA"}
 
+// bandWith asks a replica for a band with a key ("" sends none).
 func bandWith(r *replica, key string) error {
-	_, err := pb.NewBandServiceClient(r.conn).RecommendBand(keyed(key), seattle)
+	ctx := context.Background()
+	if key != "" {
+		ctx = keyed(key)
+	}
+	_, err := pb.NewBandServiceClient(r.conn).RecommendBand(ctx, seattle)
 	return err
 }
 
@@ -331,4 +340,115 @@ func healthz(t testing.TB, r *replica) map[string]any {
 	}
 	body["httpStatus"] = resp.StatusCode
 	return body
+}
+
+// bigCSV is an import that takes a while to write: rows enough for PostgreSQL to be
+// killed in the middle of it.
+func bigCSV(rows int) []byte {
+	var b strings.Builder
+	b.WriteString("report_date,company,company_level,title,location,base,equity,bonus,tokens_usd\n")
+	for i := range rows {
+		fmt.Fprintf(&b, "2026-09-01,Google,L5,Software Engineer,\"Seattle, WA\",%d,30000,10000,0\n", 100000+i%50000)
+	}
+	return []byte(b.String())
+}
+
+func importCSV(ctx context.Context, r *replica, data []byte) (*pb.ImportBenchmarksResponse, error) {
+	stream, err := pb.NewMarketServiceClient(r.conn).ImportBenchmarks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	msgs := []*pb.ImportBenchmarksRequest{{Part: &pb.ImportBenchmarksRequest_Header{Header: &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_PAYMIX_CSV}}}}
+	for off := 0; off < len(data); off += 1 << 20 {
+		msgs = append(msgs, &pb.ImportBenchmarksRequest{Part: &pb.ImportBenchmarksRequest_Chunk{Chunk: data[off:min(off+1<<20, len(data))]}})
+	}
+	for _, m := range msgs {
+		if err := stream.Send(m); err != nil {
+			break // the server answered early; CloseAndRecv says how
+		}
+	}
+	return stream.CloseAndRecv()
+}
+
+// PostgreSQL killed (SIGKILL) in the middle of an import: both replicas keep answering
+// bands from their last state with paymix.store NOT_SERVING and /healthz saying why;
+// the import and other writes get Unavailable; once PostgreSQL is back the replicas
+// catch up without a restart, no partial dataset is visible, and the next import works.
+func TestStoreOutageDuringImport(t *testing.T) {
+	cluster := pgtest.NewCluster(t)
+	r1 := startReplica(t, "replica 1", cluster.URL)
+	r2 := startReplica(t, "replica 2", cluster.URL)
+	ctx := context.Background()
+	pg, err := pgx.Connect(ctx, cluster.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	importErr := make(chan error, 1)
+	go func() {
+		_, err := importCSV(ctx, r1, bigCSV(400000))
+		importErr <- err
+	}()
+	within(t, 60*time.Second, "rows of the import written", func() error {
+		var n int
+		if err := pg.QueryRow(ctx, `SELECT count(*) FROM observations`).Scan(&n); err != nil || n == 0 {
+			return fmt.Errorf("%d rows (%v)", n, err)
+		}
+		return nil
+	})
+	pg.Close(ctx)
+	cluster.Kill(t)
+
+	if err := <-importErr; status.Code(err) != codes.Unavailable || !strings.Contains(status.Convert(err).Message(), "store is unreachable") {
+		t.Errorf("the import's client got %v, want Unavailable saying the store is unreachable", err)
+	}
+	for _, r := range []*replica{r1, r2} {
+		within(t, 5*time.Second, r.name+" reports the store down", func() error {
+			if st := healthOf(r, "paymix.store"); st != healthpb.HealthCheckResponse_NOT_SERVING {
+				return fmt.Errorf("paymix.store is %v", st)
+			}
+			return nil
+		})
+		if healthOf(r, "") != healthpb.HealthCheckResponse_SERVING || healthOf(r, "paymix.v1.BandService") != healthpb.HealthCheckResponse_SERVING {
+			t.Errorf("%s stopped serving bands in the outage", r.name)
+		}
+		if h := healthz(t, r); h["httpStatus"] != 200 || h["status"] != "SERVING" || !strings.HasPrefix(fmt.Sprint(h["store"]), "unavailable: ") {
+			t.Errorf("%s /healthz in the outage: %v", r.name, h)
+		}
+		if err := bandWith(r, ""); err != nil {
+			t.Errorf("%s: a band in the outage: %v", r.name, err)
+		}
+		_, err := pb.NewAdminServiceClient(r.conn).CreateOrganization(ctx, &pb.CreateOrganizationRequest{OrganizationId: "acme"})
+		if status.Code(err) != codes.Unavailable {
+			t.Errorf("%s: a write in the outage: %v", r.name, err)
+		}
+	}
+
+	cluster.Start(t)
+	for _, r := range []*replica{r1, r2} {
+		within(t, 15*time.Second, r.name+" reports the store back", func() error {
+			if st := healthOf(r, "paymix.store"); st != healthpb.HealthCheckResponse_SERVING {
+				return fmt.Errorf("paymix.store is %v", st)
+			}
+			return nil
+		})
+		list, err := pb.NewDatasetServiceClient(r.conn).ListDatasets(ctx, &pb.ListDatasetsRequest{})
+		if err != nil || len(list.GetDatasets()) != 1 || list.GetDatasets()[0].GetName() != "datasets/demo-synthetic" {
+			t.Errorf("%s lists %v %v after the outage, want the demo alone", r.name, list, err)
+		}
+	}
+	done, err := importCSV(ctx, r2, bigCSV(50))
+	if err != nil || done.GetSummary().GetRowsAccepted() != 50 {
+		t.Fatalf("the next import: %v %v", done, err)
+	}
+	within(t, 5*time.Second, "replica 1 serves the next import", func() error {
+		band, err := pb.NewBandServiceClient(r1.conn).RecommendBand(ctx, seattle)
+		if err != nil {
+			return err
+		}
+		if ds := band.GetBand().GetProvenance().GetDatasets(); len(ds) != 1 || ds[0].GetName() != done.GetDataset().GetName() {
+			return fmt.Errorf("bands rest on %v", ds)
+		}
+		return nil
+	})
 }

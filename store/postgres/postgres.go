@@ -10,6 +10,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"sort"
 	"strconv"
@@ -142,19 +144,23 @@ func wrap(err error) error {
 	if err == nil || errors.Is(err, store.ErrUnavailable) {
 		return err
 	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return err
-	}
-	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || isConnError(err) {
+	if isConnError(err) {
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
 	return err
 }
 
+// isConnError reports a lost or refused connection, or a server shutting down
+// (SQLSTATE classes 08 and 57P): the store is unreachable, not wrong.
 func isConnError(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P")
+	}
 	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) {
+	var ne net.Error
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
 		return true
 	}
 	msg := err.Error()
