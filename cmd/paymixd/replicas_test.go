@@ -452,3 +452,91 @@ func TestStoreOutageDuringImport(t *testing.T) {
 		return nil
 	})
 }
+
+// pendingRowsPG counts rows and datasets of pending imports on PostgreSQL.
+func pendingRowsPG(t testing.TB, pg *pgx.Conn) (rows, datasets int) {
+	ctx := context.Background()
+	if err := pg.QueryRow(ctx, `SELECT count(*) FROM observations WHERE dataset_id IN (SELECT id FROM datasets WHERE state = 'pending')`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.QueryRow(ctx, `SELECT count(*) FROM datasets WHERE state = 'pending'`).Scan(&datasets); err != nil {
+		t.Fatal(err)
+	}
+	return rows, datasets
+}
+
+// A replica that starts while another imports purges only dead imports: the import
+// in flight succeeds. A replica killed (SIGKILL) mid-import leaves a pending dataset
+// that the next replica to start purges, on PostgreSQL as on SQLite.
+func TestImportsAcrossReplicaStartsAndKills(t *testing.T) {
+	url := pgtest.Database(t)
+	ctx := context.Background()
+	pg, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close(ctx)
+	data, err := os.ReadFile(sharedFile)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the shared Levels.fyi export is absent (%s)", sharedFile)
+		}
+		t.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
+	}
+	r1 := startReplica(t, "replica 1", url)
+	importErr := make(chan error, 1)
+	var imported *pb.ImportBenchmarksResponse
+	go func() {
+		stream, err := pb.NewMarketServiceClient(r1.conn).ImportBenchmarks(ctx)
+		if err != nil {
+			importErr <- err
+			return
+		}
+		stream.Send(&pb.ImportBenchmarksRequest{Part: &pb.ImportBenchmarksRequest_Header{Header: &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_LEVELSFYI}}})
+		for off := 0; off < len(data); off += 256 << 10 {
+			if stream.Send(&pb.ImportBenchmarksRequest{Part: &pb.ImportBenchmarksRequest_Chunk{Chunk: data[off:min(off+256<<10, len(data))]}}) != nil {
+				break
+			}
+		}
+		imported, err = stream.CloseAndRecv()
+		importErr <- err
+	}()
+	within(t, 60*time.Second, "rows of the import written", func() error {
+		if rows, _ := pendingRowsPG(t, pg); rows == 0 {
+			return errors.New("no pending rows yet")
+		}
+		return nil
+	})
+	startReplica(t, "replica 3", url) // purges at start-up, beside the live import
+	if err := <-importErr; err != nil {
+		t.Fatalf("the import beside a starting replica: %v", err)
+	}
+	if imported.GetSummary().GetRowsAccepted() < 60000 {
+		t.Errorf("imported %v", imported.GetSummary())
+	}
+
+	// Now a replica killed in the middle of an import.
+	r2 := startReplica(t, "replica 2", url)
+	go importCSV(ctx, r2, bigCSV(400000))
+	within(t, 60*time.Second, "rows of the second import written", func() error {
+		if rows, _ := pendingRowsPG(t, pg); rows == 0 {
+			return errors.New("no pending rows yet")
+		}
+		return nil
+	})
+	if err := r2.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	r2.cmd.Wait()
+	if rows, datasets := pendingRowsPG(t, pg); rows == 0 || datasets != 1 {
+		t.Fatalf("after the kill: %d pending rows in %d datasets, want a leftover", rows, datasets)
+	}
+	startReplica(t, "replica 4", url)
+	if rows, datasets := pendingRowsPG(t, pg); rows != 0 || datasets != 0 {
+		t.Errorf("after a replica's start: %d pending rows in %d datasets", rows, datasets)
+	}
+	list, err := pb.NewDatasetServiceClient(r1.conn).ListDatasets(ctx, &pb.ListDatasetsRequest{})
+	if err != nil || len(list.GetDatasets()) != 2 {
+		t.Errorf("datasets after the kill: %v %v, want the demo and the first import", list, err)
+	}
+}
