@@ -10,6 +10,8 @@
 //	             stored default policy
 //	band-json    RecommendBand over JSON (wrk with a Lua script), the same key
 //	stream-all   StreamBands over every cohort of the shared Levels.fyi export, per band
+//	replicas     with -pg: band-hris on each of three replicas of the working tree
+//	             sharing one PostgreSQL database, beside the SQLite figure
 //
 // Band requests cycle through at least 500 cohorts from ListCohorts with target
 // percentiles from 25 to 90. Every load is bounded in count and in time.
@@ -28,6 +30,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,6 +42,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -58,6 +62,7 @@ var (
 	conns    = flag.Int("conns", 4, "connections of a load")
 	streams  = flag.Int("streams", 16, "concurrent calls per connection")
 	shared   = flag.String("shared", "../shared/data/levels_fyi_salary_data_2017_2021.csv.gz", "the shared export, for stream-all (skipped when absent)")
+	pgURL    = flag.String("pg", "", "a PostgreSQL server (postgres://...) for band-hris on three replicas of the working tree sharing one database")
 )
 
 func main() {
@@ -102,10 +107,67 @@ func main() {
 		}
 	}
 	report(builds, scenarios, results)
+	if *pgURL != "" {
+		replicas(work, builds[1], median(results["band-hris"][builds[1].name]))
+	}
+}
+
+// replicas measures band-hris on three replicas of the working tree on one fresh
+// PostgreSQL database, one after the other, against the single SQLite replica's.
+func replicas(work string, tree *build, sqlite result) {
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, *pgURL)
+	if err != nil {
+		log.Fatal(err)
+	}
+	name := fmt.Sprintf("paymix_bench_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		log.Fatal(err)
+	}
+	defer func() {
+		admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		admin.Close(ctx)
+	}()
+	u, err := url.Parse(*pgURL)
+	if err != nil {
+		log.Fatal(err)
+	}
+	u.Path = "/" + name
+	var reps []*build
+	for i := range 3 {
+		r := &build{name: fmt.Sprintf("replica %d", i+1), bin: tree.bin, storeURL: u.String()}
+		r.start(work)
+		defer r.stop()
+		reps = append(reps, r)
+	}
+	reps[0].prepare()
+	reps[0].keys()
+	for _, r := range reps[1:] {
+		r.requests, r.hrisKey = reps[0].requests, reps[0].hrisKey
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			if _, err := pb.NewBandServiceClient(r.conn).RecommendBand(withKey(ctx, r.hrisKey), r.requests[0]); err == nil {
+				break
+			} else if time.Now().After(deadline) {
+				log.Fatalf("%s never learned the key: %v", r.name, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	fmt.Printf("\nband-hris on three replicas sharing PostgreSQL (SQLite, one replica: %.1f us CPU/call):\n", sqlite.cpuPerCall)
+	for _, r := range reps {
+		var rs []result
+		for range *rounds {
+			rs = append(rs, r.bands(withKey(ctx, r.hrisKey)))
+		}
+		m := median(rs)
+		fmt.Printf("  %s: %9.0f calls/s %8.1f us CPU/call, %.2f of SQLite's\n", r.name, m.perSecond, m.cpuPerCall, m.cpuPerCall/sqlite.cpuPerCall)
+	}
 }
 
 type build struct {
 	name, bin string
+	storeURL  string // a PostgreSQL URL, or "" for SQLite in a fresh data directory
 	cmd       *exec.Cmd
 	grpcAddr  string
 	httpAddr  string
@@ -163,6 +225,9 @@ func (b *build) start(work string) {
 	// The default log level: one line a call, as in production (written to a pipe
 	// that is drained and dropped).
 	b.cmd = exec.Command(b.bin, "--grpc-addr", b.grpcAddr, "--http-addr", b.httpAddr, "--data-dir", dir)
+	if b.storeURL != "" {
+		b.cmd.Args = append(b.cmd.Args, "--store", b.storeURL)
+	}
 	b.cmd.Stderr = io.Discard
 	// The server dies with this program, even when it stops on log.Fatal.
 	b.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
