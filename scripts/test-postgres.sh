@@ -2,8 +2,12 @@
 # Starts a throw-away PostgreSQL for the tests: initdb and pg_ctl in a temporary
 # directory, on a free loopback port, as an unprivileged user when run as root (initdb
 # refuses root). Installs Debian's postgresql where the server binaries are missing.
-# Sourced by scripts/test.sh: it exports PAYMIX_TEST_PG_URL and registers the stop.
-set -euo pipefail
+# Sourced by scripts/test.sh: it exports PAYMIX_TEST_PG_URL and defines
+# stop_test_postgres. Run directly, it leaves the server running and prints the
+# exports for a shell: eval "$(scripts/test-postgres.sh)".
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  set -euo pipefail
+fi
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
@@ -47,3 +51,8 @@ export PAYMIX_TEST_PG_URL="postgres://paymix@127.0.0.1:$pg_port/postgres?sslmode
 # unprivileged user to run them as when the tests run as root.
 export PAYMIX_TEST_PG_BIN="$bin" PAYMIX_TEST_PG_OS_USER="$os_user"
 echo "test-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port" >&2
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  echo "export PAYMIX_TEST_PG_URL='$PAYMIX_TEST_PG_URL'"
+  echo "# stop it with: ${as_user[*]} $bin/pg_ctl -D $pg_dir/data stop"
+fi
