@@ -302,6 +302,21 @@ func TestReplicasStayInSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The checksum rule and request ids hold across replicas: the same file through
+	// replica 3 is the first import, as is a retry with the first's request id.
+	again, err := importCSVWith(keyed(root), r3, []byte(csv.String()), &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_PAYMIX_CSV, KeepDemo: true})
+	if err != nil || !again.GetSummary().GetDuplicate() || again.GetDataset().GetName() != imported.GetDataset().GetName() {
+		t.Errorf("the same file through replica 3: %v %v", again, err)
+	}
+	first, err := importCSVWith(keyed(root), r1, []byte(csv.String()+"2026-09-02,Google,L5,Software Engineer,\"Seattle, WA\",1,1,1,0\n"),
+		&pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_PAYMIX_CSV, KeepDemo: true, RequestId: "retry-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	retry, err := importCSVWith(keyed(root), r3, []byte("anything"), &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_PAYMIX_CSV, RequestId: "retry-1"})
+	if err != nil || !retry.GetSummary().GetDuplicate() || retry.GetDataset().GetName() != first.GetDataset().GetName() {
+		t.Errorf("a retry through replica 3 with replica 1's request id: %v %v", retry, err)
+	}
 	for _, r := range []*replica{r1, r3} {
 		within(t, 5*time.Second, "the import on "+r.name, func() error {
 			band, err := pb.NewBandServiceClient(r.conn).RecommendBand(keyed(analyst.GetSecret()), seattle)
@@ -354,11 +369,15 @@ func bigCSV(rows int) []byte {
 }
 
 func importCSV(ctx context.Context, r *replica, data []byte) (*pb.ImportBenchmarksResponse, error) {
+	return importCSVWith(ctx, r, data, &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_PAYMIX_CSV})
+}
+
+func importCSVWith(ctx context.Context, r *replica, data []byte, h *pb.ImportHeader) (*pb.ImportBenchmarksResponse, error) {
 	stream, err := pb.NewMarketServiceClient(r.conn).ImportBenchmarks(ctx)
 	if err != nil {
 		return nil, err
 	}
-	msgs := []*pb.ImportBenchmarksRequest{{Part: &pb.ImportBenchmarksRequest_Header{Header: &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_PAYMIX_CSV}}}}
+	msgs := []*pb.ImportBenchmarksRequest{{Part: &pb.ImportBenchmarksRequest_Header{Header: h}}}
 	for off := 0; off < len(data); off += 1 << 20 {
 		msgs = append(msgs, &pb.ImportBenchmarksRequest{Part: &pb.ImportBenchmarksRequest_Chunk{Chunk: data[off:min(off+1<<20, len(data))]}})
 	}
