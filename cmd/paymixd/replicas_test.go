@@ -178,11 +178,13 @@ func TestReplicasStayInSync(t *testing.T) {
 	if _, err := admin.CreateOrganization(keyed(root), &pb.CreateOrganizationRequest{OrganizationId: "acme"}); err != nil {
 		t.Fatal(err)
 	}
-	orgAdmin, err := pb.NewAdminServiceClient(r2.conn).CreateApiKey(keyed(root), &pb.CreateApiKeyRequest{Parent: "organizations/acme",
-		ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_ADMIN}})
-	if err != nil {
-		t.Fatalf("an organisation made on replica 1, used on replica 2: %v", err)
-	}
+	// The organisation made on replica 1 is there on replica 2 within a second.
+	var orgAdmin *pb.CreateApiKeyResponse
+	within(t, time.Second, "the organisation on replica 2", func() error {
+		orgAdmin, err = pb.NewAdminServiceClient(r2.conn).CreateApiKey(keyed(root), &pb.CreateApiKeyRequest{Parent: "organizations/acme",
+			ApiKey: &pb.ApiKey{Role: pb.Role_ROLE_ADMIN}})
+		return err
+	})
 	// The admin key made on replica 2 reaches replica 1 within a second.
 	var hris *pb.CreateApiKeyResponse
 	within(t, time.Second, "the admin key on replica 1", func() error {
@@ -202,11 +204,13 @@ func TestReplicasStayInSync(t *testing.T) {
 		Preset: "tokens-half-of-base"}); err != nil {
 		t.Fatal(err)
 	}
-	within(t, time.Second, "the policy on replica 1", func() error {
-		_, err := pb.NewBandServiceClient(r1.conn).RecommendBand(keyed(hris.GetSecret()), &pb.RecommendBandRequest{JobFamily: "software-engineer",
-			Level: "IC3", Location: "Seattle, WA", PolicyName: "organizations/acme/policies/half"})
-		return err
-	})
+	for _, r := range []*replica{r1, r2} {
+		within(t, time.Second, "the policy on "+r.name, func() error {
+			_, err := pb.NewBandServiceClient(r.conn).RecommendBand(keyed(hris.GetSecret()), &pb.RecommendBandRequest{JobFamily: "software-engineer",
+				Level: "IC3", Location: "Seattle, WA", PolicyName: "organizations/acme/policies/half"})
+			return err
+		})
+	}
 
 	// Two replicas update one policy with the same etag: exactly one succeeds.
 	cur, err := policies3.GetPolicy(keyed(orgAdmin.GetSecret()), &pb.GetPolicyRequest{Name: "organizations/acme/policies/half"})
