@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,30 +10,8 @@ import (
 	"github.com/paymix/paymix/store"
 )
 
-func offsetToken(token string) (int, error) {
-	if token == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(token)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%w: bad page token", store.ErrInvalid)
-	}
-	return n, nil
-}
 
-func nextToken(offset, limit, got int) string {
-	if got > limit {
-		return strconv.Itoa(offset + limit)
-	}
-	return ""
-}
 
-func validLimit(limit int) error {
-	if limit <= 0 {
-		return fmt.Errorf("%w: a page holds at least one item", store.ErrInvalid)
-	}
-	return nil
-}
 
 func (s *Store) CreateOrganization(ctx context.Context, o store.Organization, policies []store.Policy) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
@@ -67,9 +43,9 @@ func (s *Store) GetOrganization(ctx context.Context, id string) (store.Organizat
 }
 
 func (s *Store) ListOrganizations(ctx context.Context, limit int, token string) ([]store.Organization, string, error) {
-	off, err := offsetToken(token)
-	if err != nil || limit <= 0 {
-		return nil, "", errors.Join(err, validLimit(limit))
+	off, err := store.PageOffset(token, limit)
+	if err != nil {
+		return nil, "", err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id, display_name, create_time FROM organizations ORDER BY id LIMIT $1 OFFSET $2`, limit+1, off)
 	if err != nil {
@@ -79,7 +55,7 @@ func (s *Store) ListOrganizations(ctx context.Context, limit int, token string) 
 	if err != nil {
 		return nil, "", wrap(err)
 	}
-	return out[:min(len(out), limit)], nextToken(off, limit, len(out)), nil
+	return out[:min(len(out), limit)], store.NextPage(off, limit, len(out)), nil
 }
 
 func scanOrganization(row pgx.CollectableRow) (store.Organization, error) {
@@ -125,9 +101,9 @@ func (s *Store) GetPolicy(ctx context.Context, org, id string) (store.Policy, er
 }
 
 func (s *Store) ListPolicies(ctx context.Context, org string, limit int, token string) ([]store.Policy, string, error) {
-	off, err := offsetToken(token)
-	if err != nil || limit <= 0 {
-		return nil, "", errors.Join(err, validLimit(limit))
+	off, err := store.PageOffset(token, limit)
+	if err != nil {
+		return nil, "", err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+policyColumns+` FROM policies WHERE org = $1 ORDER BY id LIMIT $2 OFFSET $3`, org, limit+1, off)
 	if err != nil {
@@ -142,7 +118,7 @@ func (s *Store) ListPolicies(ctx context.Context, org string, limit int, token s
 		}
 		out = append(out, p)
 	}
-	return out[:min(len(out), limit)], nextToken(off, limit, len(out)), wrap(rows.Err())
+	return out[:min(len(out), limit)], store.NextPage(off, limit, len(out)), wrap(rows.Err())
 }
 
 // UpdatePolicy locks the policy's row, so that of two replicas updating it with the

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/paymix/paymix/store"
@@ -23,24 +21,7 @@ func parseTS(s string) time.Time {
 	return t
 }
 
-// offsetToken reads an offset page token; lists of tenancy records are small.
-func offsetToken(token string) (int, error) {
-	if token == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(token)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%w: bad page token", store.ErrInvalid)
-	}
-	return n, nil
-}
 
-func nextToken(offset, limit, got int) string {
-	if got > limit {
-		return strconv.Itoa(offset + limit)
-	}
-	return ""
-}
 
 func (s *Store) CreateOrganization(ctx context.Context, o store.Organization, policies []store.Policy) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -73,9 +54,9 @@ func (s *Store) GetOrganization(ctx context.Context, id string) (store.Organizat
 }
 
 func (s *Store) ListOrganizations(ctx context.Context, limit int, token string) ([]store.Organization, string, error) {
-	off, err := offsetToken(token)
-	if err != nil || limit <= 0 {
-		return nil, "", errors.Join(err, validLimit(limit))
+	off, err := store.PageOffset(token, limit)
+	if err != nil {
+		return nil, "", err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, display_name, create_time FROM organizations ORDER BY id LIMIT ? OFFSET ?`, limit+1, off)
 	if err != nil {
@@ -92,16 +73,10 @@ func (s *Store) ListOrganizations(ctx context.Context, limit int, token string) 
 		o.CreateTime = parseTS(created)
 		out = append(out, o)
 	}
-	next := nextToken(off, limit, len(out))
+	next := store.NextPage(off, limit, len(out))
 	return out[:min(len(out), limit)], next, rows.Err()
 }
 
-func validLimit(limit int) error {
-	if limit <= 0 {
-		return fmt.Errorf("%w: a page holds at least one item", store.ErrInvalid)
-	}
-	return nil
-}
 
 func insertPolicy(ctx context.Context, tx *sql.Tx, p *store.Policy) error {
 	p.Revision = 1
@@ -143,9 +118,9 @@ func (s *Store) GetPolicy(ctx context.Context, org, id string) (store.Policy, er
 }
 
 func (s *Store) ListPolicies(ctx context.Context, org string, limit int, token string) ([]store.Policy, string, error) {
-	off, err := offsetToken(token)
-	if err != nil || limit <= 0 {
-		return nil, "", errors.Join(err, validLimit(limit))
+	off, err := store.PageOffset(token, limit)
+	if err != nil {
+		return nil, "", err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+policyColumns+` FROM policies WHERE org = ? ORDER BY id LIMIT ? OFFSET ?`, org, limit+1, off)
 	if err != nil {
@@ -160,7 +135,7 @@ func (s *Store) ListPolicies(ctx context.Context, org string, limit int, token s
 		}
 		out = append(out, p)
 	}
-	next := nextToken(off, limit, len(out))
+	next := store.NextPage(off, limit, len(out))
 	return out[:min(len(out), limit)], next, rows.Err()
 }
 
