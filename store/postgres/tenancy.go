@@ -10,9 +10,6 @@ import (
 	"github.com/paymix/paymix/store"
 )
 
-
-
-
 func (s *Store) CreateOrganization(ctx context.Context, o store.Organization, policies []store.Policy) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO organizations (id, display_name, create_time) VALUES ($1, $2, $3)`,

@@ -21,8 +21,6 @@ func parseTS(s string) time.Time {
 	return t
 }
 
-
-
 func (s *Store) CreateOrganization(ctx context.Context, o store.Organization, policies []store.Policy) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO organizations (id, display_name, create_time) VALUES (?, ?, ?)`,
@@ -76,7 +74,6 @@ func (s *Store) ListOrganizations(ctx context.Context, limit int, token string) 
 	next := store.NextPage(off, limit, len(out))
 	return out[:min(len(out), limit)], next, rows.Err()
 }
-
 
 func insertPolicy(ctx context.Context, tx *sql.Tx, p *store.Policy) error {
 	p.Revision = 1
