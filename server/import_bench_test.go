@@ -15,8 +15,8 @@ var sharedFile = filepath.Join("..", "..", "shared", "data", "levels_fyi_salary_
 
 // BenchmarkImportSharedFile streams the shared Levels.fyi export (2.4 MB gzipped,
 // 62,642 rows) into a fresh server over loopback gRPC: parse, validate, normalise,
-// store in SQLite and rebuild the snapshot. The baseline is one gRPC health check on
-// the same server, measured in the same run.
+// store (SQLite, and PostgreSQL with COPY) and rebuild the snapshot. The baseline is
+// one gRPC health check on the same server, measured in the same run.
 func BenchmarkImportSharedFile(b *testing.B) {
 	data, err := os.ReadFile(sharedFile)
 	if err != nil {
@@ -31,16 +31,23 @@ func BenchmarkImportSharedFile(b *testing.B) {
 			}
 		}
 	})
-	b.Run("import", func(b *testing.B) {
-		for b.Loop() {
-			b.StopTimer()
-			s := start(b, nil).ready(b) // a fresh store each time: the same file twice is a duplicate
-			b.StartTimer()
-			resp, err := importData(b, s, &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_LEVELSFYI}, string(data))
-			if err != nil || resp.GetSummary().GetRowsAccepted() != 62009 {
-				b.Fatalf("import: %v %v", err, resp.GetSummary())
-			}
+	for _, engine := range []struct {
+		name  string
+		start func(testing.TB) *testServer
+	}{{"import", func(b testing.TB) *testServer { return start(b, nil) }}, {"import-postgres", startPostgres}} {
+		b.Run(engine.name, func(b *testing.B) { importLoop(b, engine.start, data) })
+	}
+}
+
+func importLoop(b *testing.B, start func(testing.TB) *testServer, data []byte) {
+	for b.Loop() {
+		b.StopTimer()
+		s := start(b).ready(b) // a fresh store each time: the same file twice is a duplicate
+		b.StartTimer()
+		resp, err := importData(b, s, &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_LEVELSFYI}, string(data))
+		if err != nil || resp.GetSummary().GetRowsAccepted() != 62009 {
+			b.Fatalf("import: %v %v", err, resp.GetSummary())
 		}
-		b.ReportMetric(62642*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-	})
+	}
+	b.ReportMetric(62642*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }

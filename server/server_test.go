@@ -29,6 +29,8 @@ import (
 	"github.com/paymix/paymix/planner/normalize"
 	"github.com/paymix/paymix/server"
 	"github.com/paymix/paymix/store"
+	"github.com/paymix/paymix/store/postgres"
+	"github.com/paymix/paymix/store/postgres/pgtest"
 	"github.com/paymix/paymix/store/sqlite"
 )
 
@@ -76,6 +78,22 @@ func startIn(t testing.TB, dir string, wrap func(store.Store) store.Store) *test
 	if wrap != nil {
 		st = wrap(st)
 	}
+	return serve(t, dir, st)
+}
+
+// startPostgres runs a server on a fresh PostgreSQL database (see pgtest).
+func startPostgres(t testing.TB) *testServer {
+	t.Helper()
+	st, err := postgres.Open(context.Background(), pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, "", st)
+}
+
+// serve runs a server on a store, which it closes when the server stops.
+func serve(t testing.TB, dir string, st store.Store) *testServer {
+	t.Helper()
 	srv, err := server.New(server.Config{
 		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Store: st,
 		Now: clock,
