@@ -11,7 +11,6 @@ import (
 	"buf.build/go/protovalidate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
@@ -34,12 +33,10 @@ type bandService struct {
 func published(app *state.Service) (*state.Published, error) {
 	pub := app.Current()
 	if pub == nil || pub.Market == nil {
-		return nil, errLoading
+		return nil, state.ErrLoading
 	}
 	return pub, nil
 }
-
-var errLoading = status.Error(codes.Unavailable, "market data is still loading; retry shortly")
 
 // request converts a band request and resolves its policy on the published state.
 func request(ctx context.Context, pub *state.Published, r *pb.RecommendBandRequest) (planner.Request, error) {

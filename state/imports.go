@@ -80,7 +80,7 @@ var errImportsBusy = &planner.Error{Kind: planner.KindResourceExhausted, Reason:
 // dataset made ready by one commit at the end; the market then includes it.
 func (s *Service) Import(ctx context.Context, h ImportHeader, body io.Reader) (ImportResult, error) {
 	if !s.marketLoaded() {
-		return ImportResult{}, errLoading
+		return ImportResult{}, ErrLoading
 	}
 	select {
 	case s.imports <- struct{}{}:

@@ -273,7 +273,7 @@ const (
 // state is marked stale and the rebuild is retried until it succeeds.
 func (s *Service) change(ctx context.Context, what rebuild, fn func() error) error {
 	if what&(rebuildMarket|rebuildMaps) != 0 && !s.marketLoaded() {
-		return errLoading
+		return ErrLoading
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -433,9 +433,9 @@ func (s *Service) ensurePlatformOrg(ctx context.Context) error {
 	return err
 }
 
-// Errors of the application that are not about one field.
+// ErrLoading answers what needs the market before it is first loaded.
 var (
-	errLoading = &planner.Error{Kind: planner.KindUnavailable, Reason: "LOADING", Message: "market data is still loading; retry shortly"}
+	ErrLoading = &planner.Error{Kind: planner.KindUnavailable, Reason: "LOADING", Message: "market data is still loading; retry shortly"}
 )
 
 func notFound(what string) error {
