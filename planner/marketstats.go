@@ -83,11 +83,14 @@ func MarketStats(snap *market.Snapshot, maps *normalize.Maps, q StatsQuery, toda
 		}
 		st.Company = normalize.Company(q.Company)
 		st.CompanyLevel = canonicalLevel(maps, st.Company, q.CompanyLevel)
-		loc, scope := st.Location, st.Location.Scope
-		sameCompany := sameCompanyAs(st.Company)
-		view = snap.Peer(func(o *market.Observation) bool {
-			return sameCompany(o.Company) && (o.CompanyLevel == st.CompanyLevel || normalize.FoldLevel(o.CompanyLevel) == normalize.FoldLevel(st.CompanyLevel)) &&
-				(family.ID == "" || o.Family == family.ID) && (loc.Scope == 0 || o.Place(scope) == loc.ID())
+		key := normalize.CompanyKey(st.Company)
+		folded := normalize.FoldLevel(st.CompanyLevel)
+		view = snap.Peer(market.PeerFilter{
+			Company:      func(name string) bool { return normalize.CompanyKey(name) == key },
+			CompanyLevel: func(l string) bool { return l == st.CompanyLevel || normalize.FoldLevel(l) == folded },
+			Family:       family.ID,
+			Scope:        st.Location.Scope,
+			Place:        st.Location.ID(),
 		}, rate, effective)
 	}
 	for k := range st.Series {
@@ -96,21 +99,6 @@ func MarketStats(snap *market.Snapshot, maps *normalize.Maps, q StatsQuery, toda
 	st.DataStart, st.DataEnd = view.Dates()
 	st.Datasets = view.Datasets()
 	return st, nil
-}
-
-// sameCompanyAs matches company names by their folded key (case, spaces, legal
-// suffixes), remembering each distinct name: a scan meets few of them many times.
-func sameCompanyAs(company string) func(string) bool {
-	key := normalize.CompanyKey(company)
-	seen := map[string]bool{}
-	return func(name string) bool {
-		match, ok := seen[name]
-		if !ok {
-			match = normalize.CompanyKey(name) == key
-			seen[name] = match
-		}
-		return match
-	}
 }
 
 // canonicalLevel is a company level as the company's level map spells it, on either

@@ -80,9 +80,9 @@ func (c countingStore) SetActive(ctx context.Context, id string, active bool, we
 	return c.inner.SetActive(ctx, id, active, weight)
 }
 
-func (c countingStore) Rows(ctx context.Context, id string) ([]normalize.Row, error) {
+func (c countingStore) EachRow(ctx context.Context, id string, fn func(*normalize.Row) error) error {
 	c.calls.Add(1)
-	return c.inner.Rows(ctx, id)
+	return c.inner.EachRow(ctx, id, fn)
 }
 
 func (c countingStore) PutLevelMap(ctx context.Context, company string, entries []normalize.LevelEntry) error {

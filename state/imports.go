@@ -176,6 +176,15 @@ func (s *Service) save(ctx context.Context, h ImportHeader, res *ingest.Result, 
 	d.RowsAccepted, d.RowsRejected = sum.RowsAccepted, sum.RowsRejected
 	d.RowsUnmapped, d.RowsExcluded = sum.RowsUnmapped, sum.RowsExcluded
 	d.DataStart, d.DataEnd = dateRange(rows, func(r normalize.Row) time.Time { return r.Reported })
+	// The import builds its own part, so that publishing it reads nothing back; if the
+	// maps change meanwhile, the rebuild normalises the rows again.
+	cur := s.Current()
+	pb := newPartBuilder(cur.Maps, len(rows))
+	for i := range rows {
+		pb.add(&rows[i])
+	}
+	part := pb.build(s.today(), cur.mapsFingerprint)
+	rows = nil
 	err := s.change(ctx, rebuildMarket, func() error {
 		// The first real import takes the synthetic demo data out of the market,
 		// unless the caller keeps it.
@@ -191,7 +200,9 @@ func (s *Service) save(ctx context.Context, h ImportHeader, res *ingest.Result, 
 			return err
 		}
 		committed = true
-		s.rows[d.ID] = rows
+		if part.maps == s.market.mapsFingerprint {
+			s.parts[d.ID] = part
+		}
 		return nil
 	})
 	if err != nil {

@@ -19,31 +19,37 @@ import (
 // OwnerShared owns the datasets every organisation sees.
 const OwnerShared = "shared"
 
-// ensureDemo records the built-in demo dataset; the caller holds mu.
+// ensureDemo records the built-in demo dataset and builds its part; the caller holds mu.
 func (s *Service) ensureDemo(ctx context.Context) error {
-	s.demo = demo.Dataset()
-	first, last := dateRange(s.demo.Observations, func(o market.Observation) time.Time { return o.Reported })
+	ds := demo.Dataset()
+	b := market.NewBuilder(len(ds.Observations))
+	for i := range ds.Observations {
+		b.Add(&ds.Observations[i])
+	}
+	s.demo = &builtPart{part: b.Build(s.today(), stats.DefaultAgingRate), maps: builtinMaps}
+	first, last := dateRange(ds.Observations, func(o market.Observation) time.Time { return o.Reported })
 	return s.store.EnsureBuiltin(ctx, store.Dataset{
 		ID: demo.Name, DisplayName: "Synthetic demo data (not real market data)", Format: "builtin", Owner: OwnerShared,
-		Synthetic: true, Active: true, Weight: 1, ImportTime: demo.End, RowsAccepted: len(s.demo.Observations),
+		Synthetic: true, Active: true, Weight: 1, ImportTime: demo.End, RowsAccepted: len(ds.Observations),
 		DataStart: first, DataEnd: last,
 	})
 }
 
-func (s *Service) loadMaps(ctx context.Context) (*normalize.Maps, error) {
+// loadMaps reads the uploaded maps and their fingerprint.
+func (s *Service) loadMaps(ctx context.Context) (*normalize.Maps, string, error) {
 	levels, err := s.store.LevelMaps(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	locations, err := s.store.Locations(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	maps := normalize.NewMaps(levels, locations)
 	for _, err := range maps.Rejected() {
 		s.log.Warn("an uploaded map entry is left out", "err", err)
 	}
-	return maps, nil
+	return maps, mapsFingerprint(levels, locations), nil
 }
 
 // allDatasets lists every ready dataset, newest first.
@@ -63,10 +69,11 @@ func allDatasets(ctx context.Context, st store.Store) ([]store.Dataset, error) {
 	}
 }
 
-// rebuildMarket builds a snapshot of the active datasets normalised with maps; the
-// caller holds mu. Rows of active datasets stay in memory, so that the next rebuild
-// reads only what is new.
-func (s *Service) rebuildMarket(ctx context.Context, maps *normalize.Maps) error {
+// rebuildMarket assembles a snapshot of the active datasets normalised with maps; the
+// caller holds mu. Parts of datasets that were active before and whose maps have not
+// changed are reused, so that a change costs what it touches: an import builds its own
+// part, an activation or deletion none.
+func (s *Service) rebuildMarket(ctx context.Context, maps *normalize.Maps, fingerprint string) error {
 	start := time.Now()
 	versions, err := s.store.Versions(ctx)
 	if err != nil {
@@ -76,42 +83,33 @@ func (s *Service) rebuildMarket(ctx context.Context, maps *normalize.Maps) error
 	if err != nil {
 		return err
 	}
-	var datasets []market.Dataset
-	active := map[string]bool{}
+	var sources []market.Source
+	parts := map[string]*builtPart{}
 	unmapped := map[[2]string]int{}
+	built := 0
 	// Oldest first, so that blending order (and the version hash) is stable.
 	for _, d := range slices.Backward(all) {
 		if !d.Active {
 			continue
 		}
-		active[d.ID] = true
-		info := market.DatasetInfo{ID: d.ID, Name: d.DisplayName, Synthetic: d.Synthetic, Weight: d.Weight}
-		if d.ID == demo.Name {
-			datasets = append(datasets, market.Dataset{DatasetInfo: info, Observations: s.demo.Observations})
-			continue
-		}
-		rows, ok := s.rows[d.ID]
-		if !ok {
-			if rows, err = s.store.Rows(ctx, d.ID); err != nil {
-				return fmt.Errorf("loading dataset %s: %w", d.ID, err)
+		bp := s.parts[d.ID]
+		switch {
+		case d.ID == demo.Name:
+			bp = s.demo
+		case bp == nil || bp.maps != fingerprint:
+			if bp, err = s.buildPart(ctx, d, maps, fingerprint); err != nil {
+				return err
 			}
-			s.rows[d.ID] = rows
+			built++
 		}
-		obs := make([]market.Observation, len(rows))
-		for i, r := range rows {
-			var u normalize.Unmapped
-			obs[i], u = maps.Observation(r)
-			if u.Level {
-				unmapped[[2]string{obs[i].Company, obs[i].CompanyLevel}]++
-			}
+		parts[d.ID] = bp // inactive data leaves memory
+		for k, n := range bp.unmapped {
+			unmapped[k] += n
 		}
-		datasets = append(datasets, market.Dataset{DatasetInfo: info, Observations: obs})
+		sources = append(sources, market.Source{
+			DatasetInfo: market.DatasetInfo{ID: d.ID, Name: d.DisplayName, Synthetic: d.Synthetic, Weight: d.Weight}, Part: bp.part})
 	}
-	for id := range s.rows {
-		if !active[id] {
-			delete(s.rows, id) // inactive data leaves memory
-		}
-	}
+	s.parts = parts
 	levels := make([]UnmappedLevel, 0, len(unmapped))
 	for k, n := range unmapped {
 		levels = append(levels, UnmappedLevel{Company: k[0], Level: k[1], Count: n})
@@ -119,10 +117,9 @@ func (s *Service) rebuildMarket(ctx context.Context, maps *normalize.Maps) error
 	slices.SortFunc(levels, func(a, b UnmappedLevel) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Company, b.Company), cmp.Compare(a.Level, b.Level))
 	})
-	today := s.now().UTC().Truncate(24 * time.Hour)
-	snap := market.Build(datasets, today, stats.DefaultAgingRate)
-	s.market = marketPart{snap: snap, maps: maps, unmapped: levels, versions: versions}
-	s.log.Info("market snapshot built", "version", snap.Version, "datasets", len(datasets),
+	snap := market.Assemble(sources, stats.DefaultAgingRate)
+	s.market = marketPart{snap: snap, maps: maps, mapsFingerprint: fingerprint, unmapped: levels, versions: versions}
+	s.log.Info("market snapshot built", "version", snap.Version, "datasets", len(sources), "parts_built", built,
 		"synthetic", snap.Synthetic(), "cohorts", len(snap.Keys()), "duration_ms", time.Since(start).Milliseconds())
 	return nil
 }

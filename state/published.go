@@ -31,10 +31,11 @@ type Published struct {
 	// Built is when this state was published.
 	Built time.Time
 
-	orgs     map[string]store.Organization
-	policies map[string][]*Policy // by organisation, by id
-	keys     map[string]store.APIKey
-	keysOf   map[string][]store.APIKey // by organisation, oldest first
+	mapsFingerprint string // identifies Maps
+	orgs            map[string]store.Organization
+	policies        map[string][]*Policy // by organisation, by id
+	keys            map[string]store.APIKey
+	keysOf          map[string][]store.APIKey // by organisation, oldest first
 }
 
 // UnmappedLevel is a company level that no level map covers, with its row count.

@@ -58,9 +58,9 @@ type Service struct {
 	mu       sync.Mutex // serialises changes and rebuilds
 	market   marketPart // what the last market rebuild made
 	tenancy  tenancyPart
-	loaded   bool                       // the market has been built once
-	rows     map[string][]normalize.Row // rows of active datasets, so a rebuild reads no SQL
-	demo     market.Dataset
+	loaded   bool                  // the market has been built once
+	parts    map[string]*builtPart // the active datasets' parts, by id
+	demo     *builtPart
 	retrying bool
 	closed   chan struct{}
 	imports  chan struct{} // one token per import running
@@ -68,10 +68,12 @@ type Service struct {
 
 // marketPart is what a market rebuild produces.
 type marketPart struct {
-	snap     *market.Snapshot
-	maps     *normalize.Maps
-	unmapped []UnmappedLevel
-	versions store.Versions // read before the rows: a change after them is seen next time
+	snap *market.Snapshot
+	maps *normalize.Maps
+	// mapsFingerprint identifies the maps the parts were normalised with.
+	mapsFingerprint string
+	unmapped        []UnmappedLevel
+	versions        store.Versions // read before the rows: a change after them is seen next time
 }
 
 // tenancyPart is what a tenancy load produces.
@@ -100,7 +102,7 @@ func New(cfg Config) *Service {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 500 * time.Millisecond
 	}
-	return &Service{cfg: cfg, store: cfg.Store, now: cfg.Now, log: cfg.Log, rows: map[string][]normalize.Row{},
+	return &Service{cfg: cfg, store: cfg.Store, now: cfg.Now, log: cfg.Log, parts: map[string]*builtPart{},
 		closed: make(chan struct{}), imports: make(chan struct{}, MaxConcurrentImports)}
 }
 
@@ -247,11 +249,11 @@ func (s *Service) Open(ctx context.Context) error {
 func (s *Service) LoadMarket(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	maps, err := s.loadMaps(ctx)
+	maps, fingerprint, err := s.loadMaps(ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.rebuildMarket(ctx, maps); err != nil {
+	if err := s.rebuildMarket(ctx, maps, fingerprint); err != nil {
 		return err
 	}
 	s.loaded = true
@@ -300,14 +302,14 @@ func (s *Service) rebuild(ctx context.Context, what rebuild) error {
 		}
 	}
 	if what&(rebuildMarket|rebuildMaps) != 0 && s.loaded {
-		maps := s.market.maps
+		maps, fingerprint := s.market.maps, s.market.mapsFingerprint
 		if what&rebuildMaps != 0 || maps == nil {
 			var err error
-			if maps, err = s.loadMaps(ctx); err != nil {
+			if maps, fingerprint, err = s.loadMaps(ctx); err != nil {
 				return fmt.Errorf("loading maps: %w", err)
 			}
 		}
-		if err := s.rebuildMarket(ctx, maps); err != nil {
+		if err := s.rebuildMarket(ctx, maps, fingerprint); err != nil {
 			return fmt.Errorf("rebuilding the market: %w", err)
 		}
 	}
@@ -318,7 +320,7 @@ func (s *Service) rebuild(ctx context.Context, what rebuild) error {
 // publish composes the next state from the parts and swaps it in; the caller holds mu.
 func (s *Service) publish() {
 	p := &Published{
-		Market: s.market.snap, Maps: s.market.maps, Unmapped: s.market.unmapped,
+		Market: s.market.snap, Maps: s.market.maps, mapsFingerprint: s.market.mapsFingerprint, Unmapped: s.market.unmapped,
 		Version:      max(s.market.versions.State, s.tenancy.versions.State),
 		KeysRequired: s.cfg.RequireAuth || len(s.tenancy.keys) > 0,
 		Built:        time.Now(),

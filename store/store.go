@@ -87,8 +87,10 @@ type Store interface {
 	Delete(ctx context.Context, id string) error
 	// SetActive activates (with a weight) or deactivates a ready dataset.
 	SetActive(ctx context.Context, id string, active bool, weight float64) (Dataset, error)
-	// Rows returns a dataset's rows in row order.
-	Rows(ctx context.Context, id string) ([]normalize.Row, error)
+	// EachRow calls fn with each of a dataset's rows in row order, reading them as it
+	// goes (a dataset may be larger than memory); an error of fn stops the scan and is
+	// returned. ErrNotFound when there is no such dataset.
+	EachRow(ctx context.Context, id string, fn func(*normalize.Row) error) error
 
 	// PutLevelMap replaces the uploaded level map of one company.
 	PutLevelMap(ctx context.Context, company string, entries []normalize.LevelEntry) error

@@ -14,16 +14,30 @@ import (
 // that dataset's own.
 type View struct {
 	parts []viewPart
-	// factor ages values from the snapshot's reference date to the effective date.
-	// Months are mean Gregorian months, so moving the effective date multiplies every
-	// aged value by the same factor.
+	// factor ages values from the parts' reference date to the effective date, when
+	// every part has the same reference (the usual case); mixed is true otherwise, and
+	// each part's own factor applies. Months are mean Gregorian months, so moving the
+	// effective date multiplies every aged value by the same factor.
 	factor float64
+	mixed  bool
 }
 
 type viewPart struct {
+	p      *Part
+	a      *aging
 	c      *Cohort
 	weight float64
 	info   *DatasetInfo
+	factor float64
+}
+
+func (v *View) add(vp viewPart) {
+	if len(v.parts) == 0 {
+		v.factor = vp.factor
+	} else if vp.factor != v.factor {
+		v.mixed = true
+	}
+	v.parts = append(v.parts, vp)
 }
 
 // Datasets are the datasets the view's observations come from, each with its share of
@@ -45,7 +59,7 @@ func (v View) Datasets() []DatasetInfo {
 func (v View) Count(k Kind) int {
 	n := 0
 	for _, p := range v.parts {
-		n += p.c.Series[k].Count()
+		n += len(p.c.series[k].rows)
 	}
 	return n
 }
@@ -54,7 +68,7 @@ func (v View) Count(k Kind) int {
 func (v View) Rows() int {
 	n := 0
 	for _, p := range v.parts {
-		n += len(p.c.rows)
+		n += p.c.rows
 	}
 	return n
 }
@@ -64,7 +78,7 @@ func (v View) Rows() int {
 func (v View) Eligible(k Kind, min int) int {
 	n := 0
 	for _, p := range v.parts {
-		if c := p.c.Series[k].Count(); c >= min {
+		if c := len(p.c.series[k].rows); c >= min {
 			n += c
 		}
 	}
@@ -74,30 +88,37 @@ func (v View) Eligible(k Kind, min int) int {
 // Quantile is the blended type-7 q-quantile of a series at the effective date, over
 // the datasets with at least min observations of it; ok is false when there are none.
 func (v View) Quantile(k Kind, q float64, min int) (float64, bool) {
-	return v.blend(k, min, func(s Series) float64 { return stats.Percentile(s.Sorted, q) })
+	return v.blend(k, min, func(p *viewPart, s series) float64 {
+		return stats.PercentileAt(len(s.rows), func(i int) float64 { return p.p.value(p.a, k, s.rows[i]) }, q)
+	})
 }
 
 // Mean is the blended mean of a series at the effective date, over the datasets with
 // at least min observations of it.
 func (v View) Mean(k Kind, min int) (float64, bool) {
-	return v.blend(k, max(min, 1), func(s Series) float64 { return s.Sum / float64(s.Count()) })
+	return v.blend(k, max(min, 1), func(_ *viewPart, s series) float64 { return s.sum / float64(len(s.rows)) })
 }
 
-func (v View) blend(k Kind, min int, stat func(Series) float64) (float64, bool) {
+func (v View) blend(k Kind, min int, stat func(*viewPart, series) float64) (float64, bool) {
 	sum, weights := 0.0, 0.0
-	for _, p := range v.parts {
-		s := p.c.Series[k]
-		if s.Count() == 0 || s.Count() < min {
+	for i := range v.parts {
+		p := &v.parts[i]
+		s := p.c.series[k]
+		if len(s.rows) == 0 || len(s.rows) < min {
 			continue
 		}
-		sum += p.weight * stat(s)
+		x := stat(p, s)
+		if v.mixed && k != Tokens {
+			x *= p.factor
+		}
+		sum += p.weight * x
 		weights += p.weight
 	}
 	if weights == 0 {
 		return 0, false
 	}
 	value := sum / weights
-	if k != Tokens {
+	if !v.mixed && k != Tokens {
 		value *= v.factor
 	}
 	return value, true
@@ -133,11 +154,12 @@ func (v View) PayMix() (mix [3]float64, ok bool) {
 // Dates are the first and last report dates over all datasets.
 func (v View) Dates() (first, last time.Time) {
 	for i, p := range v.parts {
-		if i == 0 || p.c.First.Before(first) {
-			first = p.c.First
+		f, l := dayTime(p.c.first), dayTime(p.c.last)
+		if i == 0 || f.Before(first) {
+			first = f
 		}
-		if i == 0 || p.c.Last.After(last) {
-			last = p.c.Last
+		if i == 0 || l.After(last) {
+			last = l
 		}
 	}
 	return first, last

@@ -12,13 +12,20 @@ import (
 // numpy and R): h = (n-1)q, value = x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h]).
 // It panics on an empty slice: callers check thresholds first.
 func Percentile(sorted []float64, q float64) float64 {
-	h := float64(len(sorted)-1) * q
+	return PercentileAt(len(sorted), func(i int) float64 { return sorted[i] }, q)
+}
+
+// PercentileAt is Percentile over n ascending values read through at, for values held
+// elsewhere than in a slice (a cohort's rows in a column store).
+func PercentileAt(n int, at func(i int) float64, q float64) float64 {
+	h := float64(n-1) * q
 	lo := math.Floor(h)
 	i := int(lo)
-	if i+1 >= len(sorted) {
-		return sorted[len(sorted)-1]
+	if i+1 >= n {
+		return at(n - 1)
 	}
-	return sorted[i] + (h-lo)*(sorted[i+1]-sorted[i])
+	x := at(i)
+	return x + (h-lo)*(at(i+1)-x)
 }
 
 // Publishing thresholds of pay surveys (the DOJ/FTC 1996 safe-harbour practice): the

@@ -458,33 +458,34 @@ func (s *Store) SetActive(ctx context.Context, id string, active bool, weight fl
 	return s.Get(ctx, id)
 }
 
-func (s *Store) Rows(ctx context.Context, id string) ([]normalize.Row, error) {
-	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT rows_accepted FROM datasets WHERE id = $1`, id).Scan(&n); err != nil {
+func (s *Store) EachRow(ctx context.Context, id string, fn func(*normalize.Row) error) error {
+	var exists int
+	if err := s.pool.QueryRow(ctx, `SELECT 1 FROM datasets WHERE id = $1`, id).Scan(&exists); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, store.ErrNotFound
+			return store.ErrNotFound
 		}
-		return nil, wrap(err)
+		return wrap(err)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT row_number, company, company_level, title, location, reported_day,
 		years_experience, years_at_company, base, equity, bonus, total, tokens
 		FROM observations WHERE dataset_id = $1 ORDER BY row_number`, id)
 	if err != nil {
-		return nil, wrap(err)
+		return wrap(err)
 	}
 	defer rows.Close()
-	out := make([]normalize.Row, 0, n)
 	for rows.Next() {
 		var r normalize.Row
 		var d int64
 		if err := rows.Scan(&r.RowNumber, &r.Company, &r.CompanyLevel, &r.Title, &r.Location, &d,
 			&r.YearsExperience, &r.YearsAtCompany, &r.Base, &r.Equity, &r.Bonus, &r.Total, &r.Tokens); err != nil {
-			return nil, wrap(err)
+			return wrap(err)
 		}
 		r.Reported = time.Unix(d*86400, 0).UTC()
-		out = append(out, r)
+		if err := fn(&r); err != nil {
+			return err
+		}
 	}
-	return out, wrap(rows.Err())
+	return wrap(rows.Err())
 }
 
 func (s *Store) PutLevelMap(ctx context.Context, company string, entries []normalize.LevelEntry) error {

@@ -332,33 +332,34 @@ func (s *Store) SetActive(ctx context.Context, id string, active bool, weight fl
 	return s.Get(ctx, id)
 }
 
-func (s *Store) Rows(ctx context.Context, id string) ([]normalize.Row, error) {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT rows_accepted FROM datasets WHERE id = ?`, id).Scan(&n); err != nil {
+func (s *Store) EachRow(ctx context.Context, id string, fn func(*normalize.Row) error) error {
+	var exists int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1 FROM datasets WHERE id = ?`, id).Scan(&exists); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, store.ErrNotFound
+			return store.ErrNotFound
 		}
-		return nil, err
+		return err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT row_number, company, company_level, title, location, reported_day,
 		years_experience, years_at_company, base, equity, bonus, total, tokens
 		FROM observations WHERE dataset_id = ? ORDER BY row_number`, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	out := make([]normalize.Row, 0, n)
 	for rows.Next() {
 		var r normalize.Row
 		var d int64
 		if err := rows.Scan(&r.RowNumber, &r.Company, &r.CompanyLevel, &r.Title, &r.Location, &d,
 			&r.YearsExperience, &r.YearsAtCompany, &r.Base, &r.Equity, &r.Bonus, &r.Total, &r.Tokens); err != nil {
-			return nil, err
+			return err
 		}
 		r.Reported = time.Unix(d*86400, 0).UTC()
-		out = append(out, r)
+		if err := fn(&r); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 func (s *Store) PutLevelMap(ctx context.Context, company string, entries []normalize.LevelEntry) error {
