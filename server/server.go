@@ -49,6 +49,9 @@ type Config struct {
 	// polled besides (default 500 ms).
 	Watch        func(ctx context.Context) <-chan struct{}
 	PollInterval time.Duration
+	// PartsDir, when set, keeps each dataset's built market part on disk so that a
+	// restart reads it back (see state.Config.PartsDir).
+	PartsDir string
 }
 
 // Server is a running paymix server.
@@ -107,7 +110,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.health.SetServingStatus(storeService, healthpb.HealthCheckResponse_SERVING)
 	s.app = state.New(state.Config{Store: cfg.Store, Now: cfg.Now, Log: cfg.Log, RequireAuth: cfg.RequireAuth,
-		RetryMin: cfg.RetryMin, RetryMax: cfg.RetryMax, Watch: cfg.Watch, PollInterval: cfg.PollInterval,
+		RetryMin: cfg.RetryMin, RetryMax: cfg.RetryMax, Watch: cfg.Watch, PollInterval: cfg.PollInterval, PartsDir: cfg.PartsDir,
 		OnStore: func(reason string) {
 			st := healthpb.HealthCheckResponse_SERVING
 			if reason != "" {

@@ -202,6 +202,7 @@ func (s *Service) save(ctx context.Context, h ImportHeader, res *ingest.Result, 
 		committed = true
 		if part.maps == s.market.mapsFingerprint {
 			s.parts[d.ID] = part
+			s.persistPart(d, part)
 		}
 		return nil
 	})

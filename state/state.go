@@ -39,6 +39,9 @@ type Config struct {
 	// every PollInterval (500 ms when zero) and catches up with whatever changed.
 	Watch        func(ctx context.Context) <-chan struct{}
 	PollInterval time.Duration
+	// PartsDir, when set, is where each dataset's built market part is kept on disk,
+	// so that a restart reads parts back instead of rebuilding them (partcache.go).
+	PartsDir string
 	// OnStore is told when the store becomes unreachable (with the reason) and when it
 	// is back (reason ""); the transport reports it as health service paymix.store.
 	OnStore func(reason string)
@@ -63,7 +66,8 @@ type Service struct {
 	demo     *builtPart
 	retrying bool
 	closed   chan struct{}
-	imports  chan struct{} // one token per import running
+	imports  chan struct{}  // one token per import running
+	writers  sync.WaitGroup // parts being written to PartsDir
 }
 
 // marketPart is what a market rebuild produces.
@@ -73,6 +77,7 @@ type marketPart struct {
 	// mapsFingerprint identifies the maps the parts were normalised with.
 	mapsFingerprint string
 	unmapped        []UnmappedLevel
+	built           []any          // what the rebuild did, for the log line once published
 	versions        store.Versions // read before the rows: a change after them is seen next time
 }
 
@@ -207,15 +212,16 @@ func wrapUnreachable(err error) error {
 	return err
 }
 
-// Close stops the rebuild retries.
+// Close stops the rebuild retries and waits for parts being stored.
 func (s *Service) Close() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	select {
 	case <-s.closed:
 	default:
 		close(s.closed)
 	}
+	s.mu.Unlock()
+	s.writers.Wait() // a part half-written would only be rebuilt, but the files are the caller's
 }
 
 // Open purges what dead imports left, makes sure the platform organisation and the
@@ -342,6 +348,10 @@ func (s *Service) publish() {
 		s.market.snap = p.Market // keep the rates for the next publish
 	}
 	s.current.Store(p)
+	if s.market.built != nil {
+		s.log.Info("market snapshot built", s.market.built...)
+		s.market.built = nil
+	}
 }
 
 // markStale records a failed rebuild and starts retrying it; the caller holds mu.

@@ -42,7 +42,8 @@ func run(args []string) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM or SIGINT")
-	dataDir := fs.String("data-dir", defaultDataDir(), "directory of the embedded SQLite database (paymix.db)")
+	dataDir := fs.String("data-dir", defaultDataDir(), "directory of the embedded SQLite database (paymix.db) and of the built market\n"+
+		"(parts/, rebuilt from the store whenever it is missing or stale; replicas on PostgreSQL keep their own)")
 	storeSpec := fs.String("store", "sqlite", "where state is kept: sqlite (one process, in --data-dir) or a PostgreSQL URL\n"+
 		"postgres://user@host:port/db?sslmode=... shared by any number of replicas (PGPASSWORD and PGPASSFILE work)")
 	requireAuth := fs.Bool("require-auth", false, "require an API key on every call, even before the first key exists")
@@ -84,6 +85,7 @@ func run(args []string) error {
 		Watch:           watch,
 		RequireAuth:     *requireAuth,
 		Log:             log,
+		PartsDir:        filepath.Join(*dataDir, "parts"),
 	})
 	if err != nil {
 		return err
