@@ -12,9 +12,10 @@ import (
 	"github.com/paymix/paymix/state"
 )
 
-// maxImportBytes bounds the file as sent (gzip stays compressed): an import holds its
-// whole file in memory while it runs.
-const maxImportBytes = 512 << 20
+// maxImportBytes bounds the file as sent (gzip stays compressed). An import streams,
+// so this only ends a stream that never would; the rows of a file are bounded by
+// --import-max-rows.
+const maxImportBytes = 32 << 30
 
 var formats = map[pb.ImportFormat]ingest.Format{
 	pb.ImportFormat_IMPORT_FORMAT_LEVELSFYI:    ingest.LevelsFyi,
@@ -69,7 +70,7 @@ func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.Im
 			}
 			if received += len(msg.GetChunk()); received > maxImportBytes {
 				pw.CloseWithError(&state.BodyError{Err: &planner.Error{Kind: planner.KindResourceExhausted, Reason: "FILE_TOO_LARGE",
-					Message: fmt.Sprintf("the file is larger than %d MiB", maxImportBytes>>20)}})
+					Message: fmt.Sprintf("the file is larger than %d GiB", maxImportBytes>>30)}})
 				return
 			}
 			if _, err := pw.Write(msg.GetChunk()); err != nil {

@@ -49,6 +49,8 @@ type Config struct {
 	// polled besides (default 500 ms).
 	Watch        func(ctx context.Context) <-chan struct{}
 	PollInterval time.Duration
+	// ImportMaxRows bounds the rows of one import (default 20,000,000).
+	ImportMaxRows int
 	// PartsDir, when set, keeps each dataset's built market part on disk so that a
 	// restart reads it back (see state.Config.PartsDir).
 	PartsDir string
@@ -111,6 +113,7 @@ func New(cfg Config) (*Server, error) {
 	s.health.SetServingStatus(storeService, healthpb.HealthCheckResponse_SERVING)
 	s.app = state.New(state.Config{Store: cfg.Store, Now: cfg.Now, Log: cfg.Log, RequireAuth: cfg.RequireAuth,
 		RetryMin: cfg.RetryMin, RetryMax: cfg.RetryMax, Watch: cfg.Watch, PollInterval: cfg.PollInterval, PartsDir: cfg.PartsDir,
+		ImportMaxRows: cfg.ImportMaxRows,
 		OnStore: func(reason string) {
 			st := healthpb.HealthCheckResponse_SERVING
 			if reason != "" {

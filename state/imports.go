@@ -8,19 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"slices"
 	"time"
 
 	"github.com/paymix/paymix/planner"
 	"github.com/paymix/paymix/planner/ingest"
-	"github.com/paymix/paymix/planner/market"
 	"github.com/paymix/paymix/planner/normalize"
 	"github.com/paymix/paymix/store"
 )
 
-// An import holds its whole file in memory while it runs, so both the number of
-// imports at once and (in the transport) the size of a file are bounded.
+// MaxConcurrentImports bounds the imports running at once. An import streams its file
+// (rows go to the store in batches as they are read), so its own memory is bounded
+// whatever the file's size; what grows with the file is the market part it builds.
 const MaxConcurrentImports = 2
 
 // importBatch is how many rows go into the store per transaction: the pending dataset
@@ -76,8 +75,9 @@ func (e *BodyError) Unwrap() error { return e.Err }
 var errImportsBusy = &planner.Error{Kind: planner.KindResourceExhausted, Reason: "IMPORTS_BUSY",
 	Message: fmt.Sprintf("%d imports are already running; retry when one finishes", MaxConcurrentImports)}
 
-// Import reads a file, validates and normalises it, and stores it as a pending
-// dataset made ready by one commit at the end; the market then includes it.
+// Import reads a file, validates and normalises it as it arrives, and writes its rows
+// to a pending dataset made ready by one commit at the end; the market then includes
+// it. Whatever fails before the commit removes the pending dataset again.
 func (s *Service) Import(ctx context.Context, h ImportHeader, body io.Reader) (ImportResult, error) {
 	if !s.marketLoaded() {
 		return ImportResult{}, ErrLoading
@@ -95,19 +95,55 @@ func (s *Service) Import(ctx context.Context, h ImportHeader, body io.Reader) (I
 			return ImportResult{}, err
 		}
 	}
-	res, err := ingest.Read(body, h.Format, ingest.Options{TolerancePercent: h.TolerancePercent})
+	now := s.now().UTC()
+	name := h.DisplayName
+	if name == "" {
+		name = fmt.Sprintf("%s import of %s", h.Format, now.Format(time.DateOnly))
+	}
+	cur := s.Current()
+	imp := &importer{s: s, ctx: ctx, strict: h.Strict, part: newPartBuilder(cur.Maps, 0), fingerprint: cur.mapsFingerprint,
+		d: store.Dataset{ID: newDatasetID(), DisplayName: name, Format: h.Format.String(), Owner: OwnerShared,
+			Active: true, Weight: 1, RequestID: h.RequestID, ImportTime: now}}
+	if h.ExcludeOutliers {
+		imp.fences = &ingest.Fences{}
+	}
+	if err := s.store.CreatePending(ctx, imp.d); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return ImportResult{}, errImportInProgress
+		}
+		return ImportResult{}, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			// The caller may be gone: clean up on a context of our own.
+			actx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := s.store.Abort(actx, imp.d.ID); err != nil {
+				s.log.Error("aborting a failed import", "dataset", imp.d.ID, "err", err)
+			}
+		}
+	}()
+	res, err := ingest.Read(body, h.Format, ingest.Options{TolerancePercent: h.TolerancePercent,
+		MaxRows: s.cfg.ImportMaxRows, MaxIssues: maxIssues, Accept: imp.accept})
+	if err == nil {
+		err = imp.flush()
+	}
 	if err != nil {
 		var pe *planner.Error
-		if errors.As(err, &pe) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return ImportResult{}, err
-		}
 		var be *BodyError
-		if errors.As(err, &be) {
+		switch {
+		case errors.As(err, &pe), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), imp.storeErr != nil:
+			return ImportResult{}, err
+		case errors.As(err, &be):
 			return ImportResult{}, be.Err // the stream failed, not the file
+		case errors.Is(err, ingest.ErrTooManyRows):
+			return ImportResult{}, &planner.Error{Kind: planner.KindInvalidArgument, Reason: "TOO_MANY_ROWS",
+				Violations: []planner.Violation{{Field: "Chunk", Description: err.Error() + " (the server's --import-max-rows); split the file"}}}
 		}
 		return ImportResult{}, planner.Invalid(planner.Violation{Field: "Chunk", Description: "the file cannot be read: " + err.Error()})
 	}
-	summary, kept := summarise(res, s.Current().Maps, h.ExcludeOutliers)
+	summary := imp.summary(res)
 	if h.Strict && summary.RowsRejected > 0 {
 		return ImportResult{}, strictRejection(summary)
 	}
@@ -116,76 +152,19 @@ func (s *Service) Import(ctx context.Context, h ImportHeader, body io.Reader) (I
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return ImportResult{}, err
 	}
-	checksum := res.Checksum
-	d, err := s.save(ctx, h, res, summary, kept)
-	// An import reads a whole file into memory once; hand that back to the system
-	// now rather than hold it until the collector's scavenger gets to it.
-	res, kept = nil, nil
-	defer debug.FreeOSMemory()
-	if errors.Is(err, store.ErrConflict) {
-		// A concurrent import of the same content (or request id) won.
-		if d, ferr := s.store.FindByChecksum(ctx, checksum); ferr == nil {
-			return duplicate(d), nil
-		}
-		return ImportResult{}, &planner.Error{Kind: planner.KindAborted, Reason: "IMPORT_IN_PROGRESS",
-			Message: "an import with this request id is in progress; retry later"}
-	}
-	if err != nil {
-		return ImportResult{}, err
-	}
-	return ImportResult{Dataset: d, Summary: summary}, nil
-}
-
-// save writes an import as a pending dataset, commits it and publishes the next state.
-// Whatever fails before the commit removes the pending dataset again.
-func (s *Service) save(ctx context.Context, h ImportHeader, res *ingest.Result, sum ImportSummary, kept []bool) (store.Dataset, error) {
-	now := s.now().UTC()
-	name := h.DisplayName
-	if name == "" {
-		name = fmt.Sprintf("%s import of %s", h.Format, now.Format(time.DateOnly))
-	}
-	d := store.Dataset{
-		ID: newDatasetID(), DisplayName: name, Format: h.Format.String(), Owner: OwnerShared,
-		Active: true, Weight: 1, Checksum: res.Checksum, RequestID: h.RequestID, ImportTime: now,
-	}
-	if err := s.store.CreatePending(ctx, d); err != nil {
-		return d, err
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			// The caller may be gone: clean up on a context of our own.
-			actx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := s.store.Abort(actx, d.ID); err != nil {
-				s.log.Error("aborting a failed import", "dataset", d.ID, "err", err)
-			}
-		}
-	}()
-	var rows []normalize.Row
-	for i, r := range res.Rows {
-		if kept[i] {
-			rows = append(rows, r)
+	d := imp.d
+	if imp.fences != nil {
+		if d, err = imp.excludeOutliers(&summary); err != nil {
+			return ImportResult{}, err
 		}
 	}
-	for start := 0; start < len(rows); start += importBatch {
-		if err := s.store.AppendRows(ctx, d.ID, rows[start:min(start+importBatch, len(rows))]); err != nil {
-			return d, err
-		}
-	}
-	d.RowsAccepted, d.RowsRejected = sum.RowsAccepted, sum.RowsRejected
-	d.RowsUnmapped, d.RowsExcluded = sum.RowsUnmapped, sum.RowsExcluded
-	d.DataStart, d.DataEnd = dateRange(rows, func(r normalize.Row) time.Time { return r.Reported })
-	// The import builds its own part, so that publishing it reads nothing back; if the
-	// maps change meanwhile, the rebuild normalises the rows again.
-	cur := s.Current()
-	pb := newPartBuilder(cur.Maps, len(rows))
-	for i := range rows {
-		pb.add(&rows[i])
-	}
-	part := pb.build(s.today(), cur.mapsFingerprint)
-	rows = nil
-	err := s.change(ctx, rebuildMarket, func() error {
+	d.Checksum = res.Checksum
+	d.RowsAccepted, d.RowsRejected = summary.RowsAccepted, summary.RowsRejected
+	d.RowsUnmapped, d.RowsExcluded = summary.RowsUnmapped, summary.RowsExcluded
+	d.DataStart, d.DataEnd = imp.first, imp.last
+	part := imp.part.build(s.today(), imp.fingerprint)
+	imp.part = nil
+	err = s.change(ctx, rebuildMarket, func() error {
 		// The first real import takes the synthetic demo data out of the market,
 		// unless the caller keeps it.
 		deactivate := false
@@ -200,68 +179,166 @@ func (s *Service) save(ctx context.Context, h ImportHeader, res *ingest.Result, 
 			return err
 		}
 		committed = true
+		// The import built its own part, so that publishing it reads nothing back; if
+		// the maps changed meanwhile, the rebuild normalises the rows again.
 		if part.maps == s.market.mapsFingerprint {
 			s.parts[d.ID] = part
 			s.persistPart(d, part)
 		}
 		return nil
 	})
-	if err != nil {
-		return d, err
+	if errors.Is(err, store.ErrConflict) {
+		// A concurrent import of the same content (or request id) won.
+		if d, ferr := s.store.FindByChecksum(ctx, res.Checksum); ferr == nil {
+			return duplicate(d), nil
+		}
+		return ImportResult{}, errImportInProgress
 	}
-	return s.store.Get(ctx, d.ID)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	d, err = s.store.Get(ctx, d.ID)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return ImportResult{Dataset: d, Summary: summary}, nil
 }
 
-// summarise normalises the rows to count what is unmapped, applies the opt-in outlier
-// rule, and reports every issue. kept says which rows are stored.
-func summarise(res *ingest.Result, maps *normalize.Maps, excludeOutliers bool) (ImportSummary, []bool) {
-	sum := ImportSummary{RowsRead: res.RowsRead, RowsRejected: len(res.Issues), DroppedColumns: res.Dropped}
-	obs := make([]market.Observation, len(res.Rows))
-	for i, r := range res.Rows {
-		var u normalize.Unmapped
-		obs[i], u = maps.Observation(r)
-		if u.Any() {
-			sum.RowsUnmapped++
-		}
-		if u.Level {
-			sum.UnmappedLevel++
-		}
-		if u.Location {
-			sum.UnmappedLocation++
-		}
-		if u.Family {
-			sum.UnmappedTitle++
-		}
+var errImportInProgress = &planner.Error{Kind: planner.KindAborted, Reason: "IMPORT_IN_PROGRESS",
+	Message: "an import with this request id is in progress; retry later"}
+
+// importer takes an import's good rows as they are read: it normalises them into the
+// dataset's part and writes them to the pending dataset in batches.
+type importer struct {
+	s           *Service
+	ctx         context.Context
+	d           store.Dataset
+	strict      bool
+	part        *partBuilder
+	fingerprint string
+	fences      *ingest.Fences // with ExcludeOutliers
+	batch       []normalize.Row
+	storeErr    error // the store failed: reported as it is, not as the file's fault
+	first, last time.Time
+	kept        int
+	unmapped    struct{ any, level, location, title int }
+}
+
+func (imp *importer) accept(r *normalize.Row, res *ingest.Result) error {
+	if imp.strict && res.Rejected > 0 {
+		return nil // refused whole at the end: read on only to count what is wrong
 	}
-	issues := res.Issues
-	kept := make([]bool, len(res.Rows))
-	for i := range kept {
-		kept[i] = true
+	u := imp.part.add(r)
+	if u.Any() {
+		imp.unmapped.any++
 	}
-	if excludeOutliers {
-		for _, i := range ingest.Outliers(obs) {
-			kept[i] = false
-			r := res.Rows[i]
-			issues = append(issues, ingest.Issue{Row: r.RowNumber, Column: "total", Reason: ingest.ReasonOutlier, Excluded: true,
-				Message: fmt.Sprintf("total %g lies outside the far fences of its %s %s %s group", r.Total, obs[i].Family, obs[i].Level, obs[i].Country)})
-			sum.RowsExcluded++
-		}
-		slices.SortStableFunc(issues, func(a, b ingest.Issue) int { return cmp.Compare(a.Row, b.Row) })
+	if u.Level {
+		imp.unmapped.level++
 	}
-	sum.RowsAccepted = len(res.Rows) - sum.RowsExcluded
-	byReason := map[string]int{}
-	for _, is := range res.Issues {
-		byReason[is.Reason]++
+	if u.Location {
+		imp.unmapped.location++
 	}
-	for reason, n := range byReason {
+	if u.Family {
+		imp.unmapped.title++
+	}
+	if imp.fences != nil {
+		imp.fences.Add(imp.part.last())
+	}
+	if imp.kept == 0 || r.Reported.Before(imp.first) {
+		imp.first = r.Reported
+	}
+	if imp.kept == 0 || r.Reported.After(imp.last) {
+		imp.last = r.Reported
+	}
+	imp.kept++
+	imp.batch = append(imp.batch, *r)
+	if len(imp.batch) == importBatch {
+		return imp.flush()
+	}
+	return nil
+}
+
+func (imp *importer) flush() error {
+	if len(imp.batch) == 0 {
+		return nil
+	}
+	if err := imp.s.store.AppendRows(imp.ctx, imp.d.ID, imp.batch); err != nil {
+		imp.storeErr = err
+		return err
+	}
+	imp.batch = imp.batch[:0]
+	return nil
+}
+
+// summary says what happened to every row read.
+func (imp *importer) summary(res *ingest.Result) ImportSummary {
+	sum := ImportSummary{RowsRead: res.RowsRead, RowsRejected: res.Rejected, DroppedColumns: res.Dropped,
+		RowsAccepted: imp.kept, RowsUnmapped: imp.unmapped.any, UnmappedLevel: imp.unmapped.level,
+		UnmappedLocation: imp.unmapped.location, UnmappedTitle: imp.unmapped.title,
+		Issues: res.Issues, IssuesTruncated: res.IssuesTruncated}
+	for reason, n := range res.ByReason {
 		sum.RejectedByReason = append(sum.RejectedByReason, ReasonCount{Reason: reason, Count: n})
 	}
 	slices.SortFunc(sum.RejectedByReason, func(a, b ReasonCount) int { return cmp.Compare(a.Reason, b.Reason) })
-	if len(issues) > maxIssues {
-		issues, sum.IssuesTruncated = issues[:maxIssues], true
+	return sum
+}
+
+// excludeOutliers applies the opt-in outlier rule once the whole file is known: the
+// kept rows are copied from the pending dataset into a new one, and the part is built
+// again from them. The copy streams too.
+func (imp *importer) excludeOutliers(sum *ImportSummary) (store.Dataset, error) {
+	excluded := imp.fences.Excluded()
+	imp.fences = nil
+	if len(excluded) == 0 {
+		return imp.d, nil
 	}
-	sum.Issues = issues
-	return sum, kept
+	s, ctx := imp.s, imp.ctx
+	from := imp.d
+	to := from
+	to.ID = newDatasetID()
+	if err := s.store.CreatePending(ctx, to); err != nil {
+		return from, err
+	}
+	// From here the deferred abort removes the new dataset; the old one goes now.
+	imp.d = to
+	defer func() {
+		if err := s.store.Abort(context.WithoutCancel(ctx), from.ID); err != nil {
+			s.log.Error("removing an import's rows before outlier exclusion", "dataset", from.ID, "err", err)
+		}
+	}()
+	maps := imp.part.maps
+	imp.part = newPartBuilder(maps, imp.kept-len(excluded))
+	imp.kept, imp.unmapped.any, imp.unmapped.level, imp.unmapped.location, imp.unmapped.title = 0, 0, 0, 0, 0
+	var issues []ingest.Issue
+	i, next := 0, 0 // row index among the good rows, next excluded index
+	err := s.store.EachRow(ctx, from.ID, func(r *normalize.Row) error {
+		defer func() { i++ }()
+		if next < len(excluded) && excluded[next] == i {
+			next++
+			o, _ := maps.Observation(*r)
+			issues = append(issues, ingest.Issue{Row: r.RowNumber, Column: "total", Reason: ingest.ReasonOutlier, Excluded: true,
+				Message: fmt.Sprintf("total %g lies outside the far fences of its %s %s %s group", r.Total, o.Family, o.Level, o.Country)})
+			return nil
+		}
+		return imp.accept(r, &ingest.Result{})
+	})
+	if err == nil {
+		err = imp.flush()
+	}
+	if err != nil {
+		return to, err
+	}
+	sum.RowsExcluded = len(excluded)
+	sum.RowsAccepted = imp.kept
+	sum.RowsUnmapped, sum.UnmappedLevel = imp.unmapped.any, imp.unmapped.level
+	sum.UnmappedLocation, sum.UnmappedTitle = imp.unmapped.location, imp.unmapped.title
+	all := append(sum.Issues, issues...)
+	slices.SortStableFunc(all, func(a, b ingest.Issue) int { return cmp.Compare(a.Row, b.Row) })
+	if len(all) > maxIssues {
+		all, sum.IssuesTruncated = all[:maxIssues], true
+	}
+	sum.Issues = all
+	return to, nil
 }
 
 // strictRejection refuses a strict import whole, naming its bad rows.

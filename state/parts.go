@@ -42,19 +42,26 @@ type partBuilder struct {
 	b        *market.Builder
 	maps     *normalize.Maps
 	unmapped map[[2]string]int
+	o        market.Observation
 }
 
 func newPartBuilder(maps *normalize.Maps, capacity int) *partBuilder {
 	return &partBuilder{b: market.NewBuilder(capacity), maps: maps, unmapped: map[[2]string]int{}}
 }
 
-func (pb *partBuilder) add(r *normalize.Row) {
+// add normalises and adds a row, saying what of it is unmapped.
+func (pb *partBuilder) add(r *normalize.Row) normalize.Unmapped {
 	o, u := pb.maps.Observation(*r)
 	if u.Level {
 		pb.unmapped[[2]string{o.Company, o.CompanyLevel}]++
 	}
 	pb.b.Add(&o)
+	pb.o = o
+	return u
 }
+
+// last is the observation added last.
+func (pb *partBuilder) last() *market.Observation { return &pb.o }
 
 func (pb *partBuilder) build(reference time.Time, fingerprint string) *builtPart {
 	return &builtPart{part: pb.b.Build(reference, stats.DefaultAgingRate), maps: fingerprint, unmapped: pb.unmapped}

@@ -113,6 +113,7 @@ func TestPartsAreBuiltOnceAndReadBack(t *testing.T) {
 	if count != 30 { // the L5 half of each file
 		t.Fatalf("Seattle IC3 holds %d rows, want 30", count)
 	}
+	s.writers.Wait() // parts are stored in the background
 	if _, err := s.ActivateDataset(ctx, b.Dataset.ID, false, nil); err != nil {
 		t.Fatal(err)
 	}

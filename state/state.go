@@ -39,6 +39,8 @@ type Config struct {
 	// every PollInterval (500 ms when zero) and catches up with whatever changed.
 	Watch        func(ctx context.Context) <-chan struct{}
 	PollInterval time.Duration
+	// ImportMaxRows bounds the rows of one import (ingest.DefaultMaxRows when zero).
+	ImportMaxRows int
 	// PartsDir, when set, is where each dataset's built market part is kept on disk,
 	// so that a restart reads parts back instead of rebuilding them (partcache.go).
 	PartsDir string

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/paymix/paymix/planner/ingest"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -46,6 +47,7 @@ func run(args []string) error {
 		"(parts/, rebuilt from the store whenever it is missing or stale; replicas on PostgreSQL keep their own)")
 	storeSpec := fs.String("store", "sqlite", "where state is kept: sqlite (one process, in --data-dir) or a PostgreSQL URL\n"+
 		"postgres://user@host:port/db?sslmode=... shared by any number of replicas (PGPASSWORD and PGPASSFILE work)")
+	importMaxRows := fs.Int("import-max-rows", ingest.DefaultMaxRows, "the most rows one import may hold (files stream: memory does not grow with this)")
 	requireAuth := fs.Bool("require-auth", false, "require an API key on every call, even before the first key exists")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: paymixd [flags]\n       paymixd migrate [--store URL | --data-dir DIR]   apply schema migrations and exit\n\n"+
@@ -86,6 +88,7 @@ func run(args []string) error {
 		RequireAuth:     *requireAuth,
 		Log:             log,
 		PartsDir:        filepath.Join(*dataDir, "parts"),
+		ImportMaxRows:   *importMaxRows,
 	})
 	if err != nil {
 		return err

@@ -66,25 +66,40 @@ type Options struct {
 	// DefaultTolerancePercent (0 is a real choice: totals must match exactly). Rows
 	// whose base is not reported (0) are not checked: their parts are incomplete.
 	TolerancePercent *float64
+	// MaxRows bounds the rows of a file (0: DefaultMaxRows).
+	MaxRows int
+	// MaxIssues bounds the issues kept (0: all); Rejected and ByReason count them all.
+	MaxIssues int
+	// Accept, when set, receives each good row as it is read, and Result.Rows stays
+	// empty: a file of any size is read in constant memory. An error stops the read.
+	// res is the result so far (Rejected says whether a bad row was seen yet).
+	Accept func(row *normalize.Row, res *Result) error
 }
 
 // DefaultTolerancePercent: in the Levels.fyi export 87% of rows match within 1% and
 // 99% within 10%; beyond 10% the parts and the total disagree about what was paid.
 const DefaultTolerancePercent = 10
 
-// MaxRows bounds one file, so that a runaway upload cannot exhaust memory.
-const MaxRows = 2_000_000
+// DefaultMaxRows bounds one file unless Options says otherwise.
+const DefaultMaxRows = 20_000_000
 
 // Result is what a read found.
 type Result struct {
-	Rows     []normalize.Row // the good rows, in file order
-	Issues   []Issue         // one per rejected row, in file order
+	Rows     []normalize.Row // the good rows, in file order (none with Options.Accept)
+	Issues   []Issue         // one per rejected row, in file order, at most Options.MaxIssues
 	RowsRead int
+	// Rejected counts the rejected rows, ByReason by reason, whatever Issues keeps.
+	Rejected int
+	ByReason map[string]int
+	// IssuesTruncated is true when Issues holds fewer than Rejected.
+	IssuesTruncated bool
 	// Dropped are the demographic columns present in the file and dropped unread.
 	Dropped []string
 	// Checksum is the hex SHA-256 of the file's content after gzip decompression, so
 	// the same data compressed or not is the same file.
 	Checksum string
+
+	opt *Options
 }
 
 // Read reads a whole file (gzip is detected and decompressed) in a format.
@@ -105,7 +120,10 @@ func Read(r io.Reader, f Format, opt Options) (*Result, error) {
 	}
 	h := sha256.New()
 	src = io.TeeReader(src, h)
-	res := &Result{}
+	if opt.MaxRows <= 0 {
+		opt.MaxRows = DefaultMaxRows
+	}
+	res := &Result{ByReason: map[string]int{}, opt: &opt}
 	var err error
 	switch f {
 	case LevelsFyi:
@@ -128,8 +146,8 @@ func Read(r io.Reader, f Format, opt Options) (*Result, error) {
 	return res, nil
 }
 
-// ErrTooManyRows is returned for a file over MaxRows.
-var ErrTooManyRows = fmt.Errorf("more than %d rows", MaxRows)
+// ErrTooManyRows is returned for a file over Options.MaxRows.
+var ErrTooManyRows = errors.New("too many rows")
 
 // demographic lists columns (lower case) that are never read: pay data must not be
 // joinable to gender, race, education or age.
@@ -151,11 +169,17 @@ func reject(column, reason, format string, args ...any) *rowError {
 // add appends a good row or records why it is bad.
 func (res *Result) add(n int, row normalize.Row, err error) error {
 	res.RowsRead++
-	if res.RowsRead > MaxRows {
-		return ErrTooManyRows
+	if res.RowsRead > res.opt.MaxRows {
+		return fmt.Errorf("%w: more than %d rows", ErrTooManyRows, res.opt.MaxRows)
 	}
 	var re *rowError
 	if errors.As(err, &re) {
+		res.Rejected++
+		res.ByReason[re.reason]++
+		if max := res.opt.MaxIssues; max > 0 && len(res.Issues) >= max {
+			res.IssuesTruncated = true
+			return nil
+		}
 		res.Issues = append(res.Issues, Issue{Row: n, Column: re.column, Reason: re.reason, Message: re.message})
 		return nil
 	}
@@ -163,6 +187,9 @@ func (res *Result) add(n int, row normalize.Row, err error) error {
 		return err
 	}
 	row.RowNumber = n
+	if res.opt.Accept != nil {
+		return res.opt.Accept(&row, res)
+	}
 	res.Rows = append(res.Rows, row)
 	return nil
 }

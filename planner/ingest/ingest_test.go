@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -573,5 +574,37 @@ func TestPaymixTotalAndNumericLevels(t *testing.T) {
 		`{"report_date":"2024-01-15","company":"Microsoft","company_level":[1],"title":"Eng","base":1}`+"\n", ingest.PaymixJSONL, ingest.Options{})
 	if len(res.Rows) != 1 || res.Rows[0].CompanyLevel != "63" || len(res.Issues) != 1 || res.Issues[0].Column != "company_level" {
 		t.Errorf("rows %+v issues %+v", res.Rows, res.Issues)
+	}
+}
+
+// With Accept, rows stream out as they are read and none is kept; MaxRows and
+// MaxIssues bound a file and the issues kept, while Rejected and ByReason count all.
+func TestStreamingReadBoundsRowsAndIssues(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("report_date,company,title,base,total\n")
+	for i := range 50 {
+		if i%5 == 0 {
+			b.WriteString("2024-01-01,Acme,Software Engineer,-1,100\n") // NEGATIVE
+			continue
+		}
+		fmt.Fprintf(&b, "2024-01-01,Acme,Software Engineer,%d,\n", 100000+i)
+	}
+	var got []int
+	res, err := ingest.Read(strings.NewReader(b.String()), ingest.PaymixCSV, ingest.Options{MaxIssues: 3, Accept: func(r *normalize.Row, _ *ingest.Result) error {
+		got = append(got, r.RowNumber)
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 40 || got[0] != 2 || got[39] != 50 || len(res.Rows) != 0 {
+		t.Errorf("accepted %d rows (%v), kept %d", len(got), got, len(res.Rows))
+	}
+	if res.Rejected != 10 || res.ByReason[ingest.ReasonNegative] != 10 || len(res.Issues) != 3 || !res.IssuesTruncated {
+		t.Errorf("rejected %d %v, issues %d truncated %v", res.Rejected, res.ByReason, len(res.Issues), res.IssuesTruncated)
+	}
+	_, err = ingest.Read(strings.NewReader(b.String()), ingest.PaymixCSV, ingest.Options{MaxRows: 49})
+	if !errors.Is(err, ingest.ErrTooManyRows) || !strings.Contains(err.Error(), "more than 49 rows") {
+		t.Errorf("50 rows over a limit of 49: %v", err)
 	}
 }

@@ -20,28 +20,62 @@ const (
 
 // Outliers returns the indices of the observations the outlier rule excludes, ascending.
 func Outliers(obs []market.Observation) []int {
-	type key struct{ family, level, country string }
-	groups := map[key][]int{}
-	for i, o := range obs {
-		if o.Family != "" && o.Level != "" && o.Country != "" {
-			k := key{o.Family, o.Level, o.Country}
-			groups[k] = append(groups[k], i)
+	var f Fences
+	for i := range obs {
+		f.Add(&obs[i])
+	}
+	return f.Excluded()
+}
+
+// Fences applies the outlier rule to observations added one at a time, holding a
+// group and a total per observation (12 bytes), not the observations.
+type Fences struct {
+	groups map[[3]string]int32
+	group  []int32 // per observation, -1 for none
+	total  []float64
+}
+
+// Add records the next observation.
+func (f *Fences) Add(o *market.Observation) {
+	if f.groups == nil {
+		f.groups = map[[3]string]int32{}
+	}
+	g := int32(-1)
+	if o.Family != "" && o.Level != "" && o.Country != "" {
+		k := [3]string{o.Family, o.Level, o.Country}
+		var ok bool
+		if g, ok = f.groups[k]; !ok {
+			g = int32(len(f.groups))
+			f.groups[k] = g
+		}
+	}
+	f.group = append(f.group, g)
+	f.total = append(f.total, o.Total)
+}
+
+// Excluded returns the indices (in the order added) of the observations the rule
+// excludes, ascending.
+func (f *Fences) Excluded() []int {
+	members := make([][]int, len(f.groups))
+	for i, g := range f.group {
+		if g >= 0 {
+			members[g] = append(members[g], i)
 		}
 	}
 	var out []int
-	for _, idx := range groups {
+	for _, idx := range members {
 		if len(idx) < OutlierMinGroup {
 			continue
 		}
 		totals := make([]float64, len(idx))
 		for j, i := range idx {
-			totals[j] = obs[i].Total
+			totals[j] = f.total[i]
 		}
 		slices.Sort(totals)
 		q1, q3 := stats.Percentile(totals, 0.25), stats.Percentile(totals, 0.75)
 		lo, hi := q1-OutlierFence*(q3-q1), q3+OutlierFence*(q3-q1)
 		for _, i := range idx {
-			if t := obs[i].Total; t < lo || t > hi {
+			if t := f.total[i]; t < lo || t > hi {
 				out = append(out, i)
 			}
 		}
