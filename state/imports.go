@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -164,6 +165,9 @@ func (s *Service) Import(ctx context.Context, h ImportHeader, body io.Reader) (I
 	d.DataStart, d.DataEnd = imp.first, imp.last
 	part := imp.part.build(s.today(), imp.fingerprint)
 	imp.part = nil
+	// Reading and indexing a large file leaves garbage the size of its part: hand it
+	// back to the system now rather than when the scavenger gets to it.
+	defer debug.FreeOSMemory()
 	err = s.change(ctx, rebuildMarket, func() error {
 		// The first real import takes the synthetic demo data out of the market,
 		// unless the caller keeps it.
