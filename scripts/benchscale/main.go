@@ -61,6 +61,7 @@ var (
 	queryTime = flag.Duration("query-time", 3*time.Second, "how long each query measurement runs")
 	timeout   = flag.Duration("timeout", 40*time.Minute, "the whole run's bound")
 	keep      = flag.Bool("keep", false, "keep the work directory")
+	noSQLite  = flag.Bool("skip-sqlite", false, "measure only the PostgreSQL replicas")
 )
 
 const smallImport = 10_000
@@ -84,11 +85,13 @@ func main() {
 	if err := cmd.Run(); err != nil {
 		log.Fatal(err)
 	}
-	var results []result
-	for _, n := range sizes {
-		results = append(results, measure(work, bin, source, n))
+	if !*noSQLite {
+		var results []result
+		for _, n := range sizes {
+			results = append(results, measure(work, bin, source, n))
+		}
+		report(results)
 	}
-	report(results)
 	if *pgURL != "" {
 		replicas(work, bin, source, sizes[0], sizes[len(sizes)-1])
 	}
