@@ -116,12 +116,17 @@ func (s *Service) Import(ctx context.Context, h ImportHeader, body io.Reader) (I
 	}
 	committed := false
 	defer func() {
+		// The caller may be gone: clean up on a context of our own.
+		actx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
 		if !committed {
-			// The caller may be gone: clean up on a context of our own.
-			actx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
 			if err := s.store.Abort(actx, imp.d.ID); err != nil {
 				s.log.Error("aborting a failed import", "dataset", imp.d.ID, "err", err)
+			}
+		}
+		if imp.superseded != "" {
+			if err := s.store.Abort(actx, imp.superseded); err != nil {
+				s.log.Error("removing an import's rows before outlier exclusion", "dataset", imp.superseded, "err", err)
 			}
 		}
 	}()
@@ -179,6 +184,13 @@ func (s *Service) Import(ctx context.Context, h ImportHeader, body io.Reader) (I
 			}
 			deactivate = !slices.ContainsFunc(all, func(x store.Dataset) bool { return !x.Synthetic })
 		}
+		if imp.superseded != "" {
+			// It holds the request id the commit gives to d.
+			if err := s.store.Abort(ctx, imp.superseded); err != nil {
+				return err
+			}
+			imp.superseded = ""
+		}
 		if err := s.store.Commit(ctx, d, deactivate); err != nil {
 			return err
 		}
@@ -221,6 +233,7 @@ type importer struct {
 	part        *partBuilder
 	fingerprint string
 	fences      *ingest.Fences // with ExcludeOutliers
+	superseded  string         // the pending dataset outlier exclusion copied from
 	batch       []normalize.Row
 	storeErr    error // the store failed: reported as it is, not as the file's fault
 	first, last time.Time
@@ -300,16 +313,16 @@ func (imp *importer) excludeOutliers(sum *ImportSummary) (store.Dataset, error) 
 	from := imp.d
 	to := from
 	to.ID = newDatasetID()
+	// The request id stays with the first pending dataset, which holds it against a
+	// concurrent retry, until the commit gives it to this one.
+	to.RequestID = ""
 	if err := s.store.CreatePending(ctx, to); err != nil {
 		return from, err
 	}
-	// From here the deferred abort removes the new dataset; the old one goes now.
-	imp.d = to
-	defer func() {
-		if err := s.store.Abort(context.WithoutCancel(ctx), from.ID); err != nil {
-			s.log.Error("removing an import's rows before outlier exclusion", "dataset", from.ID, "err", err)
-		}
-	}()
+	to.RequestID = from.RequestID
+	// From here the import's cleanup removes the new dataset unless it commits, and
+	// the first one in any case.
+	imp.d, imp.superseded = to, from.ID
 	maps := imp.part.maps
 	imp.part = newPartBuilder(maps, imp.kept-len(excluded))
 	imp.kept, imp.unmapped.any, imp.unmapped.level, imp.unmapped.location, imp.unmapped.title = 0, 0, 0, 0, 0

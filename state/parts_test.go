@@ -14,6 +14,7 @@ import (
 	"github.com/paymix/paymix/planner/catalog"
 	"github.com/paymix/paymix/planner/ingest"
 	"github.com/paymix/paymix/planner/market"
+	"github.com/paymix/paymix/planner/normalize"
 	"github.com/paymix/paymix/store/sqlite"
 )
 
@@ -170,5 +171,54 @@ func TestPartsAreBuiltOnceAndReadBack(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(f.dir, "parts", b.Dataset.ID+".part")); !os.IsNotExist(err) {
 		t.Fatalf("a deleted dataset's part stays: %v", err)
+	}
+}
+
+// Outlier exclusion copies the kept rows into a new pending dataset once the whole
+// file is known: the dataset keeps the import's request id (a retry finds it), holds
+// only the kept rows, and nothing else is left in the store.
+func TestOutlierExclusionKeepsTheRequestID(t *testing.T) {
+	ctx := context.Background()
+	f := &partsFixture{t: t, dir: t.TempDir()}
+	st, err := sqlite.Open(ctx, f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f.st = st
+	s := f.open()
+	file := csvRows(40, 100000) + "2026-05-05,Google,L5,Software Engineer,\"Seattle, WA\",9000000,20000,10000\n"
+	h := ImportHeader{Format: ingest.PaymixCSV, ExcludeOutliers: true, RequestID: "req-outliers"}
+	res, err := s.Import(ctx, h, strings.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := res.Summary
+	if sum.RowsExcluded != 1 || sum.RowsAccepted != 40 || len(sum.Issues) != 1 || sum.Issues[0].Row != 41 || sum.Issues[0].Reason != ingest.ReasonOutlier {
+		t.Fatalf("summary %+v", sum)
+	}
+	if res.Dataset.RequestID != "req-outliers" || res.Dataset.RowsAccepted != 40 || res.Dataset.RowsExcluded != 1 {
+		t.Fatalf("dataset %+v", res.Dataset)
+	}
+	again, err := s.Import(ctx, h, strings.NewReader(file))
+	if err != nil || !again.Summary.Duplicate || again.Dataset.ID != res.Dataset.ID {
+		t.Fatalf("a retry: %+v %v", again, err)
+	}
+	all, err := allDatasets(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 { // the demo and this one
+		t.Fatalf("%d datasets", len(all))
+	}
+	n := 0
+	if err := st.EachRow(ctx, res.Dataset.ID, func(*normalize.Row) error { n++; return nil }); err != nil || n != 40 {
+		t.Fatalf("%d rows stored (%v)", n, err)
+	}
+	if purged, err := st.PurgePending(ctx); err != nil || purged != 0 {
+		t.Fatalf("%d pending datasets left (%v)", purged, err)
+	}
+	if _, count := seattleMedian(t, s); count != 20 {
+		t.Fatalf("Seattle IC3 holds %d rows, want the 20 kept L5 rows", count)
 	}
 }

@@ -61,9 +61,9 @@ type Store interface {
 	CreatePending(ctx context.Context, d Dataset) error
 	// AppendRows adds rows to a pending dataset.
 	AppendRows(ctx context.Context, id string, rows []normalize.Row) error
-	// Commit makes a pending dataset Ready with its final counts and dates in one
-	// state change; with deactivateSynthetic, synthetic datasets are deactivated in the
-	// same transaction. ErrConflict when a ready dataset has the same checksum (the
+	// Commit makes a pending dataset Ready with its final counts, dates, checksum and
+	// request id in one state change; with deactivateSynthetic, synthetic datasets are
+	// deactivated in the same transaction. ErrConflict when a ready dataset has the same checksum (the
 	// pending one is left for the caller to Abort).
 	Commit(ctx context.Context, d Dataset, deactivateSynthetic bool) error
 	// Abort deletes a pending dataset and its rows.

@@ -318,9 +318,9 @@ func (s *Store) Commit(ctx context.Context, d store.Dataset, deactivateSynthetic
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE datasets SET state = 'ready', checksum = $1, active = $2, weight = $3,
 			rows_accepted = $4, rows_rejected = $5, rows_unmapped = $6, rows_excluded = $7, data_start = $8, data_end = $9,
-			display_name = $10 WHERE id = $11 AND state = 'pending'`,
+			display_name = $10, request_id = $12 WHERE id = $11 AND state = 'pending'`,
 			d.Checksum, d.Active, d.Weight, d.RowsAccepted, d.RowsRejected, d.RowsUnmapped, d.RowsExcluded,
-			day(d.DataStart), day(d.DataEnd), d.DisplayName, d.ID)
+			day(d.DataStart), day(d.DataEnd), d.DisplayName, d.ID, d.RequestID)
 		if code(err) == uniqueViolation {
 			return store.ErrConflict
 		}

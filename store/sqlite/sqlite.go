@@ -210,9 +210,9 @@ func (s *Store) Commit(ctx context.Context, d store.Dataset, deactivateSynthetic
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE datasets SET state = 'ready', checksum = ?, active = ?, weight = ?,
 			rows_accepted = ?, rows_rejected = ?, rows_unmapped = ?, rows_excluded = ?, data_start = ?, data_end = ?,
-			display_name = ? WHERE id = ? AND state = 'pending'`,
+			display_name = ?, request_id = ? WHERE id = ? AND state = 'pending'`,
 			d.Checksum, d.Active, d.Weight, d.RowsAccepted, d.RowsRejected, d.RowsUnmapped, d.RowsExcluded,
-			day(d.DataStart), day(d.DataEnd), d.DisplayName, d.ID)
+			day(d.DataStart), day(d.DataEnd), d.DisplayName, d.RequestID, d.ID)
 		if isUnique(err) {
 			return store.ErrConflict
 		}
