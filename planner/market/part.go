@@ -74,6 +74,22 @@ type Cohort struct {
 type series struct {
 	rows []uint32
 	sum  float64
+	// std holds the series' StandardQuantiles, which every band and statistic
+	// publishes: computed once, they cost no reads of the rows.
+	std [len(StandardQuantiles)]float64
+}
+
+// StandardQuantiles are the percentiles published with every series (p10-p90).
+var StandardQuantiles = [...]float64{0.10, 0.25, 0.50, 0.75, 0.90}
+
+// standardize computes a series' standard quantiles.
+func (s *series) standardize(p *Part, a *aging, k Kind) {
+	if len(s.rows) == 0 {
+		return
+	}
+	for i, q := range StandardQuantiles {
+		s.std[i] = stats.PercentileAt(len(s.rows), func(j int) float64 { return p.value(a, k, s.rows[j]) }, q)
+	}
 }
 
 const noString = 0 // strs[0] is ""
@@ -336,6 +352,7 @@ func (p *Part) fill(a *aging, c *Cohort, offsets [numKinds]int, perm []int32, ro
 			out[i] = pr.row
 		}
 		c.series[k] = series{rows: out, sum: sum}
+		c.series[k].standardize(p, a, k)
 	}
 	for _, r := range rows {
 		if base := p.amount[Base][r]; base > 0 {

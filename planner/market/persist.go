@@ -176,6 +176,7 @@ func DecodePart(r io.Reader, size int64) (*Part, error) {
 					return nil, fmt.Errorf("%w: a series names a row outside its cohort", ErrPartFormat)
 				}
 			}
+			c.series[k].standardize(p, a, k)
 			off += m
 		}
 		c.mix, c.first, c.last = st[i].mix, st[i].first, st[i].last

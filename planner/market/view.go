@@ -1,6 +1,7 @@
 package market
 
 import (
+	"slices"
 	"time"
 
 	"github.com/paymix/paymix/planner/stats"
@@ -88,7 +89,11 @@ func (v View) Eligible(k Kind, min int) int {
 // Quantile is the blended type-7 q-quantile of a series at the effective date, over
 // the datasets with at least min observations of it; ok is false when there are none.
 func (v View) Quantile(k Kind, q float64, min int) (float64, bool) {
+	std := slices.Index(StandardQuantiles[:], q)
 	return v.blend(k, min, func(p *viewPart, s series) float64 {
+		if std >= 0 {
+			return s.std[std]
+		}
 		return stats.PercentileAt(len(s.rows), func(i int) float64 { return p.p.value(p.a, k, s.rows[i]) }, q)
 	})
 }
