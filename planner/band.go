@@ -77,7 +77,9 @@ type ComponentBand struct {
 	SharePercent float64 // of the total midpoint, two decimals
 }
 
-// TotalBand is the total of a band; Market is of base + equity + bonus.
+// TotalBand is the total of a band; Market is of the cohort's reported totals (whose
+// parts agree with them within the import tolerance when the base is reported), never
+// including token budgets.
 type TotalBand struct {
 	Range
 	Market Market
@@ -215,6 +217,9 @@ func Recommend(snap *market.Snapshot, req Request, today time.Time) (*Band, erro
 	if err := b.build(policy.Name, policy.Revision); err != nil {
 		return nil, err
 	}
+	if err := b.band.checkFinite(); err != nil {
+		return nil, err
+	}
 	return &b.band, nil
 }
 
@@ -271,8 +276,8 @@ func (b *builder) build(policyName string, revision int64) error {
 	fb := Fallback{Requested: b.band.Location.Scope, Steps: steps}
 	if !ok {
 		return &Error{Kind: KindFailedPrecondition, Reason: "INSUFFICIENT_DATA", Message: fmt.Sprintf(
-			"too few observations for %s %s in %s: %s; a band needs %d (the policy's minimum sample and the publishing threshold of p%g)",
-			b.band.Family.ID, b.band.Level.ID, b.countryName(), describeSteps(steps), need, set.targetPercent)}
+			"too few observations for %s %s in %s: %s; a band needs %d (%s)",
+			b.band.Family.ID, b.band.Level.ID, b.countryName(), describeSteps(steps), need, needReason(set))}
 	}
 	fb.Used, fb.UsedPlace = key.Scope, key.Place
 	b.fallback = fb
@@ -288,15 +293,19 @@ func (b *builder) build(policyName string, revision int64) error {
 
 	// Pay mix = mean(component) / mean(total), each of min, mid and max split by it.
 	mix, ok := c.PayMix()
-	if !ok {
-		// No row reports its base: everything is shown as base rather than guessed.
-		mix = [3]float64{1, 0, 0}
-		b.addWarning("PAY_MIX_UNKNOWN", "no observation of the cohort reports its base, so the band is not split into components")
-	}
-	lows, mids, highs := splitBand(total, mix, set.unit)
 	comps := &b.band.Components
-	for i := Base; i <= Bonus; i++ {
-		comps[i] = ComponentBand{Component: i, Range: Range{Min: lows[i], Mid: mids[i], Max: highs[i]}}
+	if ok {
+		lows, mids, highs := splitBand(total, mix, set.unit)
+		for i := Base; i <= Bonus; i++ {
+			comps[i] = ComponentBand{Component: i, Range: Range{Min: lows[i], Mid: mids[i], Max: highs[i]}}
+		}
+	} else {
+		// No row reports its base: the band publishes its total only, no component
+		// figures, rather than guess a split.
+		for i := Base; i <= Bonus; i++ {
+			comps[i] = ComponentBand{Component: i}
+		}
+		b.addWarning("PAY_MIX_UNKNOWN", "no observation of the cohort reports its base, so the band gives its total only, not split into base, equity and bonus")
 	}
 	comps[Base].Market = figures(c, market.Base)
 	comps[Equity].Market = figures(c, market.Equity)
@@ -318,6 +327,19 @@ func (b *builder) build(policyName string, revision int64) error {
 	}
 	b.warn()
 	return nil
+}
+
+// needReason says which threshold sets the observations a band needs: the policy's
+// minimum sample, the publishing threshold of its target percentile, or both.
+func needReason(set settings) string {
+	publish := stats.MinCount(set.q)
+	switch {
+	case set.minSample > publish:
+		return fmt.Sprintf("the policy's minimum sample of %d", set.minSample)
+	case set.minSample < publish:
+		return fmt.Sprintf("the publishing threshold of p%g; the policy's minimum sample is %d", set.targetPercent, set.minSample)
+	}
+	return fmt.Sprintf("the policy's minimum sample, and the publishing threshold of p%g", set.targetPercent)
 }
 
 // tokens sets the token component before funding: a share of the base band, a fixed
@@ -368,6 +390,9 @@ func (b *builder) tokens() {
 			budget.Capped = true
 		}
 	}
+	if budget.Capped {
+		b.addWarning("TOKENS_CAPPED", "the token budget is capped at the policy's %s a year", usd(set.cap))
+	}
 }
 
 // fund applies the funding: ADDITIVE adds the token band to the total; a carve-out
@@ -410,12 +435,13 @@ func (b *builder) fund() {
 	for i := range b.set.tokens.prices {
 		p := &b.set.tokens.prices[i]
 		blended := tokens.Blended(*p, b.set.tokens.mix)
-		perYear, ok := tokens.PerYear(t.Mid, blended)
+		exact, ok := tokens.Exact(t.Mid, blended)
 		if !ok {
 			b.addWarning("MODEL_SKIPPED", "%s has no price at this usage mix, so the budget cannot be counted in its tokens", p.Model)
 			continue
 		}
-		budget.Models = append(budget.Models, ModelTokens{Price: p, Blended: blended, PerYear: perYear, PerMonth: math.Round(perYear / 12)})
+		// Both counts are rounded once, from the exact yearly figure.
+		budget.Models = append(budget.Models, ModelTokens{Price: p, Blended: blended, PerYear: math.Round(exact), PerMonth: math.Round(exact / 12)})
 	}
 }
 

@@ -28,6 +28,8 @@ const (
 	KindPermissionDenied
 	// KindResourceExhausted: a limit is reached (imports running at once, sizes).
 	KindResourceExhausted
+	// KindInternal: paymix itself went wrong (a figure that is not a number).
+	KindInternal
 )
 
 // Violation is one wrong field of a request. Field is the field's domain path, Go

@@ -98,6 +98,9 @@ func MarketStats(snap *market.Snapshot, maps *normalize.Maps, q StatsQuery, toda
 	}
 	st.DataStart, st.DataEnd = view.Dates()
 	st.Datasets = view.Datasets()
+	if err := st.checkFinite(); err != nil {
+		return Stats{}, err
+	}
 	return st, nil
 }
 

@@ -195,6 +195,9 @@ func EvaluateOffer(ctx OfferContext, o Offer, a Settled, field string) (Evaluati
 		return Evaluation{}, prefixFields(err, field)
 	}
 	e.flag(o, vesting, a)
+	if err := finiteAll("offer evaluation", e); err != nil {
+		return Evaluation{}, err
+	}
 	return e, nil
 }
 

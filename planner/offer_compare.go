@@ -72,6 +72,9 @@ func CompareOffers(ctx OfferContext, offers []Offer, a Settled) (Comparison, err
 			}
 		}
 	}
+	if err := finiteAll("offer comparison", c); err != nil {
+		return Comparison{}, err
+	}
 	return c, nil
 }
 

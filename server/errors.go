@@ -71,6 +71,7 @@ var kindCodes = map[planner.Kind]codes.Code{
 	planner.KindUnauthenticated:    codes.Unauthenticated,
 	planner.KindPermissionDenied:   codes.PermissionDenied,
 	planner.KindResourceExhausted:  codes.ResourceExhausted,
+	planner.KindInternal:           codes.Internal,
 }
 
 // domainCode is a domain error's code, and its message with wire field paths.

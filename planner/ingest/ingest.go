@@ -48,7 +48,13 @@ const (
 	ReasonTotalInconsistent = "TOTAL_INCONSISTENT"
 	ReasonMalformed         = "MALFORMED"
 	ReasonOutlier           = "OUTLIER"
+	ReasonAmountOutOfRange  = "AMOUNT_OUT_OF_RANGE"
 )
+
+// MaxAmountUSD bounds every amount of a row (a year's base, equity, bonus, total or
+// token budget): no one is paid more, and larger figures are typing errors or attacks
+// whose sums would overflow.
+const MaxAmountUSD = 100_000_000
 
 // Issue is one rejected or excluded row.
 type Issue struct {
@@ -201,6 +207,9 @@ func checkAmounts(r *normalize.Row, cols [5]string, opt Options) error {
 	for i, v := range []float64{r.Base, r.Equity, r.Bonus, r.Total, r.Tokens} {
 		if v < 0 {
 			return reject(cols[i], ReasonNegative, "%g is negative", v)
+		}
+		if v > MaxAmountUSD {
+			return reject(cols[i], ReasonAmountOutOfRange, "%g is above $100,000,000 a year", v)
 		}
 	}
 	if r.YearsExperience < 0 || r.YearsAtCompany < 0 {

@@ -44,10 +44,17 @@ func Blended(p Price, m UsageMix) float64 {
 // tokens: budget / blended * 10^6, rounded to whole tokens. A free model gives 0 and
 // ok false, since the count would be unbounded.
 func PerYear(budgetUSD, blendedPerMillion float64) (tokens float64, ok bool) {
+	exact, ok := Exact(budgetUSD, blendedPerMillion)
+	return math.Round(exact), ok
+}
+
+// Exact is budget / blended * 10^6 unrounded: a figure derived from it (tokens a
+// month) is rounded once, from this.
+func Exact(budgetUSD, blendedPerMillion float64) (tokens float64, ok bool) {
 	if blendedPerMillion <= 0 {
 		return 0, false
 	}
-	return math.Round(budgetUSD / blendedPerMillion * 1e6), true
+	return budgetUSD / blendedPerMillion * 1e6, true
 }
 
 func day(s string) time.Time {
@@ -60,16 +67,18 @@ func day(s string) time.Time {
 
 const (
 	snapshotSource = "llm-prices public data set, snapshot of 2026-08-05, and vendor pricing pages"
-	// cacheHit is the cache-hit price as a share of the input price. Anthropic lists
-	// cache hits at 0.1x input; OpenAI and Google list cached input at (or near) the same 0.1x
-	// for the models here, so one multiplier serves all three families.
-	cacheHit = 0.1
+	// cacheHitDivisor: a cache hit costs a tenth of the input price. Anthropic lists
+	// cache hits at 0.1x input; OpenAI and Google list cached input at (or near) the same
+	// 0.1x for the models here, so one rule serves all three families. Dividing by 10,
+	// not multiplying by 0.1 (which is not exact in binary), gives the price as the
+	// vendors write it: 3 / 10 is 0.3, where 3 * 0.1 is 0.30000000000000004.
+	cacheHitDivisor = 10
 )
 
-// listPrice builds an entry whose cached-input price is the cache-hit multiple of input.
+// listPrice builds an entry whose cached-input price is the cache-hit share of input.
 func listPrice(model, vendor, family string, input, output float64, effective string) Price {
 	return Price{Model: model, Vendor: vendor, Family: family, Input: input,
-		CachedInput: input * cacheHit, Output: output, Effective: day(effective), Source: snapshotSource}
+		CachedInput: input / cacheHitDivisor, Output: output, Effective: day(effective), Source: snapshotSource}
 }
 
 // DefaultPriceBook holds list prices published by mid-2026 for the Claude, GPT and
