@@ -108,10 +108,20 @@ type TokenBudget struct {
 
 // Step is one location scope tried for a cohort.
 type Step struct {
-	Scope catalog.Scope
-	Place string
-	Count int
+	Scope     catalog.Scope
+	Place     string
+	Count     int
+	Companies int
+	// Passed says why a scope was passed over: StepTooFewRows or StepTooFewCompanies;
+	// empty for the scope used.
+	Passed string
 }
+
+// Why a fallback step passed a scope over.
+const (
+	StepTooFewRows      = "TOO_FEW_ROWS"
+	StepTooFewCompanies = "TOO_FEW_COMPANIES"
+)
 
 // Fallback records the location scopes tried, ending with the one used.
 type Fallback struct {
@@ -256,15 +266,18 @@ func (b *builder) chain(k market.Kind, need int, steps []Step) ([]Step, market.C
 			continue
 		}
 		key := b.key(scope)
-		n, eligible := 0, 0
+		st := Step{Scope: scope, Place: key.Place}
 		// Counts do not depend on aging: the default rate's cohorts serve.
-		if v, found := b.snap.Lookup(key, b.snap.DefaultRate, b.effective); found {
-			n, eligible = v.Count(k), v.Eligible(k, need)
+		v, _ := b.snap.Lookup(key, b.snap.DefaultRate, b.effective)
+		st.Count, st.Companies = v.Count(k), v.Companies(k)
+		if v.Weighted(b.set.maxShare, b.set.minCompanies).Eligible(k, need) >= need {
+			return append(steps, st), key, true
 		}
-		steps = append(steps, Step{Scope: scope, Place: key.Place, Count: n})
-		if eligible >= need {
-			return steps, key, true
+		st.Passed = StepTooFewCompanies
+		if v.Eligible(k, need) < need {
+			st.Passed = StepTooFewRows
 		}
+		steps = append(steps, st)
 	}
 	return steps, market.CohortKey{}, false
 }
@@ -276,12 +289,13 @@ func (b *builder) build(policyName string, revision int64) error {
 	fb := Fallback{Requested: b.band.Location.Scope, Steps: steps}
 	if !ok {
 		return &Error{Kind: KindFailedPrecondition, Reason: "INSUFFICIENT_DATA", Message: fmt.Sprintf(
-			"too few observations for %s %s in %s: %s; a band needs %d (%s)",
-			b.band.Family.ID, b.band.Level.ID, b.countryName(), describeSteps(steps), need, needReason(set))}
+			"too few observations for %s %s in %s: %s; a band needs %d (%s) from at least %d companies",
+			b.band.Family.ID, b.band.Level.ID, b.countryName(), describeSteps(steps), need, needReason(set), set.minCompanies)}
 	}
 	fb.Used, fb.UsedPlace = key.Scope, key.Place
 	b.fallback = fb
 	b.cohort, _ = b.snap.Lookup(key, set.agingRate, b.effective)
+	b.cohort = b.cohort.Weighted(set.maxShare, set.minCompanies)
 	c := b.cohort
 
 	// Total midpoint = the target percentile of the cohort's aged totals; min and max
@@ -292,7 +306,7 @@ func (b *builder) build(policyName string, revision int64) error {
 	total := Range{Min: roundTo(lo, set.unit), Mid: roundTo(mid, set.unit), Max: roundTo(hi, set.unit)}
 
 	// Pay mix = mean(component) / mean(total), each of min, mid and max split by it.
-	mix, ok := c.PayMix()
+	mix, ok := c.PayMix(need)
 	comps := &b.band.Components
 	if ok {
 		lows, mids, highs := splitBand(total, mix, set.unit)
@@ -374,6 +388,7 @@ func (b *builder) tokens() {
 		}
 		// Budgets are not aged, so the default-rate cohorts serve at any aging rate.
 		v, _ := b.snap.Lookup(key, b.snap.DefaultRate, b.effective)
+		v = v.Weighted(b.set.maxShare, b.set.minCompanies)
 		value, _ := v.Quantile(market.Tokens, b.set.q, need)
 		x := roundTo(value, b.set.unit)
 		t.Range = Range{Min: x, Mid: x, Max: x}
@@ -509,6 +524,9 @@ func describeSteps(steps []Step) string {
 		}
 		out = strconv.AppendInt(out, int64(st.Count), 10)
 		out = append(append(append(append(out, " in "...), st.Scope.String()...), ' '), st.Place...)
+		if st.Passed == StepTooFewCompanies {
+			out = append(strconv.AppendInt(append(out, " (from "...), int64(st.Companies), 10), " companies)"...)
+		}
 	}
 	return string(out)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -16,10 +17,16 @@ var ref = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 
 func ptr[T any](v T) *T { return &v }
 
+var companies int // numbers the companies of obs
+
 // obs makes an observation reported on the reference date (aging factor 1) with the
 // total split 60/30/10 into base, equity and bonus.
+//
+// Each comes from a company of its own, so that company weights and thresholds leave
+// the hand-computed figures alone.
 func obs(metro, zone, country string, total, tokens float64) market.Observation {
-	return market.Observation{Family: "software-engineer", Level: "IC3", Metro: metro, Zone: zone, Country: country,
+	companies++
+	return market.Observation{Company: "company-" + strconv.Itoa(companies), Family: "software-engineer", Level: "IC3", Metro: metro, Zone: zone, Country: country,
 		Reported: ref, Base: total * 0.6, Equity: total * 0.3, Bonus: total * 0.1, Total: total, Tokens: tokens}
 }
 

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"github.com/paymix/paymix/planner/market"
 	"maps"
 	"math"
 	"slices"
@@ -52,15 +53,24 @@ type Policy struct {
 	SpreadPercent    *float64           // default by level (catalog.Level)
 	SpreadByLevel    map[string]float64 // by standard level id; wins over SpreadPercent
 	MinSample        *int               // default 10, at least 5
-	AgingRatePercent *float64           // default 3; 0 turns aging off
-	RoundingUSD      *float64           // default 1
-	Tokens           *TokenPolicy       // default: MARKET, ADDITIVE, no cap
+	// MinCompanies is how many companies a series needs to be published (default 5,
+	// 1-100); MaxCompanySharePercent caps one company's share of a statistic's weight
+	// (default 25, 1-100). Their maps, by standard level id, win over them.
+	MinCompanies                  *int
+	MinCompaniesByLevel           map[string]float64
+	MaxCompanySharePercent        *float64
+	MaxCompanySharePercentByLevel map[string]float64
+	AgingRatePercent              *float64     // default 3; 0 turns aging off
+	RoundingUSD                   *float64     // default 1
+	Tokens                        *TokenPolicy // default: MARKET, ADDITIVE, no cap
 }
 
 // Defaults of a policy (ARCHITECTURE.md, "How a band is computed").
 const (
 	DefaultTargetPercentile = 50
 	DefaultMinSample        = 10
+	DefaultMinCompanies     = 5
+	DefaultMaxCompanyShare  = market.DefaultSharePercent
 	DefaultAgingRatePercent = stats.DefaultAgingRate * 100
 	DefaultRoundingUSD      = 1
 	// StaleAfterMonths: a band on data older than this at its effective date warns.
@@ -74,6 +84,8 @@ type settings struct {
 	spread        float64 // as a fraction
 	spreadPercent float64 // as given, for provenance
 	minSample     int
+	minCompanies  int
+	maxShare      float64 // a company's largest share of a statistic, in percent
 	agingRate     float64 // as a fraction
 	agingPercent  float64 // as given, for provenance
 	unit          float64
@@ -167,6 +179,28 @@ func (p Policy) settle(level catalog.Level, vs *violations) settings {
 	checkLevelKeys(vs, "Policy.SpreadByLevel", p.SpreadByLevel)
 	if v, ok := lookupLevel(p.SpreadByLevel, level.ID); ok {
 		s.spreadPercent = v
+	}
+	s.minCompanies = value(p.MinCompanies, DefaultMinCompanies)
+	s.maxShare = value(p.MaxCompanySharePercent, DefaultMaxCompanyShare)
+	checkLevelKeys(vs, "Policy.MinCompaniesByLevel", p.MinCompaniesByLevel)
+	checkLevelKeys(vs, "Policy.MaxCompanySharePercentByLevel", p.MaxCompanySharePercentByLevel)
+	if v, ok := lookupLevel(p.MinCompaniesByLevel, level.ID); ok {
+		if v != math.Trunc(v) || v < 1 || v > 100 {
+			vs.add("Policy.MinCompaniesByLevel", "%s: %g is not a whole number of companies from 1 to 100", level.ID, v)
+		}
+		s.minCompanies = int(v)
+	}
+	if v, ok := lookupLevel(p.MaxCompanySharePercentByLevel, level.ID); ok {
+		if v < 1 || v > 100 {
+			vs.add("Policy.MaxCompanySharePercentByLevel", "%s: %g is not a percentage from 1 to 100", level.ID, v)
+		}
+		s.maxShare = v
+	}
+	// Each of min_companies companies at the cap must be able to make up the whole:
+	// below 100% the cap cannot be met.
+	if float64(s.minCompanies)*s.maxShare < 100 {
+		vs.add("Policy.MinCompanies", "%s: %d companies at most %g%% each cannot make up a statistic; min_companies x max_company_share_percent must be at least 100",
+			level.ID, s.minCompanies, s.maxShare)
 	}
 	s.q, s.spread, s.agingRate = s.targetPercent/100, s.spreadPercent/100, s.agingPercent/100
 	s.tokens = value(p.Tokens, TokenPolicy{}).settle(level, vs, "Policy.Tokens")

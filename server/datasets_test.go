@@ -17,11 +17,18 @@ import (
 )
 
 // paymixCSV makes n rows of one company level in one place, totals 100k + 1k steps.
+// The company "IC3" stands for six companies in turn at their IC3 level, so that a
+// cohort of their rows meets the five companies a band needs.
 func paymixCSV(company, level, location string, n int) string {
 	var b strings.Builder
 	b.WriteString("report_date,company,company_level,title,location,base,equity,bonus,tokens_usd\n")
+	ic3 := [][2]string{{"Google", "L5"}, {"Meta", "E5"}, {"Amazon", "L6"}, {"Microsoft", "63"}, {"Apple", "ICT4"}, {"Uber", "L5"}}
 	for i := range n {
-		fmt.Fprintf(&b, "2026-09-01,%s,%s,Software Engineer,%q,%d,30000,10000,%d\n", company, level, location, 60000+i*1000, i*1000)
+		c, l := company, level
+		if company == "IC3" {
+			c, l = ic3[i%len(ic3)][0], ic3[i%len(ic3)][1]
+		}
+		fmt.Fprintf(&b, "2026-09-01,%s,%s,Software Engineer,%q,%d,30000,10000,%d\n", c, l, location, 60000+i*1000, i*1000)
 	}
 	return b.String()
 }
@@ -70,7 +77,7 @@ func (s *testServer) do(t *testing.T, method, path, body string) (int, map[strin
 
 func TestDatasetsLifecycleAndBlending(t *testing.T) {
 	s := start(t, nil).ready(t)
-	resp, err := importData(t, s, csvHeader(), paymixCSV("Google", "L5", "Seattle, WA", 30))
+	resp, err := importData(t, s, csvHeader(), paymixCSV("IC3", "", "Seattle, WA", 30))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +251,7 @@ func TestUploadedMapsApplyToStoredData(t *testing.T) {
 // A thin imported cohort widens within its country, and the band says so.
 func TestFallbackOnImportedData(t *testing.T) {
 	s := start(t, nil).ready(t)
-	data := paymixCSV("Google", "L5", "Portland, OR", 4) + strings.SplitN(paymixCSV("Google", "L5", "Denver, CO", 12), "\n", 2)[1]
+	data := paymixCSV("IC3", "", "Portland, OR", 4) + strings.SplitN(paymixCSV("IC3", "", "Denver, CO", 12), "\n", 2)[1]
 	if _, err := importData(t, s, csvHeader(), data); err != nil {
 		t.Fatal(err)
 	}

@@ -77,6 +77,10 @@ type series struct {
 	// std holds the series' StandardQuantiles, which every band and statistic
 	// publishes: computed once, they cost no reads of the rows.
 	std [len(StandardQuantiles)]float64
+	// companies counts the series' rows by company, most first; dflt is its weights
+	// at DefaultSharePercent, nil when that cap does not bind.
+	companies []companyCount
+	dflt      *weighting
 }
 
 // StandardQuantiles are the percentiles published with every series (p10-p90).
@@ -351,8 +355,9 @@ func (p *Part) fill(a *aging, c *Cohort, offsets [numKinds]int, perm []int32, ro
 		for i, pr := range pairs {
 			out[i] = pr.row
 		}
-		c.series[k] = series{rows: out, sum: sum}
+		c.series[k] = series{rows: out, sum: sum, companies: p.companiesOf(out)}
 		c.series[k].standardize(p, a, k)
+		c.series[k].dflt = p.weigh(a, k, &c.series[k], DefaultSharePercent/100.0)
 	}
 	for _, r := range rows {
 		if base := p.amount[Base][r]; base > 0 {

@@ -20,7 +20,7 @@ import (
 // the caller rebuilds the part from the store.
 const (
 	partMagic   = "PMXPART\x00"
-	partFormat  = 1
+	partFormat  = 2
 	maxPartRows = math.MaxInt32
 )
 
@@ -74,6 +74,10 @@ func (p *Part) Encode(w io.Writer) error {
 		e.bytes(asBytes(sums[:]))
 		e.bytes(asBytes(c.mix[:]))
 		e.u64(uint64(uint32(c.first)) | uint64(uint32(c.last))<<32)
+		for k := range numKinds {
+			e.u64(uint64(len(c.series[k].companies)))
+			e.bytes(asBytes(c.series[k].companies))
+		}
 	}
 	e.u64(uint64(len(a.order)))
 	e.u32s(a.order)
@@ -121,6 +125,7 @@ func DecodePart(r io.Reader, size int64) (*Part, error) {
 		sums        [numKinds]float64
 		mix         [4]float64
 		first, last int32
+		companies   [numKinds][]companyCount
 	}
 	st := make([]stored, 0, min(cohorts, 1<<16))
 	for range cohorts {
@@ -132,6 +137,9 @@ func DecodePart(r io.Reader, size int64) (*Part, error) {
 		copy(s.mix[:], readArray[float64](d, 4))
 		v := d.u64()
 		s.first, s.last = int32(uint32(v)), int32(uint32(v>>32))
+		for k := range numKinds {
+			s.companies[k] = readArray[companyCount](d, d.count(maxPartRows))
+		}
 		st = append(st, s)
 	}
 	order := d.u32s(d.count(maxPartRows * int(numKinds) * 3))
@@ -170,13 +178,17 @@ func DecodePart(r io.Reader, size int64) (*Part, error) {
 			if off+m > len(order) {
 				return nil, fmt.Errorf("%w: series run past the order", ErrPartFormat)
 			}
-			c.series[k] = series{rows: order[off : off+m : off+m], sum: st[i].sums[k]}
+			c.series[k] = series{rows: order[off : off+m : off+m], sum: st[i].sums[k], companies: st[i].companies[k]}
 			for _, r := range c.series[k].rows {
 				if !c.holds(int32(r)) {
 					return nil, fmt.Errorf("%w: a series names a row outside its cohort", ErrPartFormat)
 				}
 			}
+			if err := c.series[k].checkCompanies(p); err != nil {
+				return nil, err
+			}
 			c.series[k].standardize(p, a, k)
+			c.series[k].dflt = p.weigh(a, k, &c.series[k], DefaultSharePercent/100.0)
 			off += m
 		}
 		c.mix, c.first, c.last = st[i].mix, st[i].first, st[i].last
@@ -327,4 +339,19 @@ func readArray[T any](d *decoder, n int) []T {
 	out := make([]T, n)
 	d.fill(asBytes(out))
 	return out
+}
+
+// checkCompanies verifies a read series' company counts: known ids, adding up to its rows.
+func (s *series) checkCompanies(p *Part) error {
+	n := 0
+	for _, c := range s.companies {
+		if int(c.id) >= len(p.strs) || c.rows <= 0 {
+			return fmt.Errorf("%w: company counts", ErrPartFormat)
+		}
+		n += int(c.rows)
+	}
+	if n != len(s.rows) {
+		return fmt.Errorf("%w: company counts add up to %d, not %d", ErrPartFormat, n, len(s.rows))
+	}
+	return nil
 }

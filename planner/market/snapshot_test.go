@@ -245,3 +245,84 @@ func TestPartEncodingRoundTripsAndRefusesDamage(t *testing.T) {
 		}
 	}
 }
+
+// The closed-form cap: counts 40, 30, 10, 10, 10 at 25% give 15, 15, 10, 10, 10; four
+// companies at 25% weigh 25% each whatever their rows; a cap that does not bind leaves
+// every weight at 1.
+func TestCompanyCap(t *testing.T) {
+	mk := func(rows ...int32) []companyCount {
+		out := make([]companyCount, len(rows))
+		for i, r := range rows {
+			out[i] = companyCount{id: uint32(i + 1), rows: r}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		counts []companyCount
+		k      int
+		each   float64
+	}{
+		{mk(40, 30, 10, 10, 10), 2, 15},
+		{mk(40, 30, 20, 10), 3, 10},
+		{mk(20, 20, 20, 20, 20), 0, 25},
+		{mk(6, 1, 1, 1, 1), 1, 4.0 / 3},
+	} {
+		if k, each := capped(c.counts, 0.25); k != c.k || math.Abs(each-c.each) > 1e-9 || (k == 0 && c.k == 0 && false) {
+			t.Errorf("%v: k %d each %v, want %d and %v", c.counts, k, each, c.k, c.each)
+		}
+	}
+}
+
+// Weighted type 7: company A with six rows 100,000 ... 150,000 and four companies of
+// one row each (90,000, 160,000, 170,000, 180,000) at 25%: A's rows weigh 2/9 each and
+// p10 ... p90 are 97,091, 121,250, 157,273, 169,167, 175,667. With equal weights the
+// same code is plain type 7.
+func TestWeightedPercentiles(t *testing.T) {
+	var rows []Observation
+	add := func(company string, total float64) {
+		rows = append(rows, Observation{Company: company, Family: "software-engineer", Level: "IC3", Metro: "seattle", Zone: "us-tier-1", Country: "US",
+			Reported: ref, Base: total, Total: total})
+	}
+	for i := range 6 {
+		add("A", 100000+float64(i)*10000)
+	}
+	for i, v := range []float64{90000, 160000, 170000, 180000} {
+		add(string(rune('B'+i)), v)
+	}
+	s := Build([]Dataset{{DatasetInfo: DatasetInfo{Name: "w"}, Observations: rows}}, ref, 0.03)
+	key := CohortKey{Family: "software-engineer", Level: "IC3", Scope: catalog.ScopeMetro, Place: "seattle"}
+	v, _ := s.Lookup(key, 0.03, ref)
+	w := v.Weighted(25, 5)
+	want := []float64{97091, 121250, 157273, 169167, 175667}
+	for i, q := range StandardQuantiles {
+		got, ok := w.Quantile(Total, q, 1)
+		if !ok || math.Round(got) != want[i] {
+			t.Errorf("p%g = %v, want %v", q*100, got, want[i])
+		}
+		// A quantile that is not precomputed takes the same path.
+		if odd, _ := w.Quantile(Total, q+1e-12, 1); math.Abs(odd-got) > 1e-3 {
+			t.Errorf("p%g computed on the fly: %v, precomputed %v", q*100, odd, got)
+		}
+		plain, _ := v.Quantile(Total, q, 1)
+		unweighted, _ := v.Weighted(100, 1).Quantile(Total, q, 1)
+		if plain != unweighted {
+			t.Errorf("p%g: unweighted %v, no cap %v", q*100, plain, unweighted)
+		}
+	}
+	// A weighs 4/3 of 4/3 + 4: 25%; its rows are 60%.
+	if got := w.LargestWeightShare(Total, 1); math.Abs(got-0.25) > 1e-9 || v.LargestRowShare(Total) != 0.6 || v.Companies(Total) != 5 {
+		t.Errorf("largest weight share %v, row share %v, companies %d", got, v.LargestRowShare(Total), v.Companies(Total))
+	}
+	// A mean is the weighted mean: (4/3 * 125,000 + 600,000) / (16/3) = 143,750.
+	if got, _ := w.Mean(Total, 1); math.Abs(got-143750) > 1e-6 {
+		t.Errorf("weighted mean %v, want 143750", got)
+	}
+	// Six companies are needed and five are there: nothing is published.
+	if _, ok := v.Weighted(25, 6).Quantile(Total, 0.5, 1); ok {
+		t.Error("published from fewer companies than required")
+	}
+	// Another cap is computed on the fly: at 50% A weighs 4 of 8.
+	if got := v.Weighted(50, 2).LargestWeightShare(Total, 1); math.Abs(got-0.5) > 1e-9 {
+		t.Errorf("at 50%%: A weighs %v", got)
+	}
+}

@@ -21,6 +21,36 @@ type View struct {
 	// effective date multiplies every aged value by the same factor.
 	factor float64
 	mixed  bool
+	// share (0-1] caps one company's share of a statistic within each dataset's
+	// series, and minCompanies is how many companies a dataset's series needs to take
+	// part (see Weighted); the zero View applies neither.
+	share        float64
+	minCompanies int
+}
+
+// Weighted is the view with company weights: no company carries more than
+// sharePercent of a statistic within a dataset's series, and a dataset's series takes
+// part in a statistic only with at least minCompanies companies.
+func (v View) Weighted(sharePercent float64, minCompanies int) View {
+	v.share, v.minCompanies = sharePercent/100, minCompanies
+	return v
+}
+
+// weights are a part's series' weights under the view's cap; nil when it does not bind.
+func (v *View) weights(p *viewPart, k Kind, s *series) *weighting {
+	switch {
+	case v.share <= 0 || v.share >= 1:
+		return nil
+	case v.share == DefaultSharePercent/100.0:
+		return s.dflt
+	}
+	return p.p.weigh(p.a, k, s, v.share)
+}
+
+// takesPart says whether a part's series meets a statistic's row threshold and the
+// view's company threshold.
+func (v *View) takesPart(s *series, min int) bool {
+	return len(s.rows) > 0 && len(s.rows) >= min && len(s.companies) >= v.minCompanies
 }
 
 type viewPart struct {
@@ -78,41 +108,131 @@ func (v View) Rows() int {
 // is at least min: what a statistic needing min observations rests on.
 func (v View) Eligible(k Kind, min int) int {
 	n := 0
-	for _, p := range v.parts {
-		if c := len(p.c.series[k].rows); c >= min {
-			n += c
+	for i := range v.parts {
+		if s := &v.parts[i].c.series[k]; v.takesPart(s, min) {
+			n += len(s.rows)
 		}
 	}
 	return n
 }
 
+// Companies is the number of distinct companies of a series over all datasets.
+func (v View) Companies(k Kind) int {
+	if len(v.parts) == 1 {
+		return len(v.parts[0].c.series[k].companies)
+	}
+	names := map[string]bool{}
+	for _, p := range v.parts {
+		for _, c := range p.c.series[k].companies {
+			names[p.p.strs[c.id]] = true
+		}
+	}
+	return len(names)
+}
+
+// LargestRowShare is the largest company's share of a series' rows over all datasets
+// (before any cap), 0-1.
+func (v View) LargestRowShare(k Kind) float64 {
+	if len(v.parts) == 1 {
+		return v.parts[0].c.series[k].largestRowShare()
+	}
+	rows, n := map[string]int32{}, int32(0)
+	for _, p := range v.parts {
+		for _, c := range p.c.series[k].companies {
+			rows[p.p.strs[c.id]] += c.rows
+			n += c.rows
+		}
+	}
+	most := int32(0)
+	for _, r := range rows {
+		most = max(most, r)
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(most) / float64(n)
+}
+
+// LargestWeightShare is the largest company's share of a series' weight in the
+// statistics that need min rows, 0-1: within a dataset its weight over the series',
+// blended as the dataset-weighted sum of its shares.
+func (v View) LargestWeightShare(k Kind, min int) float64 {
+	shares := map[string]float64{}
+	weights := 0.0
+	for i := range v.parts {
+		p := &v.parts[i]
+		s := &p.c.series[k]
+		if !v.takesPart(s, min) {
+			continue
+		}
+		weights += p.weight
+	}
+	if weights == 0 {
+		return 0
+	}
+	for i := range v.parts {
+		p := &v.parts[i]
+		s := &p.c.series[k]
+		if !v.takesPart(s, min) {
+			continue
+		}
+		w := v.weights(p, k, s)
+		for j, c := range s.companies {
+			if w == nil && j > 0 {
+				break // unweighted, only the largest can be the largest
+			}
+			share := float64(c.rows) / float64(len(s.rows))
+			if w != nil {
+				share = w.weight(c.id) * float64(c.rows) / w.cum[len(w.cum)-1]
+			}
+			shares[p.p.strs[c.id]] += p.weight / weights * share
+		}
+	}
+	most := 0.0
+	for _, x := range shares {
+		most = max(most, x)
+	}
+	return most
+}
+
 // Quantile is the blended type-7 q-quantile of a series at the effective date, over
-// the datasets with at least min observations of it; ok is false when there are none.
+// the datasets with at least min observations of it (and the view's companies),
+// weighted by company under the view's cap; ok is false when there are none.
 func (v View) Quantile(k Kind, q float64, min int) (float64, bool) {
 	std := slices.Index(StandardQuantiles[:], q)
-	return v.blend(k, min, func(p *viewPart, s series) float64 {
-		if std >= 0 {
+	return v.blend(k, min, func(p *viewPart, s *series, w *weighting) float64 {
+		switch {
+		case w != nil && std >= 0:
+			return w.std[std]
+		case w != nil:
+			return w.quantile(p.p, p.a, k, s, q)
+		case std >= 0:
 			return s.std[std]
 		}
 		return stats.PercentileAt(len(s.rows), func(i int) float64 { return p.p.value(p.a, k, s.rows[i]) }, q)
 	})
 }
 
-// Mean is the blended mean of a series at the effective date, over the datasets with
-// at least min observations of it.
+// Mean is the blended (company-weighted) mean of a series at the effective date, over
+// the datasets with at least min observations of it.
 func (v View) Mean(k Kind, min int) (float64, bool) {
-	return v.blend(k, max(min, 1), func(_ *viewPart, s series) float64 { return s.sum / float64(len(s.rows)) })
+	return v.blend(k, max(min, 1), func(_ *viewPart, s *series, w *weighting) float64 {
+		if w != nil {
+			return w.sum / w.cum[len(w.cum)-1]
+		}
+		return s.sum / float64(len(s.rows))
+	})
 }
 
-func (v View) blend(k Kind, min int, stat func(*viewPart, series) float64) (float64, bool) {
+func (v View) blend(k Kind, min int, stat func(*viewPart, *series, *weighting) float64) (float64, bool) {
 	sum, weights := 0.0, 0.0
 	for i := range v.parts {
 		p := &v.parts[i]
-		s := p.c.series[k]
-		if len(s.rows) == 0 || len(s.rows) < min {
+		s := &p.c.series[k]
+		if !v.takesPart(s, min) {
 			continue
 		}
-		x := stat(p, s)
+		x := stat(p, s, v.weights(p, k, s))
 		if v.mixed && k != Tokens {
 			x *= p.factor
 		}
@@ -130,14 +250,24 @@ func (v View) blend(k Kind, min int, stat func(*viewPart, series) float64) (floa
 }
 
 // PayMix is the cohort's pay mix, mean(component) / mean(total) for base, equity and
-// bonus, over the rows that report all three, blended over datasets. In real data the
-// parts do not always add up to the reported total, so the shares are scaled to sum
-// to 1 (components must sum exactly to a band's total). ok is false when no row
-// reports a base.
-func (v View) PayMix() (mix [3]float64, ok bool) {
+// bonus, over the rows that report all three (company-weighted under the view's cap),
+// blended over the datasets whose cohort has at least min rows and the view's
+// companies. In real data the parts do not always add up to the reported
+// total, so the shares are scaled to sum to 1 (components must sum exactly to a
+// band's total). ok is false when no dataset qualifies.
+func (v View) PayMix(min int) (mix [3]float64, ok bool) {
 	weights := 0.0
-	for _, p := range v.parts {
+	for i := range v.parts {
+		p := &v.parts[i]
+		if !v.takesPart(&p.c.series[Total], max(min, 1)) {
+			continue
+		}
 		m := p.c.mix
+		if s := &p.c.series[Base]; len(s.rows) == 0 {
+			continue
+		} else if w := v.weights(p, Base, s); w != nil {
+			m = w.mix
+		}
 		sum := m[0] + m[1] + m[2]
 		if m[3] <= 0 || sum <= 0 {
 			continue
