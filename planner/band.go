@@ -67,6 +67,53 @@ type Market struct {
 	Count                   int
 	P10, P25, P50, P75, P90 Figure
 	Mean                    Figure
+	// Companies behind the figures; the largest company's share of their rows and,
+	// after the cap, of their weight, in percent (two decimals); and the grade.
+	Companies            int
+	LargestRowPercent    float64
+	LargestWeightPercent float64
+	Confidence           Confidence
+}
+
+// Confidence grades how far a market figure can be trusted.
+type Confidence int
+
+const (
+	ConfidenceLow Confidence = iota + 1
+	ConfidenceMedium
+	ConfidenceHigh
+)
+
+// The confidence grade (README, "Confidence"): HIGH needs every one of the high
+// marks, LOW follows from any one of the low ones, MEDIUM is the rest.
+const (
+	highMinCount, highMinCompanies = 50, 10
+	highMaxRowShare, highMaxSpread = 0.35, 0.6
+	highMaxAgeMonths               = 24
+	lowBelowCount                  = 20
+	lowCompaniesMargin             = 2 // LOW below min_companies + this
+	lowAboveSpread                 = 1.0
+	lowAboveAgeMonths              = 36
+	lowAboveFallbackScopes         = 1
+)
+
+// grading is what a figure's grade depends on beyond its series.
+type grading struct {
+	effective    time.Time
+	minCompanies int
+	fellBack     int // scopes the figure's cohort widened from the one requested
+}
+
+func grade(count, companies int, rowShare, spread, ageMonths float64, g grading) Confidence {
+	switch {
+	case count < lowBelowCount, companies < g.minCompanies+lowCompaniesMargin, spread > lowAboveSpread,
+		ageMonths > lowAboveAgeMonths, g.fellBack > lowAboveFallbackScopes:
+		return ConfidenceLow
+	case count >= highMinCount && companies >= highMinCompanies && rowShare <= highMaxRowShare && spread <= highMaxSpread &&
+		ageMonths <= highMaxAgeMonths && g.fellBack == 0:
+		return ConfidenceHigh
+	}
+	return ConfidenceMedium
 }
 
 // ComponentBand is one component of a band.
@@ -147,6 +194,9 @@ type Provenance struct {
 	SpreadPercent    float64
 	AgingRatePercent float64
 	MinSample        int
+	// The company rules that applied (README, "Company weights").
+	MinCompanies           int
+	MaxCompanySharePercent float64
 }
 
 // Warning is something a reader of a band must know; codes are stable.
@@ -253,6 +303,11 @@ type builder struct {
 	totalSteps, tokenSteps [3]Step
 }
 
+// grading is the grading context of figures on a cohort reached after fellBack widenings.
+func (b *builder) grading(fellBack int) grading {
+	return grading{effective: b.effective, minCompanies: b.set.minCompanies, fellBack: fellBack}
+}
+
 func (b *builder) key(scope catalog.Scope) market.CohortKey {
 	return market.CohortKey{Family: b.band.Family.ID, Level: b.band.Level.ID, Scope: scope, Place: b.band.Location.IDAt(scope)}
 }
@@ -321,10 +376,11 @@ func (b *builder) build(policyName string, revision int64) error {
 		}
 		b.addWarning("PAY_MIX_UNKNOWN", "no observation of the cohort reports its base, so the band gives its total only, not split into base, equity and bonus")
 	}
-	comps[Base].Market = figures(c, market.Base)
-	comps[Equity].Market = figures(c, market.Equity)
-	comps[Bonus].Market = figures(c, market.Bonus)
-	b.band.Total = TotalBand{Range: total, Market: figures(c, market.Total)}
+	g := b.grading(len(steps) - 1)
+	comps[Base].Market = figures(c, market.Base, g)
+	comps[Equity].Market = figures(c, market.Equity, g)
+	comps[Bonus].Market = figures(c, market.Bonus, g)
+	b.band.Total = TotalBand{Range: total, Market: figures(c, market.Total, g)}
 
 	b.tokens()
 	b.fund()
@@ -338,6 +394,7 @@ func (b *builder) build(policyName string, revision int64) error {
 		SnapshotVersion: b.snap.Version, Datasets: datasets, DataStart: first, DataEnd: last, Effective: b.effective,
 		Fallback: fb, Policy: policyName, PolicyRevision: revision, TargetPercentile: set.targetPercent,
 		SpreadPercent: set.spreadPercent, AgingRatePercent: set.agingPercent, MinSample: set.minSample,
+		MinCompanies: set.minCompanies, MaxCompanySharePercent: set.maxShare,
 	}
 	b.warn()
 	return nil
@@ -363,7 +420,7 @@ func (b *builder) tokens() {
 	set := b.set.tokens
 	t := &b.band.Components[Tokens]
 	t.Component = Tokens
-	t.Market = figures(b.cohort, market.Tokens)
+	t.Market = figures(b.cohort, market.Tokens, b.grading(len(b.fallback.Steps)-1))
 	budget := &b.band.Tokens
 	*budget = TokenBudget{Mode: set.mode, Funding: set.funding, UsageMix: set.mix}
 	switch set.mode {
@@ -392,7 +449,7 @@ func (b *builder) tokens() {
 		value, _ := v.Quantile(market.Tokens, b.set.q, need)
 		x := roundTo(value, b.set.unit)
 		t.Range = Range{Min: x, Mid: x, Max: x}
-		t.Market = figures(v, market.Tokens)
+		t.Market = figures(v, market.Tokens, b.grading(len(steps)-1))
 		budget.MarketScope = key.Scope
 		if key.Scope != b.fallback.Used {
 			b.addWarning("TOKENS_FALLBACK", "the market token budget comes from %s budgets (%s): token budgets are sparser than pay, so they widen on their own, needing %d",
@@ -541,14 +598,28 @@ func datasetNames(ds []market.DatasetInfo) string {
 
 // figures are the published market statistics of one series of a view, each withheld
 // below its publishing threshold.
-func figures(v market.View, k market.Kind) Market {
-	m := Market{Count: v.Count(k)}
+func figures(v market.View, k market.Kind, g grading) Market {
+	m := Market{Count: v.Count(k), Companies: v.Companies(k)}
 	figure := func(value float64, ok bool) Figure {
 		return Figure{Value: math.Round(value), Published: ok}
 	}
 	at := func(q float64) Figure { return figure(v.Quantile(k, q, stats.MinCount(q))) }
 	m.P10, m.P25, m.P50, m.P75, m.P90 = at(0.10), at(0.25), at(0.50), at(0.75), at(0.90)
 	m.Mean = figure(v.Mean(k, stats.MinCentral))
+	rowShare := v.LargestRowShare(k)
+	m.LargestRowPercent = round2(rowShare * 100)
+	m.LargestWeightPercent = round2(v.LargestWeightShare(k, stats.MinCentral) * 100)
+	if m.Count > 0 {
+		spread := math.Inf(1)
+		p25, ok25 := v.Quantile(k, 0.25, stats.MinCentral)
+		p50, ok50 := v.Quantile(k, 0.50, stats.MinCentral)
+		p75, ok75 := v.Quantile(k, 0.75, stats.MinCentral)
+		if ok25 && ok50 && ok75 && p50 > 0 {
+			spread = (p75 - p25) / p50
+		}
+		age, _ := v.MedianAge(k, g.effective)
+		m.Confidence = grade(m.Count, m.Companies, rowShare, spread, age, g)
+	}
 	return m
 }
 

@@ -93,8 +93,17 @@ func MarketStats(snap *market.Snapshot, maps *normalize.Maps, q StatsQuery, toda
 			Place:        st.Location.ID(),
 		}, rate, effective)
 	}
+	g := grading{effective: effective, minCompanies: DefaultMinCompanies}
+	if q.Company == "" {
+		view = view.Weighted(DefaultMaxCompanyShare, DefaultMinCompanies)
+	} else {
+		g.minCompanies = 1 // one company's own statistics: unweighted, exempt
+	}
+	if effective.IsZero() {
+		g.effective = effectiveDate(q.EffectiveDate, today)
+	}
 	for k := range st.Series {
-		st.Series[k] = figures(view, market.Kind(k))
+		st.Series[k] = figures(view, market.Kind(k), g)
 	}
 	st.DataStart, st.DataEnd = view.Dates()
 	st.Datasets = view.Datasets()

@@ -68,6 +68,18 @@ func policyFromProto(p *pb.Policy) (planner.Policy, []planner.Violation) {
 		n := int(p.GetMinSampleSize())
 		out.MinSample = &n
 	}
+	if p.MinCompanies != nil {
+		n := int(p.GetMinCompanies())
+		out.MinCompanies = &n
+	}
+	out.MaxCompanySharePercent = p.MaxCompanySharePercent
+	out.MaxCompanySharePercentByLevel = p.GetMaxCompanySharePercentByLevel()
+	if m := p.GetMinCompaniesByLevel(); len(m) > 0 {
+		out.MinCompaniesByLevel = make(map[string]float64, len(m))
+		for k, v := range m {
+			out.MinCompaniesByLevel[k] = float64(v)
+		}
+	}
 	var vs []planner.Violation
 	if p.GetTokenPolicy() != nil {
 		out.Tokens, vs = tokenPolicy(p.GetTokenPolicy(), "policy.token_policy")
@@ -84,6 +96,18 @@ func policyProto(p planner.Policy) *pb.Policy {
 	if p.MinSample != nil {
 		n := int32(*p.MinSample)
 		out.MinSampleSize = &n
+	}
+	if p.MinCompanies != nil {
+		n := int32(*p.MinCompanies)
+		out.MinCompanies = &n
+	}
+	out.MaxCompanySharePercent = p.MaxCompanySharePercent
+	out.MaxCompanySharePercentByLevel = p.MaxCompanySharePercentByLevel
+	if len(p.MinCompaniesByLevel) > 0 {
+		out.MinCompaniesByLevel = make(map[string]int32, len(p.MinCompaniesByLevel))
+		for k, v := range p.MinCompaniesByLevel {
+			out.MinCompaniesByLevel[k] = int32(v)
+		}
 	}
 	if t := p.Tokens; t != nil {
 		out.TokenPolicy = &pb.TokenPolicy{Mode: pb.TokenMode(t.Mode), PercentOfBase: t.PercentOfBase, CapUsd: t.CapUSD,
@@ -211,7 +235,8 @@ func bandProto(b *planner.Band, stateVersion int64) *pb.Band {
 	a.total = pb.TotalBand{
 		Min: b.Total.Min, Mid: b.Total.Mid, Max: b.Total.Max,
 		P10: fig(m.P10), P25: fig(m.P25), P50: fig(m.P50), P75: fig(m.P75), P90: fig(m.P90),
-		Count: int32(m.Count), Mean: fig(m.Mean),
+		Count: int32(m.Count), Mean: fig(m.Mean), Companies: int32(m.Companies), LargestCompanyRowPercent: m.LargestRowPercent,
+		LargestCompanyWeightPercent: m.LargestWeightPercent, Confidence: pb.Confidence(m.Confidence),
 	}
 	a.without = pb.Range{Min: b.WithoutTokens.Min, Mid: b.WithoutTokens.Mid, Max: b.WithoutTokens.Max}
 	*out = pb.Band{Currency: b.Currency, Cohort: &a.cohort, Total: &a.total, TotalWithoutTokens: &a.without,
@@ -222,7 +247,9 @@ func bandProto(b *planner.Band, stateVersion int64) *pb.Band {
 		a.comps[i] = pb.ComponentBand{
 			Component: componentProto[c.Component], Min: c.Min, Mid: c.Mid, Max: c.Max,
 			P10: fig(m.P10), P25: fig(m.P25), P50: fig(m.P50), P75: fig(m.P75), P90: fig(m.P90),
-			Count: int32(m.Count), Mean: fig(m.Mean), SharePercent: c.SharePercent,
+			Count: int32(m.Count), Mean: fig(m.Mean), SharePercent: c.SharePercent, Companies: int32(m.Companies),
+			LargestCompanyRowPercent: m.LargestRowPercent, LargestCompanyWeightPercent: m.LargestWeightPercent,
+			Confidence: pb.Confidence(m.Confidence),
 		}
 		a.ptrs[i] = &a.comps[i]
 	}
@@ -277,9 +304,11 @@ func provenanceProto(p planner.Provenance, stateVersion int64) *pb.Provenance {
 		},
 		Policy: p.Policy, PolicyRevision: int32(p.PolicyRevision), TargetPercentile: p.TargetPercentile, RangeSpreadPercent: p.SpreadPercent,
 		AgingRatePercent: p.AgingRatePercent, MinSampleSize: int32(p.MinSample),
+		MinCompanies: int32(p.MinCompanies), MaxCompanySharePercent: p.MaxCompanySharePercent,
 	}
 	for _, s := range p.Fallback.Steps {
-		out.Fallback.Steps = append(out.Fallback.Steps, &pb.FallbackStep{Scope: scopeProto(s.Scope), LocationId: s.Place, Count: int32(s.Count)})
+		out.Fallback.Steps = append(out.Fallback.Steps, &pb.FallbackStep{Scope: scopeProto(s.Scope), LocationId: s.Place, Count: int32(s.Count),
+			Companies: int32(s.Companies), PassedOver: passedOverProto[s.Passed]})
 	}
 	for _, d := range p.Datasets {
 		out.Datasets = append(out.Datasets, datasetRefProto(d))
@@ -289,4 +318,9 @@ func provenanceProto(p planner.Provenance, stateVersion int64) *pb.Provenance {
 
 func datasetRefProto(d market.DatasetInfo) *pb.DatasetRef {
 	return &pb.DatasetRef{Name: "datasets/" + d.ID, DisplayName: d.Name, Synthetic: d.Synthetic, Rows: int32(d.Rows), WeightPercent: d.WeightPercent}
+}
+
+var passedOverProto = map[string]pb.PassedOver{
+	planner.StepTooFewRows:      pb.PassedOver_PASSED_OVER_TOO_FEW_ROWS,
+	planner.StepTooFewCompanies: pb.PassedOver_PASSED_OVER_TOO_FEW_COMPANIES,
 }

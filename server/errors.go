@@ -128,7 +128,8 @@ var wireNames = map[string]string{
 	"Preset": "preset", "Chunk": "chunk",
 	// Policies and token policies ("Tokens" under a request is its token_policy).
 	"Policy": "policy", "Tokens": "token_policy", "SpreadPercent": "range_spread_percent",
-	"SpreadByLevel": "range_spread_percent_by_level", "MinSample": "min_sample_size", "AgingRatePercent": "aging_rate_percent",
+	"SpreadByLevel": "range_spread_percent_by_level", "MinSample": "min_sample_size", "MinCompanies": "min_companies", "MinCompaniesByLevel": "min_companies_by_level",
+	"MaxCompanySharePercent": "max_company_share_percent", "MaxCompanySharePercentByLevel": "max_company_share_percent_by_level", "AgingRatePercent": "aging_rate_percent",
 	"RoundingUSD": "rounding_usd", "Mode": "mode", "PercentOfBase": "percent_of_base", "CapUSD": "cap_usd",
 	"FixedUSD": "fixed_usd", "FixedByLevel": "fixed_usd_by_level", "Funding": "funding", "UsageMix": "usage_mix",
 	"Prices": "prices", "Model": "model", "Effective": "effective_date",

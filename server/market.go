@@ -62,7 +62,8 @@ func (s *marketService) GetMarketStats(_ context.Context, r *pb.GetMarketStatsRe
 
 func statsProto(m planner.Market) *pb.MarketStats {
 	return &pb.MarketStats{P10: figure(m.P10), P25: figure(m.P25), P50: figure(m.P50), P75: figure(m.P75), P90: figure(m.P90),
-		Count: int32(m.Count), Mean: figure(m.Mean)}
+		Count: int32(m.Count), Mean: figure(m.Mean), Companies: int32(m.Companies), LargestCompanyRowPercent: m.LargestRowPercent,
+		LargestCompanyWeightPercent: m.LargestWeightPercent, Confidence: pb.Confidence(m.Confidence)}
 }
 
 func (s *marketService) ListCohorts(_ context.Context, r *pb.ListCohortsRequest) (*pb.ListCohortsResponse, error) {

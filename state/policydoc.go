@@ -25,9 +25,14 @@ type policyDoc struct {
 	SpreadPercent    *float64           `json:"spreadPercent,omitempty"`
 	SpreadByLevel    map[string]float64 `json:"spreadByLevel,omitempty"`
 	MinSample        *int               `json:"minSample,omitempty"`
-	AgingRatePercent *float64           `json:"agingRatePercent,omitempty"`
-	RoundingUSD      *float64           `json:"roundingUsd,omitempty"`
-	Tokens           *tokenDoc          `json:"tokens,omitempty"`
+	// Company rules (added within version 1: absent in older documents means default).
+	MinCompanies                  *int               `json:"minCompanies,omitempty"`
+	MinCompaniesByLevel           map[string]float64 `json:"minCompaniesByLevel,omitempty"`
+	MaxCompanySharePercent        *float64           `json:"maxCompanySharePercent,omitempty"`
+	MaxCompanySharePercentByLevel map[string]float64 `json:"maxCompanySharePercentByLevel,omitempty"`
+	AgingRatePercent              *float64           `json:"agingRatePercent,omitempty"`
+	RoundingUSD                   *float64           `json:"roundingUsd,omitempty"`
+	Tokens                        *tokenDoc          `json:"tokens,omitempty"`
 }
 
 type tokenDoc struct {
@@ -66,7 +71,9 @@ var (
 
 func encodePolicy(p planner.Policy) (string, error) {
 	d := policyDoc{Version: policyDocVersion, TargetPercentile: p.TargetPercentile, SpreadPercent: p.SpreadPercent,
-		SpreadByLevel: p.SpreadByLevel, MinSample: p.MinSample, AgingRatePercent: p.AgingRatePercent, RoundingUSD: p.RoundingUSD}
+		SpreadByLevel: p.SpreadByLevel, MinSample: p.MinSample, AgingRatePercent: p.AgingRatePercent, RoundingUSD: p.RoundingUSD,
+		MinCompanies: p.MinCompanies, MinCompaniesByLevel: p.MinCompaniesByLevel, MaxCompanySharePercent: p.MaxCompanySharePercent,
+		MaxCompanySharePercentByLevel: p.MaxCompanySharePercentByLevel}
 	if t := p.Tokens; t != nil {
 		td := &tokenDoc{Mode: modeNames[t.Mode], PercentOfBase: t.PercentOfBase, CapUSD: t.CapUSD, FixedUSD: t.FixedUSD,
 			FixedByLevel: t.FixedByLevel, Funding: fundingNames[t.Funding]}
@@ -103,7 +110,9 @@ func decodePolicy(spec string) (planner.Policy, error) {
 		return planner.Policy{}, err
 	}
 	p := planner.Policy{TargetPercentile: d.TargetPercentile, SpreadPercent: d.SpreadPercent, SpreadByLevel: d.SpreadByLevel,
-		MinSample: d.MinSample, AgingRatePercent: d.AgingRatePercent, RoundingUSD: d.RoundingUSD}
+		MinSample: d.MinSample, AgingRatePercent: d.AgingRatePercent, RoundingUSD: d.RoundingUSD,
+		MinCompanies: d.MinCompanies, MinCompaniesByLevel: d.MinCompaniesByLevel, MaxCompanySharePercent: d.MaxCompanySharePercent,
+		MaxCompanySharePercentByLevel: d.MaxCompanySharePercentByLevel}
 	if td := d.Tokens; td != nil {
 		t := &planner.TokenPolicy{PercentOfBase: td.PercentOfBase, CapUSD: td.CapUSD, FixedUSD: td.FixedUSD, FixedByLevel: td.FixedByLevel}
 		var err error

@@ -196,9 +196,86 @@ func type7(values []float64, q float64) float64 {
 	return s[i] + (h-float64(i))*(s[i+1]-s[i])
 }
 
+// capWeights are the rows' weights under a company cap (the README's closed form,
+// written again here from its text): companies by rows n_1 >= ... >= n_m, the smallest
+// k with n_(k+1) <= c W_k, W_k = (n_(k+1) + ... + n_m) / (1 - k c); the first k
+// companies share c W_k each over their rows, every other row weighs 1.
+func capWeights(companies []string, c float64) []float64 {
+	rows := map[string]int{}
+	for _, co := range companies {
+		rows[co]++
+	}
+	names := make([]string, 0, len(rows))
+	for co := range rows {
+		names = append(names, co)
+	}
+	slices.SortFunc(names, func(a, b string) int { return rows[b] - rows[a] })
+	weight := map[string]float64{}
+	rest := float64(len(companies))
+	for k := range names {
+		w := rest / (1 - float64(k)*c)
+		if float64(rows[names[k]]) <= c*w+1e-9 {
+			for _, co := range names[:k] {
+				weight[co] = c * w / float64(rows[co])
+			}
+			break
+		}
+		rest -= float64(rows[names[k]])
+	}
+	out := make([]float64, len(companies))
+	for i, co := range companies {
+		out[i] = 1
+		if w, ok := weight[co]; ok {
+			out[i] = w
+		}
+	}
+	return out
+}
+
+// weightedType7 is the README's weighted type 7: sorted ascending, S_k the cumulative
+// weights, c_k = S_k - w_k / 2, p_k = (c_k - c_1) / (c_n - c_1), linear in p between.
+func weightedType7(values, weights []float64, q float64) float64 {
+	idx := make([]int, len(values))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmpFloat(values[a], values[b]) })
+	n := len(idx)
+	c := make([]float64, n)
+	sum := 0.0
+	for i, j := range idx {
+		sum += weights[j]
+		c[i] = sum - weights[j]/2
+	}
+	if n == 1 || q <= 0 {
+		return values[idx[0]]
+	}
+	if q >= 1 {
+		return values[idx[n-1]]
+	}
+	for i := 0; i+1 < n; i++ {
+		pi, pj := (c[i]-c[0])/(c[n-1]-c[0]), (c[i+1]-c[0])/(c[n-1]-c[0])
+		if pi <= q && q < pj {
+			return values[idx[i]] + (q-pi)/(pj-pi)*(values[idx[i+1]]-values[idx[i]])
+		}
+	}
+	return values[idx[n-1]]
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
 // With aging off, market statistics equal, to the dollar, type-7 percentiles computed
 // straight from the accepted rows with the same filter, whatever the spelling of the
-// company and its level.
+// company and its level: plain for one company's own statistics, with the company cap
+// (25%) for a cohort.
 func TestMarketStatsMatchTheRows(t *testing.T) {
 	needShared(t)
 	addr, conn := startServer(t)
@@ -246,32 +323,47 @@ func TestMarketStatsMatchTheRows(t *testing.T) {
 				t.Fatal(err)
 			}
 			var total, base, equity, bonus []float64
+			var companies, baseCompanies []string
 			for _, r := range res.Rows {
 				if o, _ := maps.Observation(r); c.match(r, o) {
 					total, equity, bonus = append(total, r.Total), append(equity, r.Equity), append(bonus, r.Bonus)
+					companies = append(companies, o.Company)
 					if r.Base > 0 {
 						base = append(base, r.Base)
+						baseCompanies = append(baseCompanies, o.Company)
 					}
 				}
+			}
+			share := 1.0 // one company's statistics are unweighted
+			if c.req.Company == "" {
+				share = 0.25
 			}
 			if len(total) < 10 || int(got.GetTotal().GetCount()) != len(total) || int(got.GetBase().GetCount()) != len(base) {
 				t.Fatalf("counts: server %d / %d, rows %d / %d", got.GetTotal().GetCount(), got.GetBase().GetCount(), len(total), len(base))
 			}
 			for _, s := range []struct {
-				name   string
-				stats  *pb.MarketStats
-				values []float64
-			}{{"total", got.GetTotal(), total}, {"base", got.GetBase(), base}, {"equity", got.GetEquity(), equity}, {"bonus", got.GetBonus(), bonus}} {
-				sum := 0.0
-				for _, v := range s.values {
-					sum += v
+				name      string
+				stats     *pb.MarketStats
+				values    []float64
+				companies []string
+			}{{"total", got.GetTotal(), total, companies}, {"base", got.GetBase(), base, baseCompanies},
+				{"equity", got.GetEquity(), equity, companies}, {"bonus", got.GetBonus(), bonus, companies}} {
+				weights := capWeights(s.companies, share)
+				sum, wsum := 0.0, 0.0
+				for i, v := range s.values {
+					sum += weights[i] * v
+					wsum += weights[i]
 				}
-				if want := math.Round(sum / float64(len(s.values))); s.stats.GetMean() != want || int(s.stats.GetCount()) != len(s.values) {
+				if want := math.Round(sum / wsum); s.stats.GetMean() != want || int(s.stats.GetCount()) != len(s.values) {
 					t.Errorf("%s mean %v count %d, want %v and %d", s.name, s.stats.GetMean(), s.stats.GetCount(), want, len(s.values))
 				}
 				for q, v := range map[float64]*float64{0.1: s.stats.P10, 0.25: s.stats.P25, 0.5: s.stats.P50, 0.75: s.stats.P75, 0.9: s.stats.P90} {
-					if want := math.Round(type7(s.values, q)); v == nil || *v != want {
-						t.Errorf("%s p%g = %v, want %v", s.name, q*100, v, want)
+					want := math.Round(type7(s.values, q))
+					if share < 1 {
+						want = math.Round(weightedType7(s.values, weights, q))
+					}
+					if v == nil || *v != want {
+						t.Errorf("%s p%g = %v, want %v", s.name, q*100, ptrValue(v), want)
 					}
 				}
 			}
@@ -428,4 +520,11 @@ func TestBandsAllSharedCohorts(t *testing.T) {
 		t.Errorf("exit %d, %d rows for %d cohorts: %s", code, rows, cohorts.GetTotalSize(), errs)
 	}
 	t.Logf("%d cohorts of the shared data in %v", rows, time.Since(start))
+}
+
+func ptrValue(v *float64) any {
+	if v == nil {
+		return "absent"
+	}
+	return *v
 }

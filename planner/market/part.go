@@ -81,6 +81,7 @@ type series struct {
 	// at DefaultSharePercent, nil when that cap does not bind.
 	companies []companyCount
 	dflt      *weighting
+	medianDay int32 // the median report day of the rows
 }
 
 // StandardQuantiles are the percentiles published with every series (p10-p90).
@@ -355,7 +356,7 @@ func (p *Part) fill(a *aging, c *Cohort, offsets [numKinds]int, perm []int32, ro
 		for i, pr := range pairs {
 			out[i] = pr.row
 		}
-		c.series[k] = series{rows: out, sum: sum, companies: p.companiesOf(out)}
+		c.series[k] = series{rows: out, sum: sum, companies: p.companiesOf(out), medianDay: p.medianDay(out)}
 		c.series[k].standardize(p, a, k)
 		c.series[k].dflt = p.weigh(a, k, &c.series[k], DefaultSharePercent/100.0)
 	}
@@ -548,4 +549,47 @@ func (w *hashWriter) observation(o *Observation) {
 	}
 	w.h.Write(buf)
 	w.buf = buf
+}
+
+// medianDay is the median report day of rows (the lower middle of an even count).
+func (p *Part) medianDay(rows []uint32) int32 {
+	if len(rows) == 0 {
+		return 0
+	}
+	days := make([]int32, len(rows))
+	for i, r := range rows {
+		days[i] = p.day[r]
+	}
+	return nth(days, (len(days)-1)/2)
+}
+
+// nth is the k-th smallest of xs (reordered), by Hoare's selection.
+func nth(xs []int32, k int) int32 {
+	lo, hi := 0, len(xs)-1
+	for lo < hi {
+		pivot := xs[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for xs[i] < pivot {
+				i++
+			}
+			for xs[j] > pivot {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return xs[k]
+		}
+	}
+	return xs[k]
 }

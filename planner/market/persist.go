@@ -77,6 +77,7 @@ func (p *Part) Encode(w io.Writer) error {
 		for k := range numKinds {
 			e.u64(uint64(len(c.series[k].companies)))
 			e.bytes(asBytes(c.series[k].companies))
+			e.u64(uint64(uint32(c.series[k].medianDay)))
 		}
 	}
 	e.u64(uint64(len(a.order)))
@@ -126,6 +127,7 @@ func DecodePart(r io.Reader, size int64) (*Part, error) {
 		mix         [4]float64
 		first, last int32
 		companies   [numKinds][]companyCount
+		medianDay   [numKinds]int32
 	}
 	st := make([]stored, 0, min(cohorts, 1<<16))
 	for range cohorts {
@@ -139,6 +141,7 @@ func DecodePart(r io.Reader, size int64) (*Part, error) {
 		s.first, s.last = int32(uint32(v)), int32(uint32(v>>32))
 		for k := range numKinds {
 			s.companies[k] = readArray[companyCount](d, d.count(maxPartRows))
+			s.medianDay[k] = int32(uint32(d.u64()))
 		}
 		st = append(st, s)
 	}
@@ -178,7 +181,7 @@ func DecodePart(r io.Reader, size int64) (*Part, error) {
 			if off+m > len(order) {
 				return nil, fmt.Errorf("%w: series run past the order", ErrPartFormat)
 			}
-			c.series[k] = series{rows: order[off : off+m : off+m], sum: st[i].sums[k], companies: st[i].companies[k]}
+			c.series[k] = series{rows: order[off : off+m : off+m], sum: st[i].sums[k], companies: st[i].companies[k], medianDay: st[i].medianDay[k]}
 			for _, r := range c.series[k].rows {
 				if !c.holds(int32(r)) {
 					return nil, fmt.Errorf("%w: a series names a row outside its cohort", ErrPartFormat)

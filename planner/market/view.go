@@ -157,6 +157,17 @@ func (v View) LargestRowShare(k Kind) float64 {
 // statistics that need min rows, 0-1: within a dataset its weight over the series',
 // blended as the dataset-weighted sum of its shares.
 func (v View) LargestWeightShare(k Kind, min int) float64 {
+	if len(v.parts) == 1 { // the common case, without a map
+		p := &v.parts[0]
+		s := &p.c.series[k]
+		if !v.takesPart(s, min) {
+			return 0
+		}
+		if w := v.weights(p, k, s); w != nil {
+			return w.maxShare
+		}
+		return s.largestRowShare()
+	}
 	shares := map[string]float64{}
 	weights := 0.0
 	for i := range v.parts {
@@ -284,6 +295,24 @@ func (v View) PayMix(min int) (mix [3]float64, ok bool) {
 		mix[i] /= weights
 	}
 	return mix, true
+}
+
+// MedianAge is how old a series' data is at a date, in mean months: each dataset's
+// median report day, blended by dataset weight. ok is false for an empty series.
+func (v View) MedianAge(k Kind, at time.Time) (months float64, ok bool) {
+	sum, weights := 0.0, 0.0
+	for _, p := range v.parts {
+		s := &p.c.series[k]
+		if len(s.rows) == 0 {
+			continue
+		}
+		sum += p.weight * stats.MonthsBetween(dayTime(s.medianDay), at)
+		weights += p.weight
+	}
+	if weights == 0 {
+		return 0, false
+	}
+	return sum / weights, true
 }
 
 // Dates are the first and last report dates over all datasets.

@@ -599,16 +599,22 @@ func (x *ImportBenchmarksResponse) GetSummary() *ImportSummary {
 // observations. Percentiles are type 7; p25, p50, p75 and the mean are absent below 5
 // observations, p10 and p90 below 10.
 type MarketStats struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	P10           *float64               `protobuf:"fixed64,1,opt,name=p10,proto3,oneof" json:"p10,omitempty"`
-	P25           *float64               `protobuf:"fixed64,2,opt,name=p25,proto3,oneof" json:"p25,omitempty"`
-	P50           *float64               `protobuf:"fixed64,3,opt,name=p50,proto3,oneof" json:"p50,omitempty"`
-	P75           *float64               `protobuf:"fixed64,4,opt,name=p75,proto3,oneof" json:"p75,omitempty"`
-	P90           *float64               `protobuf:"fixed64,5,opt,name=p90,proto3,oneof" json:"p90,omitempty"`
-	Count         int32                  `protobuf:"varint,6,opt,name=count,proto3" json:"count,omitempty"`
-	Mean          *float64               `protobuf:"fixed64,7,opt,name=mean,proto3,oneof" json:"mean,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	P10   *float64               `protobuf:"fixed64,1,opt,name=p10,proto3,oneof" json:"p10,omitempty"`
+	P25   *float64               `protobuf:"fixed64,2,opt,name=p25,proto3,oneof" json:"p25,omitempty"`
+	P50   *float64               `protobuf:"fixed64,3,opt,name=p50,proto3,oneof" json:"p50,omitempty"`
+	P75   *float64               `protobuf:"fixed64,4,opt,name=p75,proto3,oneof" json:"p75,omitempty"`
+	P90   *float64               `protobuf:"fixed64,5,opt,name=p90,proto3,oneof" json:"p90,omitempty"`
+	Count int32                  `protobuf:"varint,6,opt,name=count,proto3" json:"count,omitempty"`
+	Mean  *float64               `protobuf:"fixed64,7,opt,name=mean,proto3,oneof" json:"mean,omitempty"`
+	// Companies behind the figures, the largest company's share of their rows and its
+	// share of their weight after the cap, in percent, and how far to trust them.
+	Companies                   int32      `protobuf:"varint,8,opt,name=companies,proto3" json:"companies,omitempty"`
+	LargestCompanyRowPercent    float64    `protobuf:"fixed64,9,opt,name=largest_company_row_percent,json=largestCompanyRowPercent,proto3" json:"largest_company_row_percent,omitempty"`
+	LargestCompanyWeightPercent float64    `protobuf:"fixed64,10,opt,name=largest_company_weight_percent,json=largestCompanyWeightPercent,proto3" json:"largest_company_weight_percent,omitempty"`
+	Confidence                  Confidence `protobuf:"varint,11,opt,name=confidence,proto3,enum=paymix.v1.Confidence" json:"confidence,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
 }
 
 func (x *MarketStats) Reset() {
@@ -688,6 +694,34 @@ func (x *MarketStats) GetMean() float64 {
 		return *x.Mean
 	}
 	return 0
+}
+
+func (x *MarketStats) GetCompanies() int32 {
+	if x != nil {
+		return x.Companies
+	}
+	return 0
+}
+
+func (x *MarketStats) GetLargestCompanyRowPercent() float64 {
+	if x != nil {
+		return x.LargestCompanyRowPercent
+	}
+	return 0
+}
+
+func (x *MarketStats) GetLargestCompanyWeightPercent() float64 {
+	if x != nil {
+		return x.LargestCompanyWeightPercent
+	}
+	return 0
+}
+
+func (x *MarketStats) GetConfidence() Confidence {
+	if x != nil {
+		return x.Confidence
+	}
+	return Confidence_CONFIDENCE_UNSPECIFIED
 }
 
 type GetMarketStatsRequest struct {
@@ -1944,7 +1978,7 @@ const file_paymix_v1_market_service_proto_rawDesc = "" +
 	"\x0fdropped_columns\x18\r \x03(\tR\x0edroppedColumns\"|\n" +
 	"\x18ImportBenchmarksResponse\x12,\n" +
 	"\adataset\x18\x01 \x01(\v2\x12.paymix.v1.DatasetR\adataset\x122\n" +
-	"\asummary\x18\x02 \x01(\v2\x18.paymix.v1.ImportSummaryR\asummary\"\xe0\x01\n" +
+	"\asummary\x18\x02 \x01(\v2\x18.paymix.v1.ImportSummaryR\asummary\"\xb9\x03\n" +
 	"\vMarketStats\x12\x15\n" +
 	"\x03p10\x18\x01 \x01(\x01H\x00R\x03p10\x88\x01\x01\x12\x15\n" +
 	"\x03p25\x18\x02 \x01(\x01H\x01R\x03p25\x88\x01\x01\x12\x15\n" +
@@ -1952,7 +1986,14 @@ const file_paymix_v1_market_service_proto_rawDesc = "" +
 	"\x03p75\x18\x04 \x01(\x01H\x03R\x03p75\x88\x01\x01\x12\x15\n" +
 	"\x03p90\x18\x05 \x01(\x01H\x04R\x03p90\x88\x01\x01\x12\x14\n" +
 	"\x05count\x18\x06 \x01(\x05R\x05count\x12\x17\n" +
-	"\x04mean\x18\a \x01(\x01H\x05R\x04mean\x88\x01\x01B\x06\n" +
+	"\x04mean\x18\a \x01(\x01H\x05R\x04mean\x88\x01\x01\x12\x1c\n" +
+	"\tcompanies\x18\b \x01(\x05R\tcompanies\x12=\n" +
+	"\x1blargest_company_row_percent\x18\t \x01(\x01R\x18largestCompanyRowPercent\x12C\n" +
+	"\x1elargest_company_weight_percent\x18\n" +
+	" \x01(\x01R\x1blargestCompanyWeightPercent\x125\n" +
+	"\n" +
+	"confidence\x18\v \x01(\x0e2\x15.paymix.v1.ConfidenceR\n" +
+	"confidenceB\x06\n" +
 	"\x04_p10B\x06\n" +
 	"\x04_p25B\x06\n" +
 	"\x04_p50B\x06\n" +
@@ -2116,9 +2157,10 @@ var file_paymix_v1_market_service_proto_goTypes = []any{
 	(*ListLocationMapResponse)(nil),    // 26: paymix.v1.ListLocationMapResponse
 	(ImportFormat)(0),                  // 27: paymix.v1.ImportFormat
 	(*Dataset)(nil),                    // 28: paymix.v1.Dataset
-	(*Location)(nil),                   // 29: paymix.v1.Location
-	(*DatasetRef)(nil),                 // 30: paymix.v1.DatasetRef
-	(GeoScope)(0),                      // 31: paymix.v1.GeoScope
+	(Confidence)(0),                    // 29: paymix.v1.Confidence
+	(*Location)(nil),                   // 30: paymix.v1.Location
+	(*DatasetRef)(nil),                 // 31: paymix.v1.DatasetRef
+	(GeoScope)(0),                      // 32: paymix.v1.GeoScope
 }
 var file_paymix_v1_market_service_proto_depIdxs = []int32{
 	27, // 0: paymix.v1.ImportHeader.format:type_name -> paymix.v1.ImportFormat
@@ -2128,45 +2170,46 @@ var file_paymix_v1_market_service_proto_depIdxs = []int32{
 	3,  // 4: paymix.v1.ImportSummary.issues:type_name -> paymix.v1.RowIssue
 	28, // 5: paymix.v1.ImportBenchmarksResponse.dataset:type_name -> paymix.v1.Dataset
 	5,  // 6: paymix.v1.ImportBenchmarksResponse.summary:type_name -> paymix.v1.ImportSummary
-	7,  // 7: paymix.v1.GetMarketStatsResponse.base:type_name -> paymix.v1.MarketStats
-	7,  // 8: paymix.v1.GetMarketStatsResponse.equity:type_name -> paymix.v1.MarketStats
-	7,  // 9: paymix.v1.GetMarketStatsResponse.bonus:type_name -> paymix.v1.MarketStats
-	7,  // 10: paymix.v1.GetMarketStatsResponse.tokens:type_name -> paymix.v1.MarketStats
-	7,  // 11: paymix.v1.GetMarketStatsResponse.total:type_name -> paymix.v1.MarketStats
-	29, // 12: paymix.v1.GetMarketStatsResponse.location:type_name -> paymix.v1.Location
-	30, // 13: paymix.v1.GetMarketStatsResponse.datasets:type_name -> paymix.v1.DatasetRef
-	31, // 14: paymix.v1.CohortInfo.scope:type_name -> paymix.v1.GeoScope
-	31, // 15: paymix.v1.ListCohortsRequest.scope:type_name -> paymix.v1.GeoScope
-	10, // 16: paymix.v1.ListCohortsResponse.cohorts:type_name -> paymix.v1.CohortInfo
-	13, // 17: paymix.v1.ListUnmappedLevelsResponse.levels:type_name -> paymix.v1.UnmappedLevel
-	16, // 18: paymix.v1.LevelMap.entries:type_name -> paymix.v1.LevelMapEntry
-	16, // 19: paymix.v1.PutLevelMapRequest.entries:type_name -> paymix.v1.LevelMapEntry
-	17, // 20: paymix.v1.PutLevelMapResponse.level_map:type_name -> paymix.v1.LevelMap
-	17, // 21: paymix.v1.ListLevelMapsResponse.level_maps:type_name -> paymix.v1.LevelMap
-	22, // 22: paymix.v1.PutLocationMapRequest.entries:type_name -> paymix.v1.LocationMapEntry
-	22, // 23: paymix.v1.PutLocationMapResponse.entries:type_name -> paymix.v1.LocationMapEntry
-	22, // 24: paymix.v1.ListLocationMapResponse.entries:type_name -> paymix.v1.LocationMapEntry
-	2,  // 25: paymix.v1.MarketService.ImportBenchmarks:input_type -> paymix.v1.ImportBenchmarksRequest
-	8,  // 26: paymix.v1.MarketService.GetMarketStats:input_type -> paymix.v1.GetMarketStatsRequest
-	11, // 27: paymix.v1.MarketService.ListCohorts:input_type -> paymix.v1.ListCohortsRequest
-	14, // 28: paymix.v1.MarketService.ListUnmappedLevels:input_type -> paymix.v1.ListUnmappedLevelsRequest
-	18, // 29: paymix.v1.MarketService.PutLevelMap:input_type -> paymix.v1.PutLevelMapRequest
-	20, // 30: paymix.v1.MarketService.ListLevelMaps:input_type -> paymix.v1.ListLevelMapsRequest
-	23, // 31: paymix.v1.MarketService.PutLocationMap:input_type -> paymix.v1.PutLocationMapRequest
-	25, // 32: paymix.v1.MarketService.ListLocationMap:input_type -> paymix.v1.ListLocationMapRequest
-	6,  // 33: paymix.v1.MarketService.ImportBenchmarks:output_type -> paymix.v1.ImportBenchmarksResponse
-	9,  // 34: paymix.v1.MarketService.GetMarketStats:output_type -> paymix.v1.GetMarketStatsResponse
-	12, // 35: paymix.v1.MarketService.ListCohorts:output_type -> paymix.v1.ListCohortsResponse
-	15, // 36: paymix.v1.MarketService.ListUnmappedLevels:output_type -> paymix.v1.ListUnmappedLevelsResponse
-	19, // 37: paymix.v1.MarketService.PutLevelMap:output_type -> paymix.v1.PutLevelMapResponse
-	21, // 38: paymix.v1.MarketService.ListLevelMaps:output_type -> paymix.v1.ListLevelMapsResponse
-	24, // 39: paymix.v1.MarketService.PutLocationMap:output_type -> paymix.v1.PutLocationMapResponse
-	26, // 40: paymix.v1.MarketService.ListLocationMap:output_type -> paymix.v1.ListLocationMapResponse
-	33, // [33:41] is the sub-list for method output_type
-	25, // [25:33] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	29, // 7: paymix.v1.MarketStats.confidence:type_name -> paymix.v1.Confidence
+	7,  // 8: paymix.v1.GetMarketStatsResponse.base:type_name -> paymix.v1.MarketStats
+	7,  // 9: paymix.v1.GetMarketStatsResponse.equity:type_name -> paymix.v1.MarketStats
+	7,  // 10: paymix.v1.GetMarketStatsResponse.bonus:type_name -> paymix.v1.MarketStats
+	7,  // 11: paymix.v1.GetMarketStatsResponse.tokens:type_name -> paymix.v1.MarketStats
+	7,  // 12: paymix.v1.GetMarketStatsResponse.total:type_name -> paymix.v1.MarketStats
+	30, // 13: paymix.v1.GetMarketStatsResponse.location:type_name -> paymix.v1.Location
+	31, // 14: paymix.v1.GetMarketStatsResponse.datasets:type_name -> paymix.v1.DatasetRef
+	32, // 15: paymix.v1.CohortInfo.scope:type_name -> paymix.v1.GeoScope
+	32, // 16: paymix.v1.ListCohortsRequest.scope:type_name -> paymix.v1.GeoScope
+	10, // 17: paymix.v1.ListCohortsResponse.cohorts:type_name -> paymix.v1.CohortInfo
+	13, // 18: paymix.v1.ListUnmappedLevelsResponse.levels:type_name -> paymix.v1.UnmappedLevel
+	16, // 19: paymix.v1.LevelMap.entries:type_name -> paymix.v1.LevelMapEntry
+	16, // 20: paymix.v1.PutLevelMapRequest.entries:type_name -> paymix.v1.LevelMapEntry
+	17, // 21: paymix.v1.PutLevelMapResponse.level_map:type_name -> paymix.v1.LevelMap
+	17, // 22: paymix.v1.ListLevelMapsResponse.level_maps:type_name -> paymix.v1.LevelMap
+	22, // 23: paymix.v1.PutLocationMapRequest.entries:type_name -> paymix.v1.LocationMapEntry
+	22, // 24: paymix.v1.PutLocationMapResponse.entries:type_name -> paymix.v1.LocationMapEntry
+	22, // 25: paymix.v1.ListLocationMapResponse.entries:type_name -> paymix.v1.LocationMapEntry
+	2,  // 26: paymix.v1.MarketService.ImportBenchmarks:input_type -> paymix.v1.ImportBenchmarksRequest
+	8,  // 27: paymix.v1.MarketService.GetMarketStats:input_type -> paymix.v1.GetMarketStatsRequest
+	11, // 28: paymix.v1.MarketService.ListCohorts:input_type -> paymix.v1.ListCohortsRequest
+	14, // 29: paymix.v1.MarketService.ListUnmappedLevels:input_type -> paymix.v1.ListUnmappedLevelsRequest
+	18, // 30: paymix.v1.MarketService.PutLevelMap:input_type -> paymix.v1.PutLevelMapRequest
+	20, // 31: paymix.v1.MarketService.ListLevelMaps:input_type -> paymix.v1.ListLevelMapsRequest
+	23, // 32: paymix.v1.MarketService.PutLocationMap:input_type -> paymix.v1.PutLocationMapRequest
+	25, // 33: paymix.v1.MarketService.ListLocationMap:input_type -> paymix.v1.ListLocationMapRequest
+	6,  // 34: paymix.v1.MarketService.ImportBenchmarks:output_type -> paymix.v1.ImportBenchmarksResponse
+	9,  // 35: paymix.v1.MarketService.GetMarketStats:output_type -> paymix.v1.GetMarketStatsResponse
+	12, // 36: paymix.v1.MarketService.ListCohorts:output_type -> paymix.v1.ListCohortsResponse
+	15, // 37: paymix.v1.MarketService.ListUnmappedLevels:output_type -> paymix.v1.ListUnmappedLevelsResponse
+	19, // 38: paymix.v1.MarketService.PutLevelMap:output_type -> paymix.v1.PutLevelMapResponse
+	21, // 39: paymix.v1.MarketService.ListLevelMaps:output_type -> paymix.v1.ListLevelMapsResponse
+	24, // 40: paymix.v1.MarketService.PutLocationMap:output_type -> paymix.v1.PutLocationMapResponse
+	26, // 41: paymix.v1.MarketService.ListLocationMap:output_type -> paymix.v1.ListLocationMapResponse
+	34, // [34:42] is the sub-list for method output_type
+	26, // [26:34] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_paymix_v1_market_service_proto_init() }

@@ -505,6 +505,28 @@ func (m *MarketStats) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.Confidence != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.Confidence))
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.LargestCompanyWeightPercent != 0 {
+		i -= 8
+		binary.LittleEndian.PutUint64(dAtA[i:], uint64(math.Float64bits(float64(m.LargestCompanyWeightPercent))))
+		i--
+		dAtA[i] = 0x51
+	}
+	if m.LargestCompanyRowPercent != 0 {
+		i -= 8
+		binary.LittleEndian.PutUint64(dAtA[i:], uint64(math.Float64bits(float64(m.LargestCompanyRowPercent))))
+		i--
+		dAtA[i] = 0x49
+	}
+	if m.Companies != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.Companies))
+		i--
+		dAtA[i] = 0x40
+	}
 	if m.Mean != nil {
 		i -= 8
 		binary.LittleEndian.PutUint64(dAtA[i:], uint64(math.Float64bits(float64(*m.Mean))))
@@ -1884,6 +1906,18 @@ func (m *MarketStats) SizeVT() (n int) {
 	}
 	if m.Mean != nil {
 		n += 9
+	}
+	if m.Companies != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.Companies))
+	}
+	if m.LargestCompanyRowPercent != 0 {
+		n += 9
+	}
+	if m.LargestCompanyWeightPercent != 0 {
+		n += 9
+	}
+	if m.Confidence != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.Confidence))
 	}
 	n += len(m.unknownFields)
 	return n
@@ -3540,6 +3574,66 @@ func (m *MarketStats) UnmarshalVT(dAtA []byte) error {
 			iNdEx += 8
 			v2 := float64(math.Float64frombits(v))
 			m.Mean = &v2
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Companies", wireType)
+			}
+			m.Companies = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return protohelpers.ErrIntOverflow
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Companies |= int32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 9:
+			if wireType != 1 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LargestCompanyRowPercent", wireType)
+			}
+			var v uint64
+			if (iNdEx + 8) > l {
+				return io.ErrUnexpectedEOF
+			}
+			v = uint64(binary.LittleEndian.Uint64(dAtA[iNdEx:]))
+			iNdEx += 8
+			m.LargestCompanyRowPercent = float64(math.Float64frombits(v))
+		case 10:
+			if wireType != 1 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LargestCompanyWeightPercent", wireType)
+			}
+			var v uint64
+			if (iNdEx + 8) > l {
+				return io.ErrUnexpectedEOF
+			}
+			v = uint64(binary.LittleEndian.Uint64(dAtA[iNdEx:]))
+			iNdEx += 8
+			m.LargestCompanyWeightPercent = float64(math.Float64frombits(v))
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Confidence", wireType)
+			}
+			m.Confidence = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return protohelpers.ErrIntOverflow
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Confidence |= Confidence(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := protohelpers.Skip(dAtA[iNdEx:])

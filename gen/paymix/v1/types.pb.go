@@ -82,6 +82,117 @@ func (Component) EnumDescriptor() ([]byte, []int) {
 	return file_paymix_v1_types_proto_rawDescGZIP(), []int{0}
 }
 
+// Confidence grades how far a market figure can be trusted (README, "Confidence"):
+// HIGH needs at least 50 observations from at least 10 companies, none with more than
+// 35% of the rows, a spread (p75 - p25) / p50 of at most 0.6, a median data age of at
+// most 24 months at the effective date and no fallback; LOW is fewer than 20
+// observations, fewer than min_companies + 2 companies, a spread above 1.0, a median
+// age above 36 months or a fallback of more than one scope; MEDIUM is the rest.
+type Confidence int32
+
+const (
+	Confidence_CONFIDENCE_UNSPECIFIED Confidence = 0
+	Confidence_CONFIDENCE_LOW         Confidence = 1
+	Confidence_CONFIDENCE_MEDIUM      Confidence = 2
+	Confidence_CONFIDENCE_HIGH        Confidence = 3
+)
+
+// Enum value maps for Confidence.
+var (
+	Confidence_name = map[int32]string{
+		0: "CONFIDENCE_UNSPECIFIED",
+		1: "CONFIDENCE_LOW",
+		2: "CONFIDENCE_MEDIUM",
+		3: "CONFIDENCE_HIGH",
+	}
+	Confidence_value = map[string]int32{
+		"CONFIDENCE_UNSPECIFIED": 0,
+		"CONFIDENCE_LOW":         1,
+		"CONFIDENCE_MEDIUM":      2,
+		"CONFIDENCE_HIGH":        3,
+	}
+)
+
+func (x Confidence) Enum() *Confidence {
+	p := new(Confidence)
+	*p = x
+	return p
+}
+
+func (x Confidence) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Confidence) Descriptor() protoreflect.EnumDescriptor {
+	return file_paymix_v1_types_proto_enumTypes[1].Descriptor()
+}
+
+func (Confidence) Type() protoreflect.EnumType {
+	return &file_paymix_v1_types_proto_enumTypes[1]
+}
+
+func (x Confidence) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Confidence.Descriptor instead.
+func (Confidence) EnumDescriptor() ([]byte, []int) {
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{1}
+}
+
+// PassedOver says why a fallback step did not serve.
+type PassedOver int32
+
+const (
+	// The step served: the band is built on it.
+	PassedOver_PASSED_OVER_UNSPECIFIED PassedOver = 0
+	// Fewer observations than the band needs.
+	PassedOver_PASSED_OVER_TOO_FEW_ROWS PassedOver = 1
+	// Enough observations, from fewer companies than min_companies.
+	PassedOver_PASSED_OVER_TOO_FEW_COMPANIES PassedOver = 2
+)
+
+// Enum value maps for PassedOver.
+var (
+	PassedOver_name = map[int32]string{
+		0: "PASSED_OVER_UNSPECIFIED",
+		1: "PASSED_OVER_TOO_FEW_ROWS",
+		2: "PASSED_OVER_TOO_FEW_COMPANIES",
+	}
+	PassedOver_value = map[string]int32{
+		"PASSED_OVER_UNSPECIFIED":       0,
+		"PASSED_OVER_TOO_FEW_ROWS":      1,
+		"PASSED_OVER_TOO_FEW_COMPANIES": 2,
+	}
+)
+
+func (x PassedOver) Enum() *PassedOver {
+	p := new(PassedOver)
+	*p = x
+	return p
+}
+
+func (x PassedOver) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PassedOver) Descriptor() protoreflect.EnumDescriptor {
+	return file_paymix_v1_types_proto_enumTypes[2].Descriptor()
+}
+
+func (PassedOver) Type() protoreflect.EnumType {
+	return &file_paymix_v1_types_proto_enumTypes[2]
+}
+
+func (x PassedOver) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PassedOver.Descriptor instead.
+func (PassedOver) EnumDescriptor() ([]byte, []int) {
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{2}
+}
+
 // TokenMode says how the token component of a band is set.
 type TokenMode int32
 
@@ -127,11 +238,11 @@ func (x TokenMode) String() string {
 }
 
 func (TokenMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_paymix_v1_types_proto_enumTypes[1].Descriptor()
+	return file_paymix_v1_types_proto_enumTypes[3].Descriptor()
 }
 
 func (TokenMode) Type() protoreflect.EnumType {
-	return &file_paymix_v1_types_proto_enumTypes[1]
+	return &file_paymix_v1_types_proto_enumTypes[3]
 }
 
 func (x TokenMode) Number() protoreflect.EnumNumber {
@@ -140,7 +251,7 @@ func (x TokenMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use TokenMode.Descriptor instead.
 func (TokenMode) EnumDescriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{1}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{3}
 }
 
 // Funding says where the money for the token component comes from.
@@ -184,11 +295,11 @@ func (x Funding) String() string {
 }
 
 func (Funding) Descriptor() protoreflect.EnumDescriptor {
-	return file_paymix_v1_types_proto_enumTypes[2].Descriptor()
+	return file_paymix_v1_types_proto_enumTypes[4].Descriptor()
 }
 
 func (Funding) Type() protoreflect.EnumType {
-	return &file_paymix_v1_types_proto_enumTypes[2]
+	return &file_paymix_v1_types_proto_enumTypes[4]
 }
 
 func (x Funding) Number() protoreflect.EnumNumber {
@@ -197,7 +308,7 @@ func (x Funding) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Funding.Descriptor instead.
 func (Funding) EnumDescriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{2}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{4}
 }
 
 // GeoScope is the breadth of a location: fallback widens metro -> zone -> country.
@@ -240,11 +351,11 @@ func (x GeoScope) String() string {
 }
 
 func (GeoScope) Descriptor() protoreflect.EnumDescriptor {
-	return file_paymix_v1_types_proto_enumTypes[3].Descriptor()
+	return file_paymix_v1_types_proto_enumTypes[5].Descriptor()
 }
 
 func (GeoScope) Type() protoreflect.EnumType {
-	return &file_paymix_v1_types_proto_enumTypes[3]
+	return &file_paymix_v1_types_proto_enumTypes[5]
 }
 
 func (x GeoScope) Number() protoreflect.EnumNumber {
@@ -253,7 +364,7 @@ func (x GeoScope) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use GeoScope.Descriptor instead.
 func (GeoScope) EnumDescriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{3}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{5}
 }
 
 // UsageMix is how a token budget is spent: shares of input, cached-input and output
@@ -561,9 +672,20 @@ type Policy struct {
 	// Changes with every update; an update or delete must send the current one.
 	Etag string `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
 	// The preset the policy started from, if any. Output only.
-	Preset        string `protobuf:"bytes,14,opt,name=preset,proto3" json:"preset,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Preset string `protobuf:"bytes,14,opt,name=preset,proto3" json:"preset,omitempty"`
+	// Companies a market series needs before it is published or a band is built on it;
+	// fewer widens the cohort like too few observations. Default 5.
+	MinCompanies *int32 `protobuf:"varint,15,opt,name=min_companies,json=minCompanies,proto3,oneof" json:"min_companies,omitempty"`
+	// Companies needed by standard level id; it wins over min_companies.
+	MinCompaniesByLevel map[string]int32 `protobuf:"bytes,16,rep,name=min_companies_by_level,json=minCompaniesByLevel,proto3" json:"min_companies_by_level,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// The most one company may weigh in a market statistic, in percent: within each
+	// dataset's series, companies above it share its cap equally over their rows
+	// (README, "Company weights"). Default 25. min_companies x this must be at least 100.
+	MaxCompanySharePercent *float64 `protobuf:"fixed64,17,opt,name=max_company_share_percent,json=maxCompanySharePercent,proto3,oneof" json:"max_company_share_percent,omitempty"`
+	// The cap by standard level id; it wins over max_company_share_percent.
+	MaxCompanySharePercentByLevel map[string]float64 `protobuf:"bytes,18,rep,name=max_company_share_percent_by_level,json=maxCompanySharePercentByLevel,proto3" json:"max_company_share_percent_by_level,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
+	unknownFields                 protoimpl.UnknownFields
+	sizeCache                     protoimpl.SizeCache
 }
 
 func (x *Policy) Reset() {
@@ -680,6 +802,34 @@ func (x *Policy) GetPreset() string {
 	return ""
 }
 
+func (x *Policy) GetMinCompanies() int32 {
+	if x != nil && x.MinCompanies != nil {
+		return *x.MinCompanies
+	}
+	return 0
+}
+
+func (x *Policy) GetMinCompaniesByLevel() map[string]int32 {
+	if x != nil {
+		return x.MinCompaniesByLevel
+	}
+	return nil
+}
+
+func (x *Policy) GetMaxCompanySharePercent() float64 {
+	if x != nil && x.MaxCompanySharePercent != nil {
+		return *x.MaxCompanySharePercent
+	}
+	return 0
+}
+
+func (x *Policy) GetMaxCompanySharePercentByLevel() map[string]float64 {
+	if x != nil {
+		return x.MaxCompanySharePercentByLevel
+	}
+	return nil
+}
+
 // ComponentBand is one component of a band, with the market figures behind it.
 type ComponentBand struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -699,9 +849,15 @@ type ComponentBand struct {
 	// Mean of the component over the cohort, absent below 5 observations.
 	Mean *float64 `protobuf:"fixed64,11,opt,name=mean,proto3,oneof" json:"mean,omitempty"`
 	// This component's share of the total midpoint, in percent (two decimals).
-	SharePercent  float64 `protobuf:"fixed64,12,opt,name=share_percent,json=sharePercent,proto3" json:"share_percent,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	SharePercent float64 `protobuf:"fixed64,12,opt,name=share_percent,json=sharePercent,proto3" json:"share_percent,omitempty"`
+	// Companies behind the figures, the largest company's share of their rows and its
+	// share of their weight after the cap, in percent, and how far to trust them.
+	Companies                   int32      `protobuf:"varint,13,opt,name=companies,proto3" json:"companies,omitempty"`
+	LargestCompanyRowPercent    float64    `protobuf:"fixed64,14,opt,name=largest_company_row_percent,json=largestCompanyRowPercent,proto3" json:"largest_company_row_percent,omitempty"`
+	LargestCompanyWeightPercent float64    `protobuf:"fixed64,15,opt,name=largest_company_weight_percent,json=largestCompanyWeightPercent,proto3" json:"largest_company_weight_percent,omitempty"`
+	Confidence                  Confidence `protobuf:"varint,16,opt,name=confidence,proto3,enum=paymix.v1.Confidence" json:"confidence,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
 }
 
 func (x *ComponentBand) Reset() {
@@ -818,22 +974,57 @@ func (x *ComponentBand) GetSharePercent() float64 {
 	return 0
 }
 
-// TotalBand is the total of a band; its market figures are of base + equity + bonus
-// (token budgets are a separate series and never part of a market total).
+func (x *ComponentBand) GetCompanies() int32 {
+	if x != nil {
+		return x.Companies
+	}
+	return 0
+}
+
+func (x *ComponentBand) GetLargestCompanyRowPercent() float64 {
+	if x != nil {
+		return x.LargestCompanyRowPercent
+	}
+	return 0
+}
+
+func (x *ComponentBand) GetLargestCompanyWeightPercent() float64 {
+	if x != nil {
+		return x.LargestCompanyWeightPercent
+	}
+	return 0
+}
+
+func (x *ComponentBand) GetConfidence() Confidence {
+	if x != nil {
+		return x.Confidence
+	}
+	return Confidence_CONFIDENCE_UNSPECIFIED
+}
+
+// TotalBand is the total of a band; its market figures are of the reported totals,
+// whose base + equity + bonus agree with them within the import tolerance when the
+// base is reported (token budgets are a separate series, never part of a total).
 type TotalBand struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Min           float64                `protobuf:"fixed64,1,opt,name=min,proto3" json:"min,omitempty"`
-	Mid           float64                `protobuf:"fixed64,2,opt,name=mid,proto3" json:"mid,omitempty"`
-	Max           float64                `protobuf:"fixed64,3,opt,name=max,proto3" json:"max,omitempty"`
-	P10           *float64               `protobuf:"fixed64,4,opt,name=p10,proto3,oneof" json:"p10,omitempty"`
-	P25           *float64               `protobuf:"fixed64,5,opt,name=p25,proto3,oneof" json:"p25,omitempty"`
-	P50           *float64               `protobuf:"fixed64,6,opt,name=p50,proto3,oneof" json:"p50,omitempty"`
-	P75           *float64               `protobuf:"fixed64,7,opt,name=p75,proto3,oneof" json:"p75,omitempty"`
-	P90           *float64               `protobuf:"fixed64,8,opt,name=p90,proto3,oneof" json:"p90,omitempty"`
-	Count         int32                  `protobuf:"varint,9,opt,name=count,proto3" json:"count,omitempty"`
-	Mean          *float64               `protobuf:"fixed64,10,opt,name=mean,proto3,oneof" json:"mean,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Min   float64                `protobuf:"fixed64,1,opt,name=min,proto3" json:"min,omitempty"`
+	Mid   float64                `protobuf:"fixed64,2,opt,name=mid,proto3" json:"mid,omitempty"`
+	Max   float64                `protobuf:"fixed64,3,opt,name=max,proto3" json:"max,omitempty"`
+	P10   *float64               `protobuf:"fixed64,4,opt,name=p10,proto3,oneof" json:"p10,omitempty"`
+	P25   *float64               `protobuf:"fixed64,5,opt,name=p25,proto3,oneof" json:"p25,omitempty"`
+	P50   *float64               `protobuf:"fixed64,6,opt,name=p50,proto3,oneof" json:"p50,omitempty"`
+	P75   *float64               `protobuf:"fixed64,7,opt,name=p75,proto3,oneof" json:"p75,omitempty"`
+	P90   *float64               `protobuf:"fixed64,8,opt,name=p90,proto3,oneof" json:"p90,omitempty"`
+	Count int32                  `protobuf:"varint,9,opt,name=count,proto3" json:"count,omitempty"`
+	Mean  *float64               `protobuf:"fixed64,10,opt,name=mean,proto3,oneof" json:"mean,omitempty"`
+	// Companies behind the figures, the largest company's share of their rows and its
+	// share of their weight after the cap, in percent, and how far to trust them.
+	Companies                   int32      `protobuf:"varint,11,opt,name=companies,proto3" json:"companies,omitempty"`
+	LargestCompanyRowPercent    float64    `protobuf:"fixed64,12,opt,name=largest_company_row_percent,json=largestCompanyRowPercent,proto3" json:"largest_company_row_percent,omitempty"`
+	LargestCompanyWeightPercent float64    `protobuf:"fixed64,13,opt,name=largest_company_weight_percent,json=largestCompanyWeightPercent,proto3" json:"largest_company_weight_percent,omitempty"`
+	Confidence                  Confidence `protobuf:"varint,14,opt,name=confidence,proto3,enum=paymix.v1.Confidence" json:"confidence,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
 }
 
 func (x *TotalBand) Reset() {
@@ -934,6 +1125,34 @@ func (x *TotalBand) GetMean() float64 {
 		return *x.Mean
 	}
 	return 0
+}
+
+func (x *TotalBand) GetCompanies() int32 {
+	if x != nil {
+		return x.Companies
+	}
+	return 0
+}
+
+func (x *TotalBand) GetLargestCompanyRowPercent() float64 {
+	if x != nil {
+		return x.LargestCompanyRowPercent
+	}
+	return 0
+}
+
+func (x *TotalBand) GetLargestCompanyWeightPercent() float64 {
+	if x != nil {
+		return x.LargestCompanyWeightPercent
+	}
+	return 0
+}
+
+func (x *TotalBand) GetConfidence() Confidence {
+	if x != nil {
+		return x.Confidence
+	}
+	return Confidence_CONFIDENCE_UNSPECIFIED
 }
 
 // Range is a min, mid and max.
@@ -1390,8 +1609,12 @@ type FallbackStep struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Scope GeoScope               `protobuf:"varint,1,opt,name=scope,proto3,enum=paymix.v1.GeoScope" json:"scope,omitempty"`
 	// The metro, zone or country id.
-	LocationId    string `protobuf:"bytes,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
-	Count         int32  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	LocationId string `protobuf:"bytes,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	Count      int32  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	// Distinct companies among the observations.
+	Companies int32 `protobuf:"varint,4,opt,name=companies,proto3" json:"companies,omitempty"`
+	// Why the step did not serve; unspecified for the step used.
+	PassedOver    PassedOver `protobuf:"varint,5,opt,name=passed_over,json=passedOver,proto3,enum=paymix.v1.PassedOver" json:"passed_over,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1445,6 +1668,20 @@ func (x *FallbackStep) GetCount() int32 {
 		return x.Count
 	}
 	return 0
+}
+
+func (x *FallbackStep) GetCompanies() int32 {
+	if x != nil {
+		return x.Companies
+	}
+	return 0
+}
+
+func (x *FallbackStep) GetPassedOver() PassedOver {
+	if x != nil {
+		return x.PassedOver
+	}
+	return PassedOver_PASSED_OVER_UNSPECIFIED
 }
 
 // Fallback says which location scope a band was built on and why.
@@ -1621,9 +1858,11 @@ type Provenance struct {
 	MinSampleSize      int32   `protobuf:"varint,13,opt,name=min_sample_size,json=minSampleSize,proto3" json:"min_sample_size,omitempty"`
 	// The number of committed changes (keys, organisations, policies, datasets, maps)
 	// behind the state that answered; snapshot_version names the market content alone.
-	StateVersion  int64 `protobuf:"varint,15,opt,name=state_version,json=stateVersion,proto3" json:"state_version,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	StateVersion           int64   `protobuf:"varint,15,opt,name=state_version,json=stateVersion,proto3" json:"state_version,omitempty"`
+	MinCompanies           int32   `protobuf:"varint,16,opt,name=min_companies,json=minCompanies,proto3" json:"min_companies,omitempty"`
+	MaxCompanySharePercent float64 `protobuf:"fixed64,17,opt,name=max_company_share_percent,json=maxCompanySharePercent,proto3" json:"max_company_share_percent,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *Provenance) Reset() {
@@ -1757,6 +1996,20 @@ func (x *Provenance) GetMinSampleSize() int32 {
 func (x *Provenance) GetStateVersion() int64 {
 	if x != nil {
 		return x.StateVersion
+	}
+	return 0
+}
+
+func (x *Provenance) GetMinCompanies() int32 {
+	if x != nil {
+		return x.MinCompanies
+	}
+	return 0
+}
+
+func (x *Provenance) GetMaxCompanySharePercent() float64 {
+	if x != nil {
+		return x.MaxCompanySharePercent
 	}
 	return 0
 }
@@ -1961,7 +2214,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\n" +
 	"\b_cap_usdB\f\n" +
 	"\n" +
-	"_fixed_usd\"\xed\a\n" +
+	"_fixed_usd\"\xea\f\n" +
 	"\x06Policy\x12I\n" +
 	"\x11target_percentile\x18\x01 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\xc0X@)\x00\x00\x00\x00\x00\x00\xf0?H\x00R\x10targetPercentile\x88\x01\x01\x12N\n" +
 	"\x14range_spread_percent\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00i@)\x00\x00\x00\x00\x00\x00\x00\x00H\x01R\x12rangeSpreadPercent\x88\x01\x01\x12\x9a\x01\n" +
@@ -1976,15 +2229,27 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\fdisplay_name\x18\v \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12\x1a\n" +
 	"\brevision\x18\f \x01(\x05R\brevision\x12\x1b\n" +
 	"\x04etag\x18\r \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12\x16\n" +
-	"\x06preset\x18\x0e \x01(\tR\x06preset\x1aL\n" +
+	"\x06preset\x18\x0e \x01(\tR\x06preset\x123\n" +
+	"\rmin_companies\x18\x0f \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x01H\x05R\fminCompanies\x88\x01\x01\x12y\n" +
+	"\x16min_companies_by_level\x18\x10 \x03(\v2*.paymix.v1.Policy.MinCompaniesByLevelEntryB\x18\xbaH\x15\x9a\x01\x12\x10 \"\x06r\x04\x10\x01\x18\x10*\x06\x1a\x04\x18d(\x01R\x13minCompaniesByLevel\x12W\n" +
+	"\x19max_company_share_percent\x18\x11 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\xf0?H\x06R\x16maxCompanySharePercent\x88\x01\x01\x12\xa7\x01\n" +
+	"\"max_company_share_percent_by_level\x18\x12 \x03(\v24.paymix.v1.Policy.MaxCompanySharePercentByLevelEntryB&\xbaH#\x9a\x01 \x10 \"\x06r\x04\x10\x01\x18\x10*\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\xf0?R\x1dmaxCompanySharePercentByLevel\x1aL\n" +
 	"\x1eRangeSpreadPercentByLevelEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01\x1aF\n" +
+	"\x18MinCompaniesByLevelEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\x1aP\n" +
+	"\"MaxCompanySharePercentByLevelEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01B\x14\n" +
 	"\x12_target_percentileB\x17\n" +
 	"\x15_range_spread_percentB\x12\n" +
 	"\x10_min_sample_sizeB\x15\n" +
 	"\x13_aging_rate_percentB\x0f\n" +
-	"\r_rounding_usd\"\xf1\x02\n" +
+	"\r_rounding_usdB\x10\n" +
+	"\x0e_min_companiesB\x1c\n" +
+	"\x1a_max_company_share_percent\"\xca\x04\n" +
 	"\rComponentBand\x122\n" +
 	"\tcomponent\x18\x01 \x01(\x0e2\x14.paymix.v1.ComponentR\tcomponent\x12\x10\n" +
 	"\x03min\x18\x02 \x01(\x01R\x03min\x12\x10\n" +
@@ -1998,13 +2263,19 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x05count\x18\n" +
 	" \x01(\x05R\x05count\x12\x17\n" +
 	"\x04mean\x18\v \x01(\x01H\x05R\x04mean\x88\x01\x01\x12#\n" +
-	"\rshare_percent\x18\f \x01(\x01R\fsharePercentB\x06\n" +
+	"\rshare_percent\x18\f \x01(\x01R\fsharePercent\x12\x1c\n" +
+	"\tcompanies\x18\r \x01(\x05R\tcompanies\x12=\n" +
+	"\x1blargest_company_row_percent\x18\x0e \x01(\x01R\x18largestCompanyRowPercent\x12C\n" +
+	"\x1elargest_company_weight_percent\x18\x0f \x01(\x01R\x1blargestCompanyWeightPercent\x125\n" +
+	"\n" +
+	"confidence\x18\x10 \x01(\x0e2\x15.paymix.v1.ConfidenceR\n" +
+	"confidenceB\x06\n" +
 	"\x04_p10B\x06\n" +
 	"\x04_p25B\x06\n" +
 	"\x04_p50B\x06\n" +
 	"\x04_p75B\x06\n" +
 	"\x04_p90B\a\n" +
-	"\x05_mean\"\x94\x02\n" +
+	"\x05_mean\"\xed\x03\n" +
 	"\tTotalBand\x12\x10\n" +
 	"\x03min\x18\x01 \x01(\x01R\x03min\x12\x10\n" +
 	"\x03mid\x18\x02 \x01(\x01R\x03mid\x12\x10\n" +
@@ -2016,7 +2287,13 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x03p90\x18\b \x01(\x01H\x04R\x03p90\x88\x01\x01\x12\x14\n" +
 	"\x05count\x18\t \x01(\x05R\x05count\x12\x17\n" +
 	"\x04mean\x18\n" +
-	" \x01(\x01H\x05R\x04mean\x88\x01\x01B\x06\n" +
+	" \x01(\x01H\x05R\x04mean\x88\x01\x01\x12\x1c\n" +
+	"\tcompanies\x18\v \x01(\x05R\tcompanies\x12=\n" +
+	"\x1blargest_company_row_percent\x18\f \x01(\x01R\x18largestCompanyRowPercent\x12C\n" +
+	"\x1elargest_company_weight_percent\x18\r \x01(\x01R\x1blargestCompanyWeightPercent\x125\n" +
+	"\n" +
+	"confidence\x18\x0e \x01(\x0e2\x15.paymix.v1.ConfidenceR\n" +
+	"confidenceB\x06\n" +
 	"\x04_p10B\x06\n" +
 	"\x04_p25B\x06\n" +
 	"\x04_p50B\x06\n" +
@@ -2064,12 +2341,15 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x05level\x18\x03 \x01(\tR\x05level\x12\x1d\n" +
 	"\n" +
 	"level_name\x18\x04 \x01(\tR\tlevelName\x12/\n" +
-	"\blocation\x18\x05 \x01(\v2\x13.paymix.v1.LocationR\blocation\"p\n" +
+	"\blocation\x18\x05 \x01(\v2\x13.paymix.v1.LocationR\blocation\"\xc6\x01\n" +
 	"\fFallbackStep\x12)\n" +
 	"\x05scope\x18\x01 \x01(\x0e2\x13.paymix.v1.GeoScopeR\x05scope\x12\x1f\n" +
 	"\vlocation_id\x18\x02 \x01(\tR\n" +
 	"locationId\x12\x14\n" +
-	"\x05count\x18\x03 \x01(\x05R\x05count\"\xd5\x01\n" +
+	"\x05count\x18\x03 \x01(\x05R\x05count\x12\x1c\n" +
+	"\tcompanies\x18\x04 \x01(\x05R\tcompanies\x126\n" +
+	"\vpassed_over\x18\x05 \x01(\x0e2\x15.paymix.v1.PassedOverR\n" +
+	"passedOver\"\xd5\x01\n" +
 	"\bFallback\x12<\n" +
 	"\x0frequested_scope\x18\x01 \x01(\x0e2\x13.paymix.v1.GeoScopeR\x0erequestedScope\x122\n" +
 	"\n" +
@@ -2082,7 +2362,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x05 \x01(\tR\vdisplayName\x12\x1c\n" +
 	"\tsynthetic\x18\x02 \x01(\bR\tsynthetic\x12%\n" +
 	"\x0eweight_percent\x18\x03 \x01(\x01R\rweightPercent\x12\x12\n" +
-	"\x04rows\x18\x04 \x01(\x05R\x04rows\"\xdd\x04\n" +
+	"\x04rows\x18\x04 \x01(\x05R\x04rows\"\xbd\x05\n" +
 	"\n" +
 	"Provenance\x12\x1c\n" +
 	"\tsynthetic\x18\x01 \x01(\bR\tsynthetic\x12\x14\n" +
@@ -2100,7 +2380,9 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x14range_spread_percent\x18\v \x01(\x01R\x12rangeSpreadPercent\x12,\n" +
 	"\x12aging_rate_percent\x18\f \x01(\x01R\x10agingRatePercent\x12&\n" +
 	"\x0fmin_sample_size\x18\r \x01(\x05R\rminSampleSize\x12#\n" +
-	"\rstate_version\x18\x0f \x01(\x03R\fstateVersion\"7\n" +
+	"\rstate_version\x18\x0f \x01(\x03R\fstateVersion\x12#\n" +
+	"\rmin_companies\x18\x10 \x01(\x05R\fminCompanies\x129\n" +
+	"\x19max_company_share_percent\x18\x11 \x01(\x01R\x16maxCompanySharePercent\"7\n" +
 	"\aWarning\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"\x8e\x03\n" +
@@ -2122,7 +2404,18 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x0eCOMPONENT_BASE\x10\x01\x12\x14\n" +
 	"\x10COMPONENT_EQUITY\x10\x02\x12\x13\n" +
 	"\x0fCOMPONENT_BONUS\x10\x03\x12\x14\n" +
-	"\x10COMPONENT_TOKENS\x10\x04*\x89\x01\n" +
+	"\x10COMPONENT_TOKENS\x10\x04*h\n" +
+	"\n" +
+	"Confidence\x12\x1a\n" +
+	"\x16CONFIDENCE_UNSPECIFIED\x10\x00\x12\x12\n" +
+	"\x0eCONFIDENCE_LOW\x10\x01\x12\x15\n" +
+	"\x11CONFIDENCE_MEDIUM\x10\x02\x12\x13\n" +
+	"\x0fCONFIDENCE_HIGH\x10\x03*j\n" +
+	"\n" +
+	"PassedOver\x12\x1b\n" +
+	"\x17PASSED_OVER_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18PASSED_OVER_TOO_FEW_ROWS\x10\x01\x12!\n" +
+	"\x1dPASSED_OVER_TOO_FEW_COMPANIES\x10\x02*\x89\x01\n" +
 	"\tTokenMode\x12\x1a\n" +
 	"\x16TOKEN_MODE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fTOKEN_MODE_NONE\x10\x01\x12\x1e\n" +
@@ -2152,67 +2445,76 @@ func file_paymix_v1_types_proto_rawDescGZIP() []byte {
 	return file_paymix_v1_types_proto_rawDescData
 }
 
-var file_paymix_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_paymix_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_paymix_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_paymix_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_paymix_v1_types_proto_goTypes = []any{
 	(Component)(0),        // 0: paymix.v1.Component
-	(TokenMode)(0),        // 1: paymix.v1.TokenMode
-	(Funding)(0),          // 2: paymix.v1.Funding
-	(GeoScope)(0),         // 3: paymix.v1.GeoScope
-	(*UsageMix)(nil),      // 4: paymix.v1.UsageMix
-	(*ModelPrice)(nil),    // 5: paymix.v1.ModelPrice
-	(*TokenPolicy)(nil),   // 6: paymix.v1.TokenPolicy
-	(*Policy)(nil),        // 7: paymix.v1.Policy
-	(*ComponentBand)(nil), // 8: paymix.v1.ComponentBand
-	(*TotalBand)(nil),     // 9: paymix.v1.TotalBand
-	(*Range)(nil),         // 10: paymix.v1.Range
-	(*ModelTokens)(nil),   // 11: paymix.v1.ModelTokens
-	(*TokenBudget)(nil),   // 12: paymix.v1.TokenBudget
-	(*Location)(nil),      // 13: paymix.v1.Location
-	(*Cohort)(nil),        // 14: paymix.v1.Cohort
-	(*FallbackStep)(nil),  // 15: paymix.v1.FallbackStep
-	(*Fallback)(nil),      // 16: paymix.v1.Fallback
-	(*DatasetRef)(nil),    // 17: paymix.v1.DatasetRef
-	(*Provenance)(nil),    // 18: paymix.v1.Provenance
-	(*Warning)(nil),       // 19: paymix.v1.Warning
-	(*Band)(nil),          // 20: paymix.v1.Band
-	nil,                   // 21: paymix.v1.TokenPolicy.FixedUsdByLevelEntry
-	nil,                   // 22: paymix.v1.Policy.RangeSpreadPercentByLevelEntry
+	(Confidence)(0),       // 1: paymix.v1.Confidence
+	(PassedOver)(0),       // 2: paymix.v1.PassedOver
+	(TokenMode)(0),        // 3: paymix.v1.TokenMode
+	(Funding)(0),          // 4: paymix.v1.Funding
+	(GeoScope)(0),         // 5: paymix.v1.GeoScope
+	(*UsageMix)(nil),      // 6: paymix.v1.UsageMix
+	(*ModelPrice)(nil),    // 7: paymix.v1.ModelPrice
+	(*TokenPolicy)(nil),   // 8: paymix.v1.TokenPolicy
+	(*Policy)(nil),        // 9: paymix.v1.Policy
+	(*ComponentBand)(nil), // 10: paymix.v1.ComponentBand
+	(*TotalBand)(nil),     // 11: paymix.v1.TotalBand
+	(*Range)(nil),         // 12: paymix.v1.Range
+	(*ModelTokens)(nil),   // 13: paymix.v1.ModelTokens
+	(*TokenBudget)(nil),   // 14: paymix.v1.TokenBudget
+	(*Location)(nil),      // 15: paymix.v1.Location
+	(*Cohort)(nil),        // 16: paymix.v1.Cohort
+	(*FallbackStep)(nil),  // 17: paymix.v1.FallbackStep
+	(*Fallback)(nil),      // 18: paymix.v1.Fallback
+	(*DatasetRef)(nil),    // 19: paymix.v1.DatasetRef
+	(*Provenance)(nil),    // 20: paymix.v1.Provenance
+	(*Warning)(nil),       // 21: paymix.v1.Warning
+	(*Band)(nil),          // 22: paymix.v1.Band
+	nil,                   // 23: paymix.v1.TokenPolicy.FixedUsdByLevelEntry
+	nil,                   // 24: paymix.v1.Policy.RangeSpreadPercentByLevelEntry
+	nil,                   // 25: paymix.v1.Policy.MinCompaniesByLevelEntry
+	nil,                   // 26: paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
 }
 var file_paymix_v1_types_proto_depIdxs = []int32{
-	1,  // 0: paymix.v1.TokenPolicy.mode:type_name -> paymix.v1.TokenMode
-	21, // 1: paymix.v1.TokenPolicy.fixed_usd_by_level:type_name -> paymix.v1.TokenPolicy.FixedUsdByLevelEntry
-	2,  // 2: paymix.v1.TokenPolicy.funding:type_name -> paymix.v1.Funding
-	4,  // 3: paymix.v1.TokenPolicy.usage_mix:type_name -> paymix.v1.UsageMix
-	5,  // 4: paymix.v1.TokenPolicy.prices:type_name -> paymix.v1.ModelPrice
-	22, // 5: paymix.v1.Policy.range_spread_percent_by_level:type_name -> paymix.v1.Policy.RangeSpreadPercentByLevelEntry
-	6,  // 6: paymix.v1.Policy.token_policy:type_name -> paymix.v1.TokenPolicy
-	0,  // 7: paymix.v1.ComponentBand.component:type_name -> paymix.v1.Component
-	1,  // 8: paymix.v1.TokenBudget.mode:type_name -> paymix.v1.TokenMode
-	2,  // 9: paymix.v1.TokenBudget.funding:type_name -> paymix.v1.Funding
-	4,  // 10: paymix.v1.TokenBudget.usage_mix:type_name -> paymix.v1.UsageMix
-	11, // 11: paymix.v1.TokenBudget.models:type_name -> paymix.v1.ModelTokens
-	3,  // 12: paymix.v1.TokenBudget.market_scope:type_name -> paymix.v1.GeoScope
-	3,  // 13: paymix.v1.Location.scope:type_name -> paymix.v1.GeoScope
-	13, // 14: paymix.v1.Cohort.location:type_name -> paymix.v1.Location
-	3,  // 15: paymix.v1.FallbackStep.scope:type_name -> paymix.v1.GeoScope
-	3,  // 16: paymix.v1.Fallback.requested_scope:type_name -> paymix.v1.GeoScope
-	3,  // 17: paymix.v1.Fallback.used_scope:type_name -> paymix.v1.GeoScope
-	15, // 18: paymix.v1.Fallback.steps:type_name -> paymix.v1.FallbackStep
-	17, // 19: paymix.v1.Provenance.datasets:type_name -> paymix.v1.DatasetRef
-	16, // 20: paymix.v1.Provenance.fallback:type_name -> paymix.v1.Fallback
-	14, // 21: paymix.v1.Band.cohort:type_name -> paymix.v1.Cohort
-	8,  // 22: paymix.v1.Band.components:type_name -> paymix.v1.ComponentBand
-	9,  // 23: paymix.v1.Band.total:type_name -> paymix.v1.TotalBand
-	10, // 24: paymix.v1.Band.total_without_tokens:type_name -> paymix.v1.Range
-	12, // 25: paymix.v1.Band.tokens:type_name -> paymix.v1.TokenBudget
-	18, // 26: paymix.v1.Band.provenance:type_name -> paymix.v1.Provenance
-	19, // 27: paymix.v1.Band.warnings:type_name -> paymix.v1.Warning
-	28, // [28:28] is the sub-list for method output_type
-	28, // [28:28] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	3,  // 0: paymix.v1.TokenPolicy.mode:type_name -> paymix.v1.TokenMode
+	23, // 1: paymix.v1.TokenPolicy.fixed_usd_by_level:type_name -> paymix.v1.TokenPolicy.FixedUsdByLevelEntry
+	4,  // 2: paymix.v1.TokenPolicy.funding:type_name -> paymix.v1.Funding
+	6,  // 3: paymix.v1.TokenPolicy.usage_mix:type_name -> paymix.v1.UsageMix
+	7,  // 4: paymix.v1.TokenPolicy.prices:type_name -> paymix.v1.ModelPrice
+	24, // 5: paymix.v1.Policy.range_spread_percent_by_level:type_name -> paymix.v1.Policy.RangeSpreadPercentByLevelEntry
+	8,  // 6: paymix.v1.Policy.token_policy:type_name -> paymix.v1.TokenPolicy
+	25, // 7: paymix.v1.Policy.min_companies_by_level:type_name -> paymix.v1.Policy.MinCompaniesByLevelEntry
+	26, // 8: paymix.v1.Policy.max_company_share_percent_by_level:type_name -> paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
+	0,  // 9: paymix.v1.ComponentBand.component:type_name -> paymix.v1.Component
+	1,  // 10: paymix.v1.ComponentBand.confidence:type_name -> paymix.v1.Confidence
+	1,  // 11: paymix.v1.TotalBand.confidence:type_name -> paymix.v1.Confidence
+	3,  // 12: paymix.v1.TokenBudget.mode:type_name -> paymix.v1.TokenMode
+	4,  // 13: paymix.v1.TokenBudget.funding:type_name -> paymix.v1.Funding
+	6,  // 14: paymix.v1.TokenBudget.usage_mix:type_name -> paymix.v1.UsageMix
+	13, // 15: paymix.v1.TokenBudget.models:type_name -> paymix.v1.ModelTokens
+	5,  // 16: paymix.v1.TokenBudget.market_scope:type_name -> paymix.v1.GeoScope
+	5,  // 17: paymix.v1.Location.scope:type_name -> paymix.v1.GeoScope
+	15, // 18: paymix.v1.Cohort.location:type_name -> paymix.v1.Location
+	5,  // 19: paymix.v1.FallbackStep.scope:type_name -> paymix.v1.GeoScope
+	2,  // 20: paymix.v1.FallbackStep.passed_over:type_name -> paymix.v1.PassedOver
+	5,  // 21: paymix.v1.Fallback.requested_scope:type_name -> paymix.v1.GeoScope
+	5,  // 22: paymix.v1.Fallback.used_scope:type_name -> paymix.v1.GeoScope
+	17, // 23: paymix.v1.Fallback.steps:type_name -> paymix.v1.FallbackStep
+	19, // 24: paymix.v1.Provenance.datasets:type_name -> paymix.v1.DatasetRef
+	18, // 25: paymix.v1.Provenance.fallback:type_name -> paymix.v1.Fallback
+	16, // 26: paymix.v1.Band.cohort:type_name -> paymix.v1.Cohort
+	10, // 27: paymix.v1.Band.components:type_name -> paymix.v1.ComponentBand
+	11, // 28: paymix.v1.Band.total:type_name -> paymix.v1.TotalBand
+	12, // 29: paymix.v1.Band.total_without_tokens:type_name -> paymix.v1.Range
+	14, // 30: paymix.v1.Band.tokens:type_name -> paymix.v1.TokenBudget
+	20, // 31: paymix.v1.Band.provenance:type_name -> paymix.v1.Provenance
+	21, // 32: paymix.v1.Band.warnings:type_name -> paymix.v1.Warning
+	33, // [33:33] is the sub-list for method output_type
+	33, // [33:33] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_paymix_v1_types_proto_init() }
@@ -2229,8 +2531,8 @@ func file_paymix_v1_types_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_paymix_v1_types_proto_rawDesc), len(file_paymix_v1_types_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   19,
+			NumEnums:      6,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
