@@ -387,10 +387,12 @@ func (b *builder) build(policyName string, revision int64) error {
 	b.shares()
 
 	p := &b.band.Provenance
-	first, last := c.Dates()
-	datasets := c.Datasets()
+	// The band rests on the datasets that take part in its total.
+	rests := c.Participating(market.Total, need)
+	first, last := rests.Dates()
+	datasets := rests.Datasets()
 	*p = Provenance{
-		Synthetic: slices.ContainsFunc(datasets, func(d market.DatasetInfo) bool { return d.Synthetic }), Count: c.Rows(),
+		Synthetic: slices.ContainsFunc(datasets, func(d market.DatasetInfo) bool { return d.Synthetic }), Count: rests.Rows(),
 		SnapshotVersion: b.snap.Version, Datasets: datasets, DataStart: first, DataEnd: last, Effective: b.effective,
 		Fallback: fb, Policy: policyName, PolicyRevision: revision, TargetPercentile: set.targetPercent,
 		SpreadPercent: set.spreadPercent, AgingRatePercent: set.agingPercent, MinSample: set.minSample,
@@ -599,6 +601,8 @@ func datasetNames(ds []market.DatasetInfo) string {
 // figures are the published market statistics of one series of a view, each withheld
 // below its publishing threshold.
 func figures(v market.View, k market.Kind, g grading) Market {
+	// Counts, companies and shares are of the datasets the figures rest on.
+	v = v.Participating(k, stats.MinCentral)
 	m := Market{Count: v.Count(k), Companies: v.Companies(k)}
 	figure := func(value float64, ok bool) Figure {
 		return Figure{Value: math.Round(value), Published: ok}

@@ -1,8 +1,13 @@
 package server_test
 
 import (
+	"context"
+	"encoding/json"
+	"reflect"
+
 	"bytes"
 	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"google.golang.org/protobuf/proto"
 	"strings"
 	"testing"
 )
@@ -75,4 +80,37 @@ func csvHeaderKeepDemo() *pb.ImportHeader {
 	h := csvHeader()
 	h.KeepDemo = true
 	return h
+}
+
+// A dataset of one row, active beside the demo at the same weight, moves no figure of
+// a Seattle IC3 band: it meets neither the row nor the company threshold, so it takes
+// no part in a statistic or in the pay mix.
+func TestOneRowDatasetMovesNoBand(t *testing.T) {
+	s := start(t, nil).ready(t)
+	res, err := importData(t, s, csvHeaderKeepDemo(), "report_date,company,company_level,title,location,base,equity,bonus\n"+
+		"2026-09-01,Google,L5,Software Engineer,\"Seattle, WA\",900000,1000000,100000\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	band := func() map[string]any {
+		code, body := s.get(t, "/v1/bands:recommend?jobFamily=software-engineer&level=IC3&location=Seattle,%20WA")
+		if code != 200 {
+			t.Fatalf("HTTP %d %s", code, body)
+		}
+		var b map[string]any
+		if err := json.Unmarshal(body, &b); err != nil {
+			t.Fatal(err)
+		}
+		b = b["band"].(map[string]any)
+		delete(b, "provenance") // names the datasets and versions, which differ
+		return b
+	}
+	with := band()
+	if _, err := pb.NewDatasetServiceClient(s.conn).ActivateDataset(context.Background(),
+		&pb.ActivateDatasetRequest{Name: res.GetDataset().GetName(), Active: proto.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	if without := band(); !reflect.DeepEqual(with, without) {
+		t.Errorf("the one-row dataset moved the band:\nwith    %v\nwithout %v", with, without)
+	}
 }

@@ -115,8 +115,8 @@ func (s *Service) rebuildMarket(ctx context.Context, maps *normalize.Maps, finge
 		sources = append(sources, market.Source{
 			DatasetInfo: market.DatasetInfo{ID: d.ID, Name: d.DisplayName, Synthetic: d.Synthetic, Weight: d.Weight}, Part: bp.part})
 	}
+	s.prunePartCache(all) // before the parts are replaced: it looks at the old ones
 	s.parts = parts
-	s.prunePartCache(all)
 	levels := make([]UnmappedLevel, 0, len(unmapped))
 	for k, n := range unmapped {
 		levels = append(levels, UnmappedLevel{Company: k[0], Level: k[1], Count: n})

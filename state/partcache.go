@@ -160,6 +160,12 @@ func (s *Service) writePart(d store.Dataset, bp *builtPart, code string) error {
 	if err != nil {
 		return err
 	}
+	// A dataset deleted while its part was being written must not come back.
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.pruned[d.ID] {
+		return nil
+	}
 	return os.Rename(tmp.Name(), s.cachePath(d.ID))
 }
 
@@ -169,19 +175,27 @@ func (s *Service) prunePartCache(all []store.Dataset) {
 	if s.cfg.PartsDir == "" {
 		return
 	}
-	entries, err := os.ReadDir(s.cfg.PartsDir)
-	if err != nil {
-		return
-	}
 	exists := map[string]bool{}
 	for _, d := range all {
 		exists[d.ID] = true
+	}
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	for id := range s.parts { // the parts before this rebuild: one may be being written
+		if !exists[id] {
+			s.pruned[id] = true
+		}
+	}
+	entries, err := os.ReadDir(s.cfg.PartsDir)
+	if err != nil {
+		return
 	}
 	for _, e := range entries {
 		id, ok := strings.CutSuffix(e.Name(), ".part")
 		if !ok || exists[id] {
 			continue
 		}
+		s.pruned[id] = true
 		if err := os.Remove(filepath.Join(s.cfg.PartsDir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
 			s.log.Warn("removing a stored market part", "file", e.Name(), "err", fmt.Sprint(err))
 		}

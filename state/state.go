@@ -68,8 +68,10 @@ type Service struct {
 	demo     *builtPart
 	retrying bool
 	closed   chan struct{}
-	imports  chan struct{}  // one token per import running
-	writers  sync.WaitGroup // parts being written to PartsDir
+	imports  chan struct{}   // one token per import running
+	writers  sync.WaitGroup  // parts being written to PartsDir
+	cacheMu  sync.Mutex      // orders a part's rename after PartsDir's pruning
+	pruned   map[string]bool // deleted datasets, whose parts must not be written again
 }
 
 // marketPart is what a market rebuild produces.
@@ -109,7 +111,7 @@ func New(cfg Config) *Service {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 500 * time.Millisecond
 	}
-	return &Service{cfg: cfg, store: cfg.Store, now: cfg.Now, log: cfg.Log, parts: map[string]*builtPart{},
+	return &Service{cfg: cfg, store: cfg.Store, now: cfg.Now, log: cfg.Log, parts: map[string]*builtPart{}, pruned: map[string]bool{},
 		closed: make(chan struct{}), imports: make(chan struct{}, MaxConcurrentImports)}
 }
 

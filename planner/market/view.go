@@ -36,6 +36,34 @@ func (v View) Weighted(sharePercent float64, minCompanies int) View {
 	return v
 }
 
+// Participating is the view narrowed to the datasets whose series k takes part in a
+// statistic needing min rows (and the view's companies): what its figures rest on.
+// With none, the view is returned whole, so that counts still say what there is.
+func (v View) Participating(k Kind, min int) View {
+	out := v
+	out.parts = nil
+	for i := range v.parts {
+		if v.takesPart(&v.parts[i].c.series[k], min) {
+			out.parts = append(out.parts, v.parts[i])
+		}
+	}
+	if len(out.parts) == 0 {
+		return v
+	}
+	if len(out.parts) == len(v.parts) {
+		return v
+	}
+	out.mixed = false
+	for i, p := range out.parts {
+		if i == 0 {
+			out.factor = p.factor
+		} else if p.factor != out.factor {
+			out.mixed = true
+		}
+	}
+	return out
+}
+
 // weights are a part's series' weights under the view's cap; nil when it does not bind.
 func (v *View) weights(p *viewPart, k Kind, s *series) *weighting {
 	switch {
