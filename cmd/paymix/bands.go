@@ -26,7 +26,9 @@ const bandsUsage = `Usage: paymix bands (--grid FILE | --queries FILE | --all) [
   --all           every cohort the market holds
 
 One row per query: the cohort, every component's min/mid/max and market percentiles,
-the observation count, the fallback used and the warnings, or the error in its place.
+the observation count, the fallback used and the warnings, the total's companies,
+largest company shares (of rows, and of weight after the cap) and confidence grade, or
+the error in its place.
 `
 
 // batchSize is the most BatchRecommendBands takes at once.
@@ -252,7 +254,8 @@ var components = []string{"base", "equity", "bonus", "tokens", "total"}
 
 // csvHeader names the columns of a band row.
 func csvHeader() []string {
-	h := []string{"job_family", "level", "location", "error", "scope", "place", "count", "fallback", "warnings"}
+	h := []string{"job_family", "level", "location", "error", "scope", "place", "count", "fallback", "warnings",
+		"companies", "largest_company_row_percent", "largest_company_weight_percent", "confidence"}
 	for _, c := range components {
 		for _, f := range []string{"min", "mid", "max", "p10", "p25", "p50", "p75", "p90"} {
 			h = append(h, c+"_"+f)
@@ -318,10 +321,12 @@ func csvRow(res *pb.BandResult) []string {
 		pb.GeoScope_GEO_SCOPE_COUNTRY: loc.GetCountryCode()}[loc.GetScope()]
 	row = append(row, "", strings.ToLower(strings.TrimPrefix(loc.GetScope().String(), "GEO_SCOPE_")), place,
 		strconv.Itoa(int(p.GetCount())), fallback, strings.Join(warnings, ";"))
+	t := b.GetTotal()
+	row = append(row, strconv.Itoa(int(t.GetCompanies())), num(t.GetLargestCompanyRowPercent()), num(t.GetLargestCompanyWeightPercent()),
+		strings.ToLower(strings.TrimPrefix(t.GetConfidence().String(), "CONFIDENCE_")))
 	for _, c := range b.GetComponents() {
 		row = append(row, num(c.GetMin()), num(c.GetMid()), num(c.GetMax()), opt(c.P10), opt(c.P25), opt(c.P50), opt(c.P75), opt(c.P90))
 	}
-	t := b.GetTotal()
 	return append(row, num(t.GetMin()), num(t.GetMid()), num(t.GetMax()), opt(t.P10), opt(t.P25), opt(t.P50), opt(t.P75), opt(t.P90))
 }
 
