@@ -73,6 +73,10 @@ func TestExtremeInputsGiveFiniteAnswers(t *testing.T) {
 		if code != 200 || bytes.Contains(body, []byte("NaN")) || bytes.Contains(body, []byte("Infinity")) {
 			t.Errorf("GET %s: HTTP %d %.400s", path, code, body)
 		}
+		// Cached-input prices print as the vendors write them (3 / 10, not 3 * 0.1).
+		if path == "/v1/catalog" && (bytes.Contains(body, []byte("0.30000000000000004")) || !bytes.Contains(body, []byte(`"cachedInputUsdPerMillion":0.3,`))) {
+			t.Errorf("catalog prices: %.600s", body)
+		}
 	}
 }
 
