@@ -46,11 +46,12 @@ func TestServedCohortsAgreeWithTheRows(t *testing.T) {
 		reported                         time.Time
 	}
 	maps := normalize.NewMaps(nil, nil)
-	rows := make([]row, 0, len(res.Rows))
+	byJob := map[[2]string][]row{} // by family and level
 	for _, r := range res.Rows {
 		o, _ := maps.Observation(r)
 		if o.Family != "" && o.Level != "" && o.Country != "" {
-			rows = append(rows, row{o.Company, o.Family, o.Level, o.Metro, o.Zone, o.Country, r.Total, r.Reported})
+			k := [2]string{o.Family, o.Level}
+			byJob[k] = append(byJob[k], row{o.Company, o.Family, o.Level, o.Metro, o.Zone, o.Country, r.Total, r.Reported})
 		}
 	}
 
@@ -79,7 +80,7 @@ func TestServedCohortsAgreeWithTheRows(t *testing.T) {
 		}
 		var companies []string
 		var aged []float64
-		for _, x := range rows {
+		for _, x := range byJob[[2]string{b.GetCohort().GetJobFamily(), b.GetCohort().GetLevel()}] {
 			place := map[pb.GeoScope]string{pb.GeoScope_GEO_SCOPE_METRO: x.metro, pb.GeoScope_GEO_SCOPE_ZONE: x.zone, pb.GeoScope_GEO_SCOPE_COUNTRY: x.ctry}[fb.GetUsedScope()]
 			if x.family != b.GetCohort().GetJobFamily() || x.level != b.GetCohort().GetLevel() || place != fb.GetUsedLocationId() {
 				continue

@@ -157,10 +157,8 @@ func TestImportSurvivesRestart(t *testing.T) {
 	}
 	var csv strings.Builder
 	csv.WriteString("report_date,company,company_level,title,location,base,equity,bonus\n")
-	// Six companies at their IC3 level: a band needs five.
-	ic3 := []string{"Google,L5", "Meta,E5", "Amazon,L6", "Microsoft,63", "Apple,ICT4", "Uber,L5"}
 	for i := range 12 {
-		csv.WriteString("2026-06-01," + ic3[i%len(ic3)] + ",Software Engineer,\"Seattle, WA\"," + strconv.Itoa(200000+i*1000) + ",100000,30000\n")
+		csv.WriteString("2026-06-01," + ic3Levels[i%len(ic3Levels)] + ",Software Engineer,\"Seattle, WA\"," + strconv.Itoa(200000+i*1000) + ",100000,30000\n")
 	}
 	stream.Send(&pb.ImportBenchmarksRequest{Part: &pb.ImportBenchmarksRequest_Header{Header: &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_PAYMIX_CSV}}})
 	stream.Send(&pb.ImportBenchmarksRequest{Part: &pb.ImportBenchmarksRequest_Chunk{Chunk: []byte(csv.String())}})

@@ -288,7 +288,7 @@ func TestReplicasStayInSync(t *testing.T) {
 	var csv strings.Builder
 	csv.WriteString("report_date,company,company_level,title,location,base,equity,bonus,tokens_usd\n")
 	for i := range 30 {
-		fmt.Fprintf(&csv, "2026-09-01,Google,L5,Software Engineer,\"Seattle, WA\",%d,30000,10000,0\n", 150000+i*1000)
+		fmt.Fprintf(&csv, "2026-09-01,%s,Software Engineer,\"Seattle, WA\",%d,30000,10000,0\n", ic3Levels[i%len(ic3Levels)], 150000+i*1000)
 	}
 	stream, err := pb.NewMarketServiceClient(r2.conn).ImportBenchmarks(keyed(root))
 	if err != nil {
@@ -367,10 +367,13 @@ func bigCSV(rows int) []byte {
 	var b strings.Builder
 	b.WriteString("report_date,company,company_level,title,location,base,equity,bonus,tokens_usd\n")
 	for i := range rows {
-		fmt.Fprintf(&b, "2026-09-01,Google,L5,Software Engineer,\"Seattle, WA\",%d,30000,10000,0\n", 100000+i%50000)
+		fmt.Fprintf(&b, "2026-09-01,%s,Software Engineer,\"Seattle, WA\",%d,30000,10000,0\n", ic3Levels[i%len(ic3Levels)], 100000+i%50000)
 	}
 	return []byte(b.String())
 }
+
+// ic3Levels are six companies at their IC3 level: a band needs five companies.
+var ic3Levels = []string{"Google,L5", "Meta,E5", "Amazon,L6", "Microsoft,63", "Apple,ICT4", "Uber,L5"}
 
 func importCSV(ctx context.Context, r *replica, data []byte) (*pb.ImportBenchmarksResponse, error) {
 	return importCSVWith(ctx, r, data, &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_PAYMIX_CSV})
