@@ -67,11 +67,13 @@ type Service struct {
 	parts    map[string]*builtPart // the active datasets' parts, by id
 	demo     *builtPart
 	retrying bool
-	closed   chan struct{}
-	imports  chan struct{}   // one token per import running
-	writers  sync.WaitGroup  // parts being written to PartsDir
-	cacheMu  sync.Mutex      // orders a part's rename after PartsDir's pruning
-	pruned   map[string]bool // deleted datasets, whose parts must not be written again
+	// recovering is true while a retry rebuilds everything; the caller holds mu.
+	recovering bool
+	closed     chan struct{}
+	imports    chan struct{}   // one token per import running
+	writers    sync.WaitGroup  // parts being written to PartsDir
+	cacheMu    sync.Mutex      // orders a part's rename after PartsDir's pruning
+	pruned     map[string]bool // deleted datasets, whose parts must not be written again
 }
 
 // marketPart is what a market rebuild produces.
@@ -351,6 +353,11 @@ func (s *Service) publish() {
 		p.Market = p.Market.WithRates(rates)
 		s.market.snap = p.Market // keep the rates for the next publish
 	}
+	if s.recovering {
+		// Before the state is swapped in: a reader that sees the change served never
+		// sees it called stale.
+		s.stale.Store(nil)
+	}
 	s.current.Store(p)
 	if s.market.built != nil {
 		s.log.Info("market snapshot built", s.market.built...)
@@ -382,11 +389,12 @@ func (s *Service) retry() {
 		}
 		s.mu.Lock()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		s.recovering = true // publish clears the stale mark with the state that ends it
 		err := s.rebuild(ctx, rebuildTenancy|rebuildMaps)
+		s.recovering = false
 		cancel()
 		if err == nil {
 			s.retrying = false
-			s.stale.Store(nil)
 			s.mu.Unlock()
 			s.log.Info("the published state caught up with the store")
 			return
