@@ -25,10 +25,13 @@ const (
 	Equity
 	Bonus
 	Tokens
+	// SignOn is an offer's sign-on bonus, a component of offers only: the headline
+	// counts a quarter of it a year (Levels.fyi's convention).
+	SignOn
 )
 
 func (c Component) String() string {
-	return [...]string{"base", "equity", "bonus", "tokens"}[c]
+	return [...]string{"base", "equity", "bonus", "tokens", "sign-on"}[c]
 }
 
 // Currency of every amount in version 1.
@@ -647,30 +650,42 @@ func splitBand(total Range, mix [3]float64, unit float64) (lows, mids, highs [3]
 // Hamilton, method): each part gets the floor of its exact quota, and the units left
 // over go one each to the parts with the largest remainders, ties to the earlier part.
 func largestRemainder(total float64, shares [3]float64, unit float64) [3]float64 {
-	units := math.Round(total / unit)
 	var parts [3]float64
-	var rems [3]float64
+	largestRemainderInto(parts[:], total, shares[:], unit)
+	return parts
+}
+
+// largestRemainderN is largestRemainder over five shares (an offer's components).
+func largestRemainderN(total float64, shares []float64, unit float64) [5]float64 {
+	var parts [5]float64
+	largestRemainderInto(parts[:len(shares)], total, shares, unit)
+	return parts
+}
+
+// largestRemainderInto splits total into len(shares) multiples of unit in proportion
+// to shares (summing to 1): each part is floored, and the units left go one each to
+// the parts with the largest remainders, so the parts sum exactly to total.
+func largestRemainderInto(parts []float64, total float64, shares []float64, unit float64) {
+	units := math.Round(total / unit)
 	left := units
 	for i, s := range shares {
-		exact := units * s
-		parts[i] = math.Floor(exact)
-		rems[i] = exact - parts[i]
+		parts[i] = math.Floor(units * s)
 		left -= parts[i]
 	}
+	given := uint64(0) // parts that got a unit of the remainder
 	for ; left > 0; left-- {
-		best := 0
-		for i := 1; i < len(rems); i++ {
-			if rems[i] > rems[best] {
-				best = i
+		best, bestRem := -1, -1.0
+		for i, s := range shares {
+			if rem := units*s - math.Floor(units*s); given&(1<<i) == 0 && rem > bestRem {
+				best, bestRem = i, rem
 			}
 		}
 		parts[best]++
-		rems[best] = -1
+		given |= 1 << best
 	}
 	for i := range parts {
 		parts[i] *= unit
 	}
-	return parts
 }
 
 // roundTo rounds v to the nearest multiple of unit.

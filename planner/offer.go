@@ -102,9 +102,9 @@ type Year struct {
 // Evaluation is everything paymix says of an offer.
 type Evaluation struct {
 	Name                     string
-	Annual                   [4]float64 // base, equity, bonus, tokens, annualised
-	SignOnAnnual             float64    // sign-on / 4
-	Shares                   [4]float64 // of the headline, percent
+	Annual                   [5]float64 // base, equity, bonus, tokens, sign-on: a year's share of each
+	SignOnAnnual             float64    // sign-on / 4, also Annual[SignOn]
+	Shares                   [5]float64 // of the headline, percent, summing to 100
 	Headline, FirstYear      float64
 	TokenSharePercent        float64
 	NegotiationBase          float64
@@ -175,12 +175,19 @@ func EvaluateOffer(ctx OfferContext, o Offer, a Settled, field string) (Evaluati
 		bonus = *o.BonusTarget
 	}
 	equityAnnual := o.Grant / float64(len(vesting))
-	e.Annual = [4]float64{math.Round(o.Base), math.Round(equityAnnual), math.Round(bonus), math.Round(tokenUSD)}
 	e.SignOnAnnual = math.Round(o.SignOn / 4)
-	e.Headline = e.Annual[Base] + e.Annual[Equity] + e.Annual[Bonus] + e.Annual[Tokens] + e.SignOnAnnual
+	e.Annual = [5]float64{math.Round(o.Base), math.Round(equityAnnual), math.Round(bonus), math.Round(tokenUSD), e.SignOnAnnual}
+	for _, v := range e.Annual {
+		e.Headline += v
+	}
 	e.FirstYear = math.Round(o.Base + bonus + o.SignOn + o.Grant*vesting[0]/100 + tokenUSD)
-	for i := range e.Shares {
-		e.Shares[i] = percentOf(e.Annual[i], e.Headline)
+	if e.Headline > 0 {
+		// Shares in hundredths of a percent, largest remainder: they sum to 100.
+		var parts [5]float64
+		for i, v := range e.Annual {
+			parts[i] = v / e.Headline
+		}
+		e.Shares = largestRemainderN(100, parts[:], 0.01)
 	}
 	e.TokenSharePercent = e.Shares[Tokens]
 	e.NegotiationBase = e.Annual[Base] + e.Annual[Bonus] + e.Annual[Equity]
@@ -287,6 +294,8 @@ func (e *Evaluation) place(ctx OfferContext, o Offer, a Settled) error {
 	fb := band.Provenance.Fallback
 	view, _ := ctx.Snapshot.Lookup(market.CohortKey{Family: band.Family.ID, Level: band.Level.ID, Scope: fb.Used, Place: fb.UsedPlace},
 		band.Provenance.AgingRatePercent/100, band.Provenance.Effective)
+	// Positions are on the band's own statistics: company-weighted by its policy.
+	view = view.Weighted(band.Provenance.MaxCompanySharePercent, band.Provenance.MinCompanies)
 	position := func(c Component, k market.Kind, pay float64, r Range) Position {
 		p := Position{Component: c, Value: pay}
 		if r.Mid > 0 {
@@ -327,7 +336,7 @@ func (e *Evaluation) flag(o Offer, vesting []float64, a Settled) {
 				"count when a future employer or raise is negotiated, so the package is worth %s less than its headline for those purposes",
 			e.TokenSharePercent, a.TokenShareThreshold, usd(e.Annual[Tokens]))})
 	}
-	if e.Band != nil {
+	if e.Band != nil && e.Annual[Tokens] > 0 {
 		total, base := e.Band.Total.Market.P50, e.Band.Components[Base].Market.P25
 		if total.Published && base.Published && e.Headline >= total.Value && e.Annual[Base] < base.Value {
 			e.Flags = append(e.Flags, Flag{"TOKEN_INFLATED_TOTAL", fmt.Sprintf(
@@ -335,9 +344,11 @@ func (e *Evaluation) flag(o Offer, vesting []float64, a Settled) {
 					"tokens and other non-cash pay lift the total while cash stays low", usd(e.Headline), usd(total.Value), usd(e.Annual[Base]), usd(base.Value))})
 		}
 	}
-	if e.FirstYear < BackLoadedBelow*e.Headline {
+	// Equity against itself: other pay (a sign-on) must not hide a back-loaded grant.
+	if firstYear := o.Grant * vesting[0] / 100; o.Grant > 0 && firstYear < BackLoadedBelow*e.Annual[Equity] {
 		e.Flags = append(e.Flags, Flag{"BACK_LOADED_EQUITY", fmt.Sprintf(
-			"the first year pays %s, far below the annualised %s: %g%% of the grant vests in year one", usd(e.FirstYear), usd(e.Headline), vesting[0])})
+			"the grant vests %s in the first year, far below its annualised %s: %g%% of it vests in year one",
+			usd(firstYear), usd(e.Annual[Equity]), vesting[0])})
 	}
 	if e.Annual[Tokens] > 0 {
 		e.Flags = append(e.Flags, Flag{"TOKENS_NOT_PAY", fmt.Sprintf(

@@ -183,6 +183,7 @@ func date(t time.Time) string {
 var componentProto = [...]pb.Component{
 	planner.Base: pb.Component_COMPONENT_BASE, planner.Equity: pb.Component_COMPONENT_EQUITY,
 	planner.Bonus: pb.Component_COMPONENT_BONUS, planner.Tokens: pb.Component_COMPONENT_TOKENS,
+	planner.SignOn: pb.Component_COMPONENT_SIGN_ON,
 }
 
 func scopeProto(s catalog.Scope) pb.GeoScope {

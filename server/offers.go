@@ -144,7 +144,10 @@ func evaluationProto(e planner.Evaluation, stateVersion int64) *pb.OfferEvaluati
 		TokenUsdPerYear: e.TokenUSD,
 		CompanyView:     &pb.CompanyView{CostToCompany: e.CostToCompany, TokenCost: e.TokenCost, ValueToEngineer: e.ValueToEngineer},
 	}
-	for c := planner.Base; c <= planner.Tokens; c++ {
+	for c := planner.Base; c <= planner.SignOn; c++ {
+		if c == planner.SignOn && e.Annual[c] == 0 {
+			break // an offer without a sign-on lists the four components it has
+		}
 		out.Components = append(out.Components, &pb.ComponentValue{Component: componentProto[c], Annual: e.Annual[c], SharePercent: e.Shares[c]})
 	}
 	for _, p := range e.Positions {

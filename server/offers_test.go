@@ -129,3 +129,60 @@ func TestBadOffersNameTheirFields(t *testing.T) {
 		}
 	}
 }
+
+// Offers add up: compare.yaml's back-loaded grant with a sign-on is flagged; an offer
+// with no tokens is never TOKEN_INFLATED_TOTAL; a sign-on is a component of its own, so
+// components sum to the headline (457,500) and shares to 100.
+func TestOffersAddUp(t *testing.T) {
+	s := start(t, nil).ready(t)
+	type evaluation struct {
+		HeadlineTotal float64
+		Components    []struct {
+			Component            string
+			Annual, SharePercent float64
+		}
+		Flags []struct{ Code string }
+	}
+	evaluate := func(offer string) evaluation {
+		t.Helper()
+		code, body, _ := s.post(t, "/v1/offers:evaluate", `{"offer":`+offer+`}`)
+		if code != 200 {
+			t.Fatalf("HTTP %d %s", code, body)
+		}
+		var e evaluation
+		if err := json.Unmarshal(body, &e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	flagged := func(e evaluation, code string) bool {
+		for _, f := range e.Flags {
+			if f.Code == code {
+				return true
+			}
+		}
+		return false
+	}
+	sf := `"jobFamily":"software-engineer","level":"IC3","location":"San Francisco, CA"`
+	backLoaded := evaluate(`{` + sf + `,"base":300000,"bonusTargetPercent":15,"signOn":50000,"equity":{"grantValue":400000,"namedSchedule":"VESTING_SCHEDULE_BACK_LOADED"}}`)
+	if !flagged(backLoaded, "BACK_LOADED_EQUITY") {
+		t.Errorf("the 5/15/40/40 grant with a sign-on is not flagged: %+v", backLoaded.Flags)
+	}
+	sum, shares := 0.0, 0.0
+	for _, c := range backLoaded.Components {
+		sum += c.Annual
+		shares += c.SharePercent
+	}
+	if backLoaded.HeadlineTotal != 457500 || sum != 457500 || math.Abs(shares-100) > 1e-9 || len(backLoaded.Components) != 5 ||
+		backLoaded.Components[4].Component != "COMPONENT_SIGN_ON" || backLoaded.Components[4].Annual != 12500 {
+		t.Errorf("headline %v, components sum %v, shares %v: %+v", backLoaded.HeadlineTotal, sum, shares, backLoaded.Components)
+	}
+	noTokens := evaluate(`{` + sf + `,"base":200000,"equity":{"grantValue":2000000}}`)
+	if flagged(noTokens, "TOKEN_INFLATED_TOTAL") || len(noTokens.Components) != 4 {
+		t.Errorf("an offer without tokens: %+v, components %+v", noTokens.Flags, noTokens.Components)
+	}
+	standard := evaluate(`{` + sf + `,"base":200000,"equity":{"grantValue":400000}}`)
+	if flagged(standard, "BACK_LOADED_EQUITY") {
+		t.Errorf("an evenly vesting grant is flagged back-loaded")
+	}
+}

@@ -326,3 +326,29 @@ func TestWeightedPercentiles(t *testing.T) {
 		t.Errorf("at 50%%: A weighs %v", got)
 	}
 }
+
+// A value tied by several rows sits at the middle of the interval of q on which the
+// quantile equals it: ten bonuses, four of them 0, put 0 at 1.5 / 9 (16.67%).
+func TestRankOfATiedValue(t *testing.T) {
+	var rows []Observation
+	for i := range 10 {
+		bonus := 0.0
+		if i >= 4 {
+			bonus = float64(i) * 1000
+		}
+		rows = append(rows, Observation{Company: string(rune('a' + i)), Family: "software-engineer", Level: "IC3", Metro: "seattle", Zone: "us-tier-1", Country: "US",
+			Reported: ref, Base: 100000, Bonus: bonus, Total: 100000 + bonus})
+	}
+	s := Build([]Dataset{{DatasetInfo: DatasetInfo{Name: "r"}, Observations: rows}}, ref, 0.03)
+	v, _ := s.Lookup(CohortKey{Family: "software-engineer", Level: "IC3", Scope: catalog.ScopeMetro, Place: "seattle"}, 0.03, ref)
+	if got, _ := v.Rank(Bonus, 0); math.Abs(got-1.5/9) > 1e-9 {
+		t.Errorf("Rank(0) = %v, want %v", got, 1.5/9)
+	}
+	// The tied base: every row, so the middle of [0, 1].
+	if got, _ := v.Rank(Base, 100000); math.Abs(got-0.5) > 1e-9 {
+		t.Errorf("Rank(100000) of ten equal bases = %v, want 0.5", got)
+	}
+	if got, _ := v.Rank(Bonus, 6500); math.Abs(got-6.5/9) > 1e-9 { // halfway from 6000 (x7) to 7000 (x8): untied
+		t.Errorf("Rank(6500) = %v, want %v", got, 6.5/9)
+	}
+}

@@ -35,6 +35,9 @@ const (
 	Component_COMPONENT_BONUS Component = 3
 	// A yearly budget of LLM compute (AI tokens), valued at price-book prices.
 	Component_COMPONENT_TOKENS Component = 4
+	// An offer's sign-on bonus (offers only; bands have no sign-on): the headline counts
+	// a quarter of it a year.
+	Component_COMPONENT_SIGN_ON Component = 5
 )
 
 // Enum value maps for Component.
@@ -45,6 +48,7 @@ var (
 		2: "COMPONENT_EQUITY",
 		3: "COMPONENT_BONUS",
 		4: "COMPONENT_TOKENS",
+		5: "COMPONENT_SIGN_ON",
 	}
 	Component_value = map[string]int32{
 		"COMPONENT_UNSPECIFIED": 0,
@@ -52,6 +56,7 @@ var (
 		"COMPONENT_EQUITY":      2,
 		"COMPONENT_BONUS":       3,
 		"COMPONENT_TOKENS":      4,
+		"COMPONENT_SIGN_ON":     5,
 	}
 )
 
@@ -2398,13 +2403,14 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\n" +
 	"provenance\x18\a \x01(\v2\x15.paymix.v1.ProvenanceR\n" +
 	"provenance\x12.\n" +
-	"\bwarnings\x18\b \x03(\v2\x12.paymix.v1.WarningR\bwarnings*{\n" +
+	"\bwarnings\x18\b \x03(\v2\x12.paymix.v1.WarningR\bwarnings*\x92\x01\n" +
 	"\tComponent\x12\x19\n" +
 	"\x15COMPONENT_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eCOMPONENT_BASE\x10\x01\x12\x14\n" +
 	"\x10COMPONENT_EQUITY\x10\x02\x12\x13\n" +
 	"\x0fCOMPONENT_BONUS\x10\x03\x12\x14\n" +
-	"\x10COMPONENT_TOKENS\x10\x04*h\n" +
+	"\x10COMPONENT_TOKENS\x10\x04\x12\x15\n" +
+	"\x11COMPONENT_SIGN_ON\x10\x05*h\n" +
 	"\n" +
 	"Confidence\x12\x1a\n" +
 	"\x16CONFIDENCE_UNSPECIFIED\x10\x00\x12\x12\n" +
