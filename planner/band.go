@@ -363,26 +363,31 @@ func (b *builder) build(policyName string, revision int64) error {
 	hi := lo * (1 + set.spread)
 	total := Range{Min: roundTo(lo, set.unit), Mid: roundTo(mid, set.unit), Max: roundTo(hi, set.unit)}
 
-	// Pay mix = mean(component) / mean(total), each of min, mid and max split by it.
-	mix, ok := c.PayMix(need)
+	// The split: the pay mix, each component held within its market (split.go).
+	g := b.grading(len(steps) - 1)
 	comps := &b.band.Components
+	for i := Base; i <= Bonus; i++ {
+		comps[i] = ComponentBand{Component: i, Market: figures(c, [...]market.Kind{market.Base, market.Equity, market.Bonus}[i], g)}
+	}
+	mix, ok := c.PayMix(need)
 	if ok {
-		lows, mids, highs := splitBand(total, mix, set.unit)
+		var bounds [3]bounds
 		for i := Base; i <= Bonus; i++ {
-			comps[i] = ComponentBand{Component: i, Range: Range{Min: lows[i], Mid: mids[i], Max: highs[i]}}
+			bounds[i] = marketBounds(comps[i].Market, set.unit)
+		}
+		lows, mids, highs, outside := splitWithin(total, mix, bounds, set.unit)
+		for i := Base; i <= Bonus; i++ {
+			comps[i].Range = Range{Min: lows[i], Mid: mids[i], Max: highs[i]}
+		}
+		if outside {
+			b.addWarning("SPLIT_OUTSIDE_MARKET", "the total midpoint %s lies outside what the components' markets add up to, so at least one component sits outside its market p10-p90",
+				usd(total.Mid))
 		}
 	} else {
 		// No row reports its base: the band publishes its total only, no component
 		// figures, rather than guess a split.
-		for i := Base; i <= Bonus; i++ {
-			comps[i] = ComponentBand{Component: i}
-		}
 		b.addWarning("PAY_MIX_UNKNOWN", "no observation of the cohort reports its base, so the band gives its total only, not split into base, equity and bonus")
 	}
-	g := b.grading(len(steps) - 1)
-	comps[Base].Market = figures(c, market.Base, g)
-	comps[Equity].Market = figures(c, market.Equity, g)
-	comps[Bonus].Market = figures(c, market.Bonus, g)
 	b.band.Total = TotalBand{Range: total, Market: figures(c, market.Total, g)}
 
 	b.tokens()
@@ -630,20 +635,6 @@ func figures(v market.View, k market.Kind, g grading) Market {
 	return m
 }
 
-// splitBand splits a band's min, mid and max by the pay mix. Splitting each of the
-// three on its own could put a component's min above its mid (the largest-remainder
-// method can give a part one unit less when the total grows), so the midpoint is split
-// and the two gaps, mid - min and max - mid, are split the same way and taken off or
-// added: each component keeps min <= mid <= max and the parts still sum exactly.
-func splitBand(total Range, mix [3]float64, unit float64) (lows, mids, highs [3]float64) {
-	mids = largestRemainder(total.Mid, mix, unit)
-	below := largestRemainder(total.Mid-total.Min, mix, unit)
-	above := largestRemainder(total.Max-total.Mid, mix, unit)
-	for i := range mids {
-		lows[i], highs[i] = mids[i]-below[i], mids[i]+above[i]
-	}
-	return lows, mids, highs
-}
 
 // largestRemainder splits total (a multiple of unit) by shares summing to 1 so that
 // the parts are multiples of unit and sum exactly to total (the largest-remainder, or

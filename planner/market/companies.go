@@ -66,7 +66,7 @@ type weighting struct {
 	sum        float64   // weighted sum of the values
 	std        [len(StandardQuantiles)]float64
 	maxShare   float64    // the largest company's share of the weight
-	mix        [4]float64 // for the Base series: weighted base, equity, bonus, total
+	mix        [4]float64 // for the Base series: the weighted pay-mix sums (see Cohort.mix)
 	rowWeights map[uint32]float64
 }
 
@@ -92,11 +92,7 @@ func (p *Part) weigh(a *aging, k Kind, s *series, share float64) *weighting {
 		v := p.value(a, k, r)
 		w.sum += x * v
 		if k == Base {
-			f := a.factor[p.day[r]-p.minDay]
-			w.mix[0] += x * p.amount[Base][r] * f
-			w.mix[1] += x * p.amount[Equity][r] * f
-			w.mix[2] += x * p.amount[Bonus][r] * f
-			w.mix[3] += x * p.amount[Total][r] * f
+			w.mix = addShares(w.mix, p, r, x)
 		}
 	}
 	w.maxShare = each / total

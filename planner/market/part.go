@@ -63,8 +63,9 @@ type Cohort struct {
 	runs   [][2]int32 // row ranges; one in practice
 	rows   int
 	series [numKinds]series
-	// mix sums base, equity, bonus and total over the rows that report a base: the
-	// pay mix must come from rows whose parts are all known.
+	// mix sums each row's shares base / (base + equity + bonus), equity / ..., bonus /
+	// ... over the rows that report a base (the pay mix must come from rows whose parts
+	// are all known), and in mix[3] their number. Shares do not age.
 	mix         [4]float64
 	first, last int32 // report days
 }
@@ -362,11 +363,7 @@ func (p *Part) fill(a *aging, c *Cohort, offsets [numKinds]int, perm []int32, ro
 	}
 	for _, r := range rows {
 		if base := p.amount[Base][r]; base > 0 {
-			f := a.factor[p.day[r]-p.minDay]
-			c.mix[0] += base * f
-			c.mix[1] += p.amount[Equity][r] * f
-			c.mix[2] += p.amount[Bonus][r] * f
-			c.mix[3] += p.amount[Total][r] * f
+			c.mix = addShares(c.mix, p, r, 1)
 		}
 	}
 	for i, r := range rows {
@@ -592,4 +589,15 @@ func nth(xs []int32, k int) int32 {
 		}
 	}
 	return xs[k]
+}
+
+// addShares adds row r's component shares, weighing w, to a pay-mix sum.
+func addShares(m [4]float64, p *Part, r uint32, w float64) [4]float64 {
+	base, equity, bonus := p.amount[Base][r], p.amount[Equity][r], p.amount[Bonus][r]
+	parts := base + equity + bonus
+	m[0] += w * base / parts
+	m[1] += w * equity / parts
+	m[2] += w * bonus / parts
+	m[3] += w
+	return m
 }

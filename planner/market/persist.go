@@ -20,7 +20,7 @@ import (
 // the caller rebuilds the part from the store.
 const (
 	partMagic   = "PMXPART\x00"
-	partFormat  = 2
+	partFormat  = 3
 	maxPartRows = math.MaxInt32
 )
 

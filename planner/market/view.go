@@ -288,12 +288,12 @@ func (v View) blend(k Kind, min int, stat func(*viewPart, *series, *weighting) f
 	return value, true
 }
 
-// PayMix is the cohort's pay mix, mean(component) / mean(total) for base, equity and
-// bonus, over the rows that report all three (company-weighted under the view's cap),
-// blended over the datasets whose cohort has at least min rows and the view's
-// companies. In real data the parts do not always add up to the reported
-// total, so the shares are scaled to sum to 1 (components must sum exactly to a
-// band's total). ok is false when no dataset qualifies.
+// PayMix is the cohort's pay mix: for base, equity and bonus, the mean over the rows
+// that report a base of component / (base + equity + bonus) (company-weighted under
+// the view's cap), blended over the datasets whose cohort has at least min rows and
+// the view's companies. A mean of each row's shares, not a ratio of means: a few rows
+// with large grants cannot set the cohort's equity share. The shares sum to 1. ok is
+// false when no dataset qualifies.
 func (v View) PayMix(min int) (mix [3]float64, ok bool) {
 	weights := 0.0
 	for i := range v.parts {

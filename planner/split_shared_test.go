@@ -1,0 +1,80 @@
+package planner_test
+
+import (
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/paymix/paymix/planner"
+	"github.com/paymix/paymix/planner/catalog"
+	"github.com/paymix/paymix/planner/ingest"
+	"github.com/paymix/paymix/planner/market"
+	"github.com/paymix/paymix/planner/normalize"
+	"github.com/paymix/paymix/planner/stats"
+)
+
+// On the shared export with the default policy, every band's component midpoints lie
+// within their published market p10-p90 (p25-p75 where the tails are withheld), and
+// none needs SPLIT_OUTSIDE_MARKET; checked from the answers alone.
+func TestSplitsStayInsideTheMarket(t *testing.T) {
+	f, err := os.Open(sharedFile)
+	if err != nil {
+		t.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
+	}
+	defer f.Close()
+	res, err := ingest.Read(f, ingest.LevelsFyi, ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps := normalize.NewMaps(nil, nil)
+	obs := make([]market.Observation, len(res.Rows))
+	for i, r := range res.Rows {
+		obs[i], _ = maps.Observation(r)
+	}
+	snap := market.Build([]market.Dataset{{DatasetInfo: market.DatasetInfo{ID: "levels", Name: "levels"}, Observations: obs}}, today, stats.DefaultAgingRate)
+	bands, checked := 0, 0
+	for _, key := range snap.Keys() {
+		b, err := planner.Recommend(snap, planner.Request{Family: key.Family, Level: key.Level, Location: key.Place, Resolved: resolved(key)}, today)
+		if err != nil {
+			continue
+		}
+		bands++
+		if slices.ContainsFunc(b.Warnings, func(w planner.Warning) bool { return w.Code == "SPLIT_OUTSIDE_MARKET" }) {
+			t.Errorf("%v: SPLIT_OUTSIDE_MARKET at the default target percentile", key)
+			continue
+		}
+		for _, c := range b.Components[:planner.Tokens] {
+			m := c.Market
+			lo, hi := m.P10, m.P90
+			if !lo.Published || !hi.Published {
+				lo, hi = m.P25, m.P75
+			}
+			if !lo.Published || !hi.Published {
+				continue
+			}
+			checked++
+			if c.Mid < lo.Value || c.Mid > hi.Value {
+				t.Errorf("%v: %s midpoint %v outside its market %v-%v", key, c.Component, c.Mid, lo.Value, hi.Value)
+			}
+		}
+	}
+	if bands < 1000 || checked < 2000 {
+		t.Fatalf("%d bands, %d components checked", bands, checked)
+	}
+	t.Logf("%d bands, %d component midpoints inside their markets", bands, checked)
+}
+
+func resolved(key market.CohortKey) *catalog.Location {
+	loc := catalog.Location{Query: key.Place, Scope: key.Scope}
+	switch key.Scope {
+	case catalog.ScopeMetro:
+		m, _ := catalog.Geo.Metro(key.Place)
+		loc.Metro, loc.Zone, loc.Country = m.ID, m.Zone, m.Country
+	case catalog.ScopeZone:
+		z, _ := catalog.Geo.Zone(key.Place)
+		loc.Zone, loc.Country = z.ID, z.Country
+	default:
+		loc.Country = key.Place
+	}
+	return &loc
+}
