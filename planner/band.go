@@ -635,7 +635,6 @@ func figures(v market.View, k market.Kind, g grading) Market {
 	return m
 }
 
-
 // largestRemainder splits total (a multiple of unit) by shares summing to 1 so that
 // the parts are multiples of unit and sum exactly to total (the largest-remainder, or
 // Hamilton, method): each part gets the floor of its exact quota, and the units left
