@@ -29,20 +29,7 @@ var updateAnswers = flag.Bool("update-answers", false, "rewrite testdata/shared_
 // across changes of how the market is held: a change of representation must not move
 // a single figure. Snapshot versions are left out: they name content, not figures.
 func TestSharedExportAnswersAreUnchanged(t *testing.T) {
-	f, err := os.Open(sharedFile)
-	if err != nil {
-		t.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
-	}
-	defer f.Close()
-	res, err := ingest.Read(f, ingest.LevelsFyi, ingest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	maps := normalize.NewMaps(nil, nil)
-	obs := make([]market.Observation, len(res.Rows))
-	for i, r := range res.Rows {
-		obs[i], _ = maps.Observation(r)
-	}
+	obs, maps := sharedObservations(t)
 	// Two datasets, the second a weighted slice of the first, so that blending is
 	// pinned too.
 	datasets := []market.Dataset{
@@ -100,17 +87,7 @@ func sharedAnswers(t *testing.T, snap *market.Snapshot, maps *normalize.Maps, ob
 			}
 			h.Write(j)
 		}
-		loc := catalog.Location{Query: key.Place, Scope: key.Scope}
-		switch key.Scope {
-		case catalog.ScopeMetro:
-			m, _ := catalog.Geo.Metro(key.Place)
-			loc.Metro, loc.Zone, loc.Country = m.ID, m.Zone, m.Country
-		case catalog.ScopeZone:
-			z, _ := catalog.Geo.Zone(key.Place)
-			loc.Zone, loc.Country = z.ID, z.Country
-		default:
-			loc.Country = key.Place
-		}
+		loc := catalog.Geo.At(key.Scope, key.Place)
 		for _, req := range []planner.Request{
 			{Family: key.Family, Level: key.Level, Location: key.Place, Resolved: &loc},
 			{Family: key.Family, Level: key.Level, Location: key.Place, Resolved: &loc, Policy: faster, EffectiveDate: later},
@@ -175,4 +152,25 @@ func at(lines []string, i int) string {
 		return lines[i]
 	}
 	return "(none)"
+}
+
+// sharedObservations are the shared export's accepted rows, normalised with the
+// built-in maps; the test skips without the export.
+func sharedObservations(t *testing.T) ([]market.Observation, *normalize.Maps) {
+	t.Helper()
+	f, err := os.Open(sharedFile)
+	if err != nil {
+		t.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
+	}
+	defer f.Close()
+	res, err := ingest.Read(f, ingest.LevelsFyi, ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps := normalize.NewMaps(nil, nil)
+	obs := make([]market.Observation, len(res.Rows))
+	for i, r := range res.Rows {
+		obs[i], _ = maps.Observation(r)
+	}
+	return obs, maps
 }

@@ -1,15 +1,12 @@
 package planner_test
 
 import (
-	"os"
 	"slices"
 	"testing"
 
 	"github.com/paymix/paymix/planner"
 	"github.com/paymix/paymix/planner/catalog"
-	"github.com/paymix/paymix/planner/ingest"
 	"github.com/paymix/paymix/planner/market"
-	"github.com/paymix/paymix/planner/normalize"
 	"github.com/paymix/paymix/planner/stats"
 )
 
@@ -17,20 +14,7 @@ import (
 // within their published market p10-p90 (p25-p75 where the tails are withheld), and
 // none needs SPLIT_OUTSIDE_MARKET; checked from the answers alone.
 func TestSplitsStayInsideTheMarket(t *testing.T) {
-	f, err := os.Open(sharedFile)
-	if err != nil {
-		t.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
-	}
-	defer f.Close()
-	res, err := ingest.Read(f, ingest.LevelsFyi, ingest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	maps := normalize.NewMaps(nil, nil)
-	obs := make([]market.Observation, len(res.Rows))
-	for i, r := range res.Rows {
-		obs[i], _ = maps.Observation(r)
-	}
+	obs, _ := sharedObservations(t)
 	snap := market.Build([]market.Dataset{{DatasetInfo: market.DatasetInfo{ID: "levels", Name: "levels"}, Observations: obs}}, today, stats.DefaultAgingRate)
 	bands, checked := 0, 0
 	for _, key := range snap.Keys() {
@@ -65,16 +49,6 @@ func TestSplitsStayInsideTheMarket(t *testing.T) {
 }
 
 func resolved(key market.CohortKey) *catalog.Location {
-	loc := catalog.Location{Query: key.Place, Scope: key.Scope}
-	switch key.Scope {
-	case catalog.ScopeMetro:
-		m, _ := catalog.Geo.Metro(key.Place)
-		loc.Metro, loc.Zone, loc.Country = m.ID, m.Zone, m.Country
-	case catalog.ScopeZone:
-		z, _ := catalog.Geo.Zone(key.Place)
-		loc.Zone, loc.Country = z.ID, z.Country
-	default:
-		loc.Country = key.Place
-	}
+	loc := catalog.Geo.At(key.Scope, key.Place)
 	return &loc
 }

@@ -209,7 +209,7 @@ func streamQueries(snap *market.Snapshot, r *pb.StreamBandsRequest) ([]query, er
 		})
 		out := make([]query, len(keys))
 		for i, k := range keys {
-			loc := cohortLocation(k)
+			loc := catalog.Geo.At(k.Scope, k.Place)
 			out[i] = query{family: k.Family, level: k.Level, location: k.Place, resolved: &loc}
 		}
 		return out, nil
@@ -230,20 +230,4 @@ func streamQueries(snap *market.Snapshot, r *pb.StreamBandsRequest) ([]query, er
 		}
 	}
 	return out, nil
-}
-
-// cohortLocation is a snapshot cohort's place as a resolved location.
-func cohortLocation(k market.CohortKey) catalog.Location {
-	loc := catalog.Location{Query: k.Place, Scope: k.Scope}
-	switch k.Scope {
-	case catalog.ScopeMetro:
-		m, _ := catalog.Geo.Metro(k.Place)
-		loc.Metro, loc.Zone, loc.Country = m.ID, m.Zone, m.Country
-	case catalog.ScopeZone:
-		z, _ := catalog.Geo.Zone(k.Place)
-		loc.Zone, loc.Country = z.ID, z.Country
-	default:
-		loc.Country = k.Place
-	}
-	return loc
 }

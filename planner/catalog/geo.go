@@ -446,6 +446,23 @@ func (l Location) IDAt(s Scope) string {
 	return ""
 }
 
+// At is the resolved location of a place id at a scope (a cohort's place), with the
+// zone and country it lies in.
+func (g *Geography) At(scope Scope, id string) Location {
+	loc := Location{Query: id, Scope: scope}
+	switch scope {
+	case ScopeMetro:
+		m, _ := g.Metro(id)
+		loc.Metro, loc.Zone, loc.Country = m.ID, m.Zone, m.Country
+	case ScopeZone:
+		z, _ := g.Zone(id)
+		loc.Zone, loc.Country = z.ID, z.Country
+	default:
+		loc.Country = id
+	}
+	return loc
+}
+
 // Geography indexes the tables above for resolution; build it once with NewGeography.
 type Geography struct {
 	metros    map[string]*Metro
