@@ -36,6 +36,18 @@ type partsFixture struct {
 	logs bytes.Buffer
 }
 
+// newPartsFixture is a SQLite store in a temporary directory.
+func newPartsFixture(t *testing.T) *partsFixture {
+	f := &partsFixture{t: t, dir: t.TempDir()}
+	st, err := sqlite.Open(context.Background(), f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f.st = st
+	return f
+}
+
 // open starts a Service on the fixture's store and parts directory.
 func (f *partsFixture) open() *Service {
 	f.t.Helper()
@@ -90,13 +102,7 @@ func seattleMedian(t *testing.T, s *Service) (float64, int) {
 // or stale file is rebuilt from the store with the same figures.
 func TestPartsAreBuiltOnceAndReadBack(t *testing.T) {
 	ctx := context.Background()
-	f := &partsFixture{t: t, dir: t.TempDir()}
-	st, err := sqlite.Open(ctx, f.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	f.st = st
+	f := newPartsFixture(t)
 	s := f.open()
 	a, err := s.Import(ctx, ImportHeader{Format: ingest.PaymixCSV}, strings.NewReader(csvRows(40, 100000)))
 	if err != nil {
@@ -179,13 +185,8 @@ func TestPartsAreBuiltOnceAndReadBack(t *testing.T) {
 // only the kept rows, and nothing else is left in the store.
 func TestOutlierExclusionKeepsTheRequestID(t *testing.T) {
 	ctx := context.Background()
-	f := &partsFixture{t: t, dir: t.TempDir()}
-	st, err := sqlite.Open(ctx, f.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	f.st = st
+	f := newPartsFixture(t)
+	st := f.st
 	s := f.open()
 	file := csvRows(40, 100000) + "2026-05-05,Google,L5,Software Engineer,\"Seattle, WA\",9000000,20000,10000\n"
 	h := ImportHeader{Format: ingest.PaymixCSV, ExcludeOutliers: true, RequestID: "req-outliers"}
