@@ -67,7 +67,8 @@ type weighting struct {
 	std        [len(StandardQuantiles)]float64
 	maxShare   float64    // the largest company's share of the weight
 	mix        [4]float64 // for the Base series: the weighted pay-mix sums (see Cohort.mix)
-	rowWeights map[uint32]float64
+	capped     []uint32  // the companies the cap binds (a few: at most 1 / share)
+	rowWeights []float64 // each one's weight per row
 }
 
 // weigh computes a series' weights under a cap share (0-1); nil when the cap does not
@@ -80,9 +81,9 @@ func (p *Part) weigh(a *aging, k Kind, s *series, share float64) *weighting {
 	if n == 0 {
 		return nil
 	}
-	w := &weighting{cum: make([]float64, len(s.rows)), rowWeights: make(map[uint32]float64, n)}
-	for _, c := range s.companies[:n] {
-		w.rowWeights[c.id] = each / float64(c.rows)
+	w := &weighting{cum: make([]float64, len(s.rows)), capped: make([]uint32, n), rowWeights: make([]float64, n)}
+	for i, c := range s.companies[:n] {
+		w.capped[i], w.rowWeights[i] = c.id, each/float64(c.rows)
 	}
 	total := 0.0
 	for i, r := range s.rows {
@@ -103,8 +104,10 @@ func (p *Part) weigh(a *aging, k Kind, s *series, share float64) *weighting {
 }
 
 func (w *weighting) weight(company uint32) float64 {
-	if x, ok := w.rowWeights[company]; ok {
-		return x
+	for i, id := range w.capped { // a scan: few companies, and no hashing on every row
+		if id == company {
+			return w.rowWeights[i]
+		}
 	}
 	return 1
 }
