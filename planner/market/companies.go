@@ -67,8 +67,8 @@ type weighting struct {
 	std        [len(StandardQuantiles)]float64
 	maxShare   float64    // the largest company's share of the weight
 	mix        [4]float64 // for the Base series: the weighted pay-mix sums (see Cohort.mix)
-	capped     []uint32  // the companies the cap binds (a few: at most 1 / share)
-	rowWeights []float64 // each one's weight per row
+	capped     []uint32   // the companies the cap binds (a few: at most 1 / share)
+	rowWeights []float64  // each one's weight per row
 }
 
 // weigh computes a series' weights under a cap share (0-1); nil when the cap does not
