@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paymix/paymix/internal/shareddata"
 	"github.com/paymix/paymix/planner"
 	"github.com/paymix/paymix/planner/catalog"
 	"github.com/paymix/paymix/planner/ingest"
@@ -160,7 +161,8 @@ func sharedObservations(t *testing.T) ([]market.Observation, *normalize.Maps) {
 	t.Helper()
 	f, err := os.Open(sharedFile)
 	if err != nil {
-		t.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
+		shareddata.Need(t)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	res, err := ingest.Read(f, ingest.LevelsFyi, ingest.Options{})

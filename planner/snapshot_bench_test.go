@@ -2,22 +2,23 @@ package planner_test
 
 import (
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/paymix/paymix/internal/shareddata"
 	"github.com/paymix/paymix/planner/ingest"
 	"github.com/paymix/paymix/planner/market"
 	"github.com/paymix/paymix/planner/normalize"
 	"github.com/paymix/paymix/planner/stats"
 )
 
-var sharedFile = filepath.Join("..", "..", "shared", "data", "levels_fyi_salary_data_2017_2021.csv.gz")
+var sharedFile = shareddata.File()
 
 func sharedRows(b *testing.B) []normalize.Row {
 	f, err := os.Open(sharedFile)
 	if err != nil {
-		b.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
+		shareddata.Need(b)
+		b.Fatal(err)
 	}
 	defer f.Close()
 	res, err := ingest.Read(f, ingest.LevelsFyi, ingest.Options{})

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test with the race detector. Tests that need PostgreSQL use the server
 # PAYMIX_TEST_PG_URL names, or one this script starts (scripts/test-postgres.sh) and
-# stops. Tests read the real Levels.fyi export from ../shared/data/ where it exists and
-# skip those parts, saying so, where it does not (with CI=true, such a skip is a
-# failure where CI must have the data).
+# stops. Tests read the real Levels.fyi export from shared/data/ beside the repository
+# (or where PAYMIX_SHARED_DATA says) and skip those parts, saying so, where it is
+# absent; with CI=true they fail instead (internal/shareddata).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${PAYMIX_TEST_PG_URL:-}" ]; then

@@ -9,6 +9,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/internal/shareddata"
 )
 
 // BenchmarkBulkBandsSharedFile: with the shared Levels.fyi export imported, StreamBands
@@ -17,7 +18,8 @@ import (
 func BenchmarkBulkBandsSharedFile(b *testing.B) {
 	data, err := os.ReadFile(sharedFile)
 	if err != nil {
-		b.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
+		shareddata.Need(b)
+		b.Fatal(err)
 	}
 	s := start(b, nil).ready(b)
 	if _, err := importData(b, s, &pb.ImportHeader{Format: pb.ImportFormat_IMPORT_FORMAT_LEVELSFYI}, string(data)); err != nil {

@@ -3,15 +3,15 @@ package server_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/internal/shareddata"
 )
 
-var sharedFile = filepath.Join("..", "..", "shared", "data", "levels_fyi_salary_data_2017_2021.csv.gz")
+var sharedFile = shareddata.File()
 
 // BenchmarkImportSharedFile streams the shared Levels.fyi export (2.4 MB gzipped,
 // 62,642 rows) into a fresh server over loopback gRPC: parse, validate, normalise,
@@ -20,7 +20,8 @@ var sharedFile = filepath.Join("..", "..", "shared", "data", "levels_fyi_salary_
 func BenchmarkImportSharedFile(b *testing.B) {
 	data, err := os.ReadFile(sharedFile)
 	if err != nil {
-		b.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
+		shareddata.Need(b)
+		b.Fatal(err)
 	}
 	b.Run("baseline-health-check", func(b *testing.B) {
 		s := start(b, nil).ready(b)

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/internal/shareddata"
 	"github.com/paymix/paymix/planner/ingest"
 	"github.com/paymix/paymix/planner/market"
 	"github.com/paymix/paymix/planner/normalize"
@@ -30,12 +31,13 @@ import (
 )
 
 // sharedFile is the real Levels.fyi export beside the repository (never copied in).
-var sharedFile = filepath.Join("..", "..", "..", "shared", "data", "levels_fyi_salary_data_2017_2021.csv.gz")
+var sharedFile = shareddata.File()
 
 func needShared(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(sharedFile); err != nil {
-		t.Skipf("the shared Levels.fyi export is absent (%s): skipping the test on real data", sharedFile)
+		shareddata.Need(t)
+		t.Fatal(err)
 	}
 }
 

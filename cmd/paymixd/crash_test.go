@@ -19,10 +19,11 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/internal/shareddata"
 	"github.com/paymix/paymix/store/sqlite"
 )
 
-var sharedFile = filepath.Join("..", "..", "..", "shared", "data", "levels_fyi_salary_data_2017_2021.csv.gz")
+var sharedFile = shareddata.File()
 
 // startDaemon runs paymixd on a data directory and returns its gRPC address once it
 // serves.
@@ -60,7 +61,8 @@ func startDaemon(t testing.TB, dataDir string) (*exec.Cmd, string) {
 // dataset is purged at the next start.
 func TestSIGKILLDuringImportLeavesNoPartialDataset(t *testing.T) {
 	if _, err := os.Stat(sharedFile); err != nil {
-		t.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
+		shareddata.Need(t)
+		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	cmd, addr := startDaemon(t, dir)

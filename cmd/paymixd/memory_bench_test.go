@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/internal/shareddata"
 )
 
 // rssMB reads a process's resident set size from /proc.
@@ -36,7 +37,8 @@ func rssMB(b *testing.B, pid int) float64 {
 func BenchmarkResidentMemory(b *testing.B) {
 	data, err := os.ReadFile(sharedFile)
 	if err != nil {
-		b.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
+		shareddata.Need(b)
+		b.Fatal(err)
 	}
 	for b.Loop() {
 		cmd, addr := startDaemon(b, b.TempDir())

@@ -27,6 +27,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/internal/shareddata"
 	"github.com/paymix/paymix/store/postgres/pgtest"
 )
 
@@ -504,10 +505,8 @@ func TestImportsAcrossReplicaStartsAndKills(t *testing.T) {
 	defer pg.Close(ctx)
 	data, err := os.ReadFile(sharedFile)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the shared Levels.fyi export is absent (%s)", sharedFile)
-		}
-		t.Skipf("the shared Levels.fyi export is absent (%s)", sharedFile)
+		shareddata.Need(t)
+		t.Fatal(err)
 	}
 	r1 := startReplica(t, "replica 1", url)
 	importErr := make(chan error, 1)

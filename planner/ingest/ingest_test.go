@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/paymix/paymix/internal/shareddata"
 	"github.com/paymix/paymix/planner/ingest"
 	"github.com/paymix/paymix/planner/market"
 	"github.com/paymix/paymix/planner/normalize"
@@ -496,12 +496,13 @@ func TestOutliers(t *testing.T) {
 }
 
 // sharedFile is the public Levels.fyi export (see ../shared/data/README.md), read in place.
-var sharedFile = filepath.Join("..", "..", "..", "shared", "data", "levels_fyi_salary_data_2017_2021.csv.gz")
+var sharedFile = shareddata.File()
 
 func TestSharedLevelsFyi(t *testing.T) {
 	f, err := os.Open(sharedFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("shared market data not found at %s (see ../shared/data/README.md); skipping", sharedFile)
+		shareddata.Need(t)
+		t.Fatal(err)
 	}
 	if err != nil {
 		t.Fatal(err)

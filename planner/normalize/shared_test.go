@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,12 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paymix/paymix/internal/shareddata"
 	"github.com/paymix/paymix/planner/catalog"
 )
 
 // sharedFile is the public Levels.fyi export (see ../shared/data/README.md); tests
 // read it in place and skip when it is absent.
-var sharedFile = filepath.Join("..", "..", "..", "shared", "data", "levels_fyi_salary_data_2017_2021.csv.gz")
+var sharedFile = shareddata.File()
 
 var shared struct {
 	once sync.Once
@@ -34,7 +34,8 @@ func sharedRows(tb testing.TB) []Row {
 	tb.Helper()
 	shared.once.Do(func() { shared.rows, shared.err = readShared(sharedFile) })
 	if errors.Is(shared.err, fs.ErrNotExist) {
-		tb.Skipf("shared market data not found at %s (see ../shared/data/README.md); skipping", sharedFile)
+		shareddata.Need(tb)
+		tb.Fatal(shared.err)
 	}
 	if shared.err != nil {
 		tb.Fatal(shared.err)
