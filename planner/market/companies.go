@@ -3,6 +3,7 @@ package market
 import (
 	"cmp"
 	"slices"
+	"sort"
 )
 
 // Company weights (ARCHITECTURE.md and the README, "Company weights"): within each
@@ -134,7 +135,7 @@ func (w *weighting) quantile(p *Part, a *aging, k Kind, s *series, q float64) fl
 	c1, cn := c(0), c(n-1)
 	pos := func(i int) float64 { return (c(i) - c1) / (cn - c1) }
 	// The last i with p_i <= q.
-	i := sortSearch(n, func(i int) bool { return pos(i) > q }) - 1
+	i := sort.Search(n, func(i int) bool { return pos(i) > q }) - 1
 	i = max(0, min(i, n-2))
 	pi, pj := pos(i), pos(i+1)
 	if pj == pi {
@@ -144,18 +145,6 @@ func (w *weighting) quantile(p *Part, a *aging, k Kind, s *series, q float64) fl
 	return x + (q-pi)/(pj-pi)*(at(i+1)-x)
 }
 
-func sortSearch(n int, f func(int) bool) int {
-	lo, hi := 0, n
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if !f(m) {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo
-}
 
 // largestRowShare is the largest company's share of a series' rows.
 func (s *series) largestRowShare() float64 {
