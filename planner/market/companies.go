@@ -145,7 +145,6 @@ func (w *weighting) quantile(p *Part, a *aging, k Kind, s *series, q float64) fl
 	return x + (q-pi)/(pj-pi)*(at(i+1)-x)
 }
 
-
 // largestRowShare is the largest company's share of a series' rows.
 func (s *series) largestRowShare() float64 {
 	if len(s.companies) == 0 {
