@@ -200,6 +200,11 @@ type Provenance struct {
 	// The company rules that applied (README, "Company weights").
 	MinCompanies           int
 	MaxCompanySharePercent float64
+	// The curve settings, and the differential applied when the band fell back (nil
+	// when none was).
+	GeoAdjustment  bool
+	LevelSmoothing Smoothing
+	Geo            *Differential
 }
 
 // Warning is something a reader of a band must know; codes are stable.
@@ -219,16 +224,32 @@ type Band struct {
 	Total         TotalBand
 	WithoutTokens Range
 	Tokens        TokenBudget
+	Curve         Curve
 	Provenance    Provenance
 	Warnings      []Warning
 }
 
+// Curve is a band's place on its level curve: the track of its family at its
+// requested location.
+type Curve struct {
+	// RawMid is the total midpoint without tokens before smoothing (after any
+	// geographic differential); Smoothed says whether the curve moved it.
+	RawMid   float64
+	Smoothed bool
+	// Below is the nearest served level under the band's on its track ("" for none);
+	// ProgressionPercent is the band's midpoint without tokens over that level's,
+	// minus 1, in percent (two decimals), set when HasProgression.
+	Below              string
+	ProgressionPercent float64
+	HasProgression     bool
+}
+
 var scopes = []catalog.Scope{catalog.ScopeMetro, catalog.ScopeZone, catalog.ScopeCountry}
 
-// Recommend builds the band for a request on a snapshot. today is the default
-// effective date. The band is returned by pointer: it is large, and a call's stack
-// stays small.
-func Recommend(snap *market.Snapshot, req Request, today time.Time) (*Band, error) {
+// Recommend builds the band for a request. today is the default effective date. The
+// band is returned by pointer: it is large, and a call's stack stays small.
+func (pl *Planner) Recommend(req Request, today time.Time) (*Band, error) {
+	snap := pl.Snapshot
 	if snap == nil {
 		return nil, &Error{Kind: KindUnavailable, Reason: "SNAPSHOT_NOT_LOADED", Message: "market data is not loaded yet"}
 	}
@@ -245,12 +266,10 @@ func Recommend(snap *market.Snapshot, req Request, today time.Time) (*Band, erro
 		vs.add("Level", "%s is not on the %s ladder (%s); %s", level.ID, family.ID, family.Track, trackHint(family))
 	}
 	var loc catalog.Location
-	okLoc := true
 	if req.Resolved != nil {
 		loc = *req.Resolved
-	} else if loc, okLoc = catalog.Geo.Resolve(req.Location); !okLoc {
-		vs.add("Location", "unknown location %q; give \"City, ST\" in the US, \"City, Country\" elsewhere, a country, or a metro id (%s)",
-			req.Location, acceptedList(catalog.Geo.Accepted()))
+	} else {
+		loc = resolve(req.Location, &vs)
 	}
 	policy := req.Policy
 	if policy == nil {
@@ -263,8 +282,10 @@ func Recommend(snap *market.Snapshot, req Request, today time.Time) (*Band, erro
 		vs = append(vs, lv.vs...)
 	}
 	// The request's own target percentile and token policy override the policy's.
+	var qOverride *float64
 	if q := req.TargetPercentile; q != nil {
 		set.targetPercent, set.q = *q, *q/100
+		qOverride = &set.q
 	}
 	if req.Tokens != nil && okLevel {
 		set.tokens = req.Tokens.settle(level, &vs, "Tokens")
@@ -276,14 +297,25 @@ func Recommend(snap *market.Snapshot, req Request, today time.Time) (*Band, erro
 	// stack first, and a band is large.
 	b := new(builder)
 	b.snap, b.set, b.effective = snap, set, effectiveDate(req.EffectiveDate, today)
+	b.curves = curves{p: pl, policy: policy, q: qOverride, effective: b.effective}
 	b.band.Currency, b.band.Family, b.band.Level, b.band.Location = Currency, family, level, loc
-	if err := b.build(policy.Name, policy.Revision); err != nil {
+	if err := b.build(policy); err != nil {
 		return nil, err
 	}
 	if err := b.band.checkFinite(); err != nil {
 		return nil, err
 	}
 	return &b.band, nil
+}
+
+// resolve resolves a location query, or reports it under "Location".
+func resolve(query string, vs *violations) catalog.Location {
+	loc, ok := catalog.Geo.Resolve(query)
+	if !ok {
+		vs.add("Location", "unknown location %q; give \"City, ST\" in the US, \"City, Country\" elsewhere, a country, or a metro id (%s)",
+			query, acceptedList(catalog.Geo.Accepted()))
+	}
+	return loc
 }
 
 // trackHint says which levels, or which family, fit.
@@ -299,11 +331,12 @@ type builder struct {
 	snap      *market.Snapshot
 	set       settings
 	effective time.Time
+	curves    curves
 	band      Band
 	cohort    market.View
 	fallback  Fallback
-	// Room for the steps of the two fallback chains (at most three scopes each).
-	totalSteps, tokenSteps [3]Step
+	// Room for the steps of the token fallback chain (at most three scopes).
+	tokenSteps [3]Step
 }
 
 // grading is the grading context of figures on a cohort reached after fellBack widenings.
@@ -315,35 +348,19 @@ func (b *builder) key(scope catalog.Scope) market.CohortKey {
 	return market.CohortKey{Family: b.band.Family.ID, Level: b.band.Level.ID, Scope: scope, Place: b.band.Location.IDAt(scope)}
 }
 
-// chain walks the fallback chain metro -> zone -> country from the requested scope and
-// returns the first cohort whose series k has at least need observations in datasets
-// that each meet need; it never crosses a country.
 func (b *builder) chain(k market.Kind, need int, steps []Step) ([]Step, market.CohortKey, bool) {
-	for _, scope := range scopes {
-		if scope < b.band.Location.Scope || b.band.Location.IDAt(scope) == "" {
-			continue
-		}
-		key := b.key(scope)
-		st := Step{Scope: scope, Place: key.Place}
-		// Counts do not depend on aging: the default rate's cohorts serve.
-		v, _ := b.snap.Lookup(key, b.snap.DefaultRate, b.effective)
-		st.Count, st.Companies = v.Count(k), v.Companies(k)
-		if v.Weighted(b.set.maxShare, b.set.minCompanies).Eligible(k, need) >= need {
-			return append(steps, st), key, true
-		}
-		st.Passed = StepTooFewCompanies
-		if v.Eligible(k, need) < need {
-			st.Passed = StepTooFewRows
-		}
-		steps = append(steps, st)
-	}
-	return steps, market.CohortKey{}, false
+	return chain(b.snap, b.band.Location, b.key, b.set, b.effective, k, need, steps)
 }
 
-func (b *builder) build(policyName string, revision int64) error {
+func (b *builder) build(policy *SettledPolicy) error {
 	set := b.set
 	need := max(set.minSample, stats.MinCount(set.q))
-	steps, key, ok := b.chain(market.Total, need, b.totalSteps[:0])
+	// The band's place on its level curve: the ladder of its track at the requested
+	// location, each level with its own fallback and differential, smoothed (curves.go).
+	lad := b.curves.ladder(b.band.Family, b.band.Level.Track, b.band.Location)
+	at, r := lad.at(b.band.Level.ID)
+	steps := slices.Clone(r.steps[:r.nsteps])
+	key, ok := r.used, r.served
 	fb := Fallback{Requested: b.band.Location.Scope, Steps: steps}
 	if !ok {
 		return &Error{Kind: KindFailedPrecondition, Reason: "INSUFFICIENT_DATA", Message: fmt.Sprintf(
@@ -356,9 +373,10 @@ func (b *builder) build(policyName string, revision int64) error {
 	b.cohort = b.cohort.Weighted(set.maxShare, set.minCompanies)
 	c := b.cohort
 
-	// Total midpoint = the target percentile of the cohort's aged totals; min and max
-	// from the range spread s: min = 2m / (2 + s), max = min (1 + s).
-	mid, _ := c.Quantile(market.Total, set.q, need)
+	// Total midpoint = the target percentile of the cohort's aged totals, times the
+	// differential when it falls back, on the smoothed level curve; min and max from
+	// the range spread s: min = 2m / (2 + s), max = min (1 + s).
+	mid := r.smoothed
 	lo := 2 * mid / (2 + set.spread)
 	hi := lo * (1 + set.spread)
 	total := Range{Min: roundTo(lo, set.unit), Mid: roundTo(mid, set.unit), Max: roundTo(hi, set.unit)}
@@ -371,9 +389,15 @@ func (b *builder) build(policyName string, revision int64) error {
 	}
 	mix, ok := c.PayMix(need)
 	if ok {
+		// A band translated from a wider scope splits within that scope's markets
+		// translated alike.
+		factor := 1.0
+		if r.geoApplied {
+			factor = r.geo.Factor
+		}
 		var bounds [3]bounds
 		for i := Base; i <= Bonus; i++ {
-			bounds[i] = marketBounds(comps[i].Market, set.unit)
+			bounds[i] = marketBounds(comps[i].Market, set.unit, factor)
 		}
 		lows, mids, highs, outside := splitWithin(total, mix, bounds, set.unit)
 		for i := Base; i <= Bonus; i++ {
@@ -402,12 +426,40 @@ func (b *builder) build(policyName string, revision int64) error {
 	*p = Provenance{
 		Synthetic: slices.ContainsFunc(datasets, func(d market.DatasetInfo) bool { return d.Synthetic }), Count: rests.Rows(),
 		SnapshotVersion: b.snap.Version, Datasets: datasets, DataStart: first, DataEnd: last, Effective: b.effective,
-		Fallback: fb, Policy: policyName, PolicyRevision: revision, TargetPercentile: set.targetPercent,
+		Fallback: fb, Policy: policy.Name, PolicyRevision: policy.Revision, TargetPercentile: set.targetPercent,
 		SpreadPercent: set.spreadPercent, AgingRatePercent: set.agingPercent, MinSample: set.minSample,
 		MinCompanies: set.minCompanies, MaxCompanySharePercent: set.maxShare,
+		GeoAdjustment: policy.geo, LevelSmoothing: policy.smoothing,
+	}
+	if r.geoApplied {
+		p.Geo = &r.geo
 	}
 	b.warn()
+	b.curve(lad, at, r)
 	return nil
+}
+
+// curve reports the band's place on its level curve, and what smoothing and the
+// differential did to it.
+func (b *builder) curve(lad *ladder, at int, r *rung) {
+	unit := b.set.unit
+	cv := &b.band.Curve
+	cv.RawMid, cv.Smoothed = roundTo(r.adjusted, unit), r.isSmoothed()
+	mid := roundTo(r.smoothed, unit)
+	if below := lad.below(at); below != nil {
+		cv.Below = below.level.ID
+		if m := roundTo(below.smoothed, unit); m > 0 {
+			cv.ProgressionPercent, cv.HasProgression = round2((mid/m-1)*100), true
+		}
+	}
+	if r.geoApplied {
+		b.addWarning("GEO_ADJUSTED", "the band uses %s data scaled by %.4f, %s's differential to it over %d families and levels",
+			catalog.Geo.Name(r.used.Scope, r.used.Place), r.geo.Factor, catalog.Geo.Name(b.band.Location.Scope, b.band.Location.ID()), r.geo.Pairs)
+	}
+	if cv.Smoothed {
+		b.addWarning("LEVEL_CURVE_SMOOTHED", "the %s level curve inverts here: the cohort's midpoint %s is pooled with its neighbours' (weighted isotonic regression) into %s",
+			b.band.Family.ID, usd(cv.RawMid), usd(mid))
+	}
 }
 
 // needReason says which threshold sets the observations a band needs: the policy's

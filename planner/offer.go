@@ -124,9 +124,9 @@ type Evaluation struct {
 
 // OfferContext is what every offer of a request is evaluated with.
 type OfferContext struct {
-	Snapshot *market.Snapshot
-	Policy   *SettledPolicy // nil: DefaultPolicy
-	Today    time.Time
+	Planner *Planner
+	Policy  *SettledPolicy // nil: DefaultPolicy
+	Today   time.Time
 }
 
 func (c OfferContext) policy() *SettledPolicy {
@@ -280,7 +280,7 @@ func (e *Evaluation) project(o Offer, vesting []float64, bonusPct, tokenUSD floa
 
 // place positions the offer in its band and in the band's market cohort.
 func (e *Evaluation) place(ctx OfferContext, o Offer, a Settled) error {
-	band, err := Recommend(ctx.Snapshot, Request{Family: o.Family, Level: o.Level, Location: o.Location, Policy: ctx.Policy,
+	band, err := ctx.Planner.Recommend(Request{Family: o.Family, Level: o.Level, Location: o.Location, Policy: ctx.Policy,
 		EffectiveDate: a.EffectiveDate}, ctx.Today)
 	var pe *Error
 	if errors.As(err, &pe) && pe.Kind == KindFailedPrecondition {
@@ -292,7 +292,7 @@ func (e *Evaluation) place(ctx OfferContext, o Offer, a Settled) error {
 	}
 	e.Band = band
 	fb := band.Provenance.Fallback
-	view, _ := ctx.Snapshot.Lookup(market.CohortKey{Family: band.Family.ID, Level: band.Level.ID, Scope: fb.Used, Place: fb.UsedPlace},
+	view, _ := ctx.Planner.Snapshot.Lookup(market.CohortKey{Family: band.Family.ID, Level: band.Level.ID, Scope: fb.Used, Place: fb.UsedPlace},
 		band.Provenance.AgingRatePercent/100, band.Provenance.Effective)
 	// Positions are on the band's own statistics: company-weighted by its policy.
 	view = view.Weighted(band.Provenance.MaxCompanySharePercent, band.Provenance.MinCompanies)

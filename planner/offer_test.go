@@ -9,7 +9,7 @@ import (
 )
 
 func offerCtx() OfferContext {
-	return OfferContext{Snapshot: sfSnapshot(1), Policy: Settle(Policy{Tokens: &TokenPolicy{Mode: TokenModeNone}}, "inline", 0), Today: ref}
+	return OfferContext{Planner: New(sfSnapshot(1)), Policy: Settle(Policy{Tokens: &TokenPolicy{Mode: TokenModeNone}}, "inline", 0), Today: ref}
 }
 
 func sfOffer(base float64) Offer {

@@ -1,8 +1,9 @@
 package planner
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
-	"github.com/paymix/paymix/planner/market"
 	"maps"
 	"math"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paymix/paymix/planner/catalog"
+	"github.com/paymix/paymix/planner/market"
 	"github.com/paymix/paymix/planner/stats"
 	"github.com/paymix/paymix/planner/tokens"
 )
@@ -63,7 +65,22 @@ type Policy struct {
 	AgingRatePercent              *float64     // default 3; 0 turns aging off
 	RoundingUSD                   *float64     // default 1
 	Tokens                        *TokenPolicy // default: MARKET, ADDITIVE, no cap
+	// GeoAdjustment scales a band that falls back to a wider scope by the requested
+	// location's differential to it (default on); LevelSmoothing keeps level curves
+	// from inverting (default isotonic). README, "Level curves and geographic
+	// differentials".
+	GeoAdjustment  *bool
+	LevelSmoothing Smoothing
 }
+
+// Smoothing says how a track's level curve is kept from inverting.
+type Smoothing int
+
+const (
+	SmoothingDefault  Smoothing = iota // ISOTONIC
+	SmoothingIsotonic                  // weighted isotonic regression (pool adjacent violators)
+	SmoothingNone                      // served as the cohorts give them
+)
 
 // Defaults of a policy (ARCHITECTURE.md, "How a band is computed").
 const (
@@ -118,6 +135,11 @@ type SettledPolicy struct {
 	Name     string
 	Revision int64
 	levels   map[string]settledLevel // by standard level id
+	// geo and smoothing are the curve settings; fingerprint identifies everything a
+	// served midpoint depends on, so that policies alike share their level curves.
+	geo         bool
+	smoothing   Smoothing
+	fingerprint [16]byte
 }
 
 type settledLevel struct {
@@ -139,7 +161,30 @@ func Settle(p Policy, name string, revision int64) *SettledPolicy {
 		set := p.settle(level, &vs)
 		sp.levels[level.ID] = settledLevel{set: set, vs: vs}
 	}
+	sp.geo = value(p.GeoAdjustment, true)
+	sp.smoothing = p.LevelSmoothing
+	if sp.smoothing == SmoothingDefault {
+		sp.smoothing = SmoothingIsotonic
+	}
+	sp.fingerprint = sp.curveFingerprint()
 	return sp
+}
+
+// curveFingerprint hashes the settings a served midpoint depends on, level by level.
+func (sp *SettledPolicy) curveFingerprint() [16]byte {
+	buf := make([]byte, 0, len(catalog.Ladder)*40+2)
+	for _, level := range catalog.Ladder {
+		s := sp.levels[level.ID].set
+		for _, x := range [...]float64{s.q, float64(s.minSample), float64(s.minCompanies), s.maxShare, s.agingRate} {
+			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(x))
+		}
+	}
+	buf = append(buf, byte(sp.smoothing))
+	if sp.geo {
+		buf = append(buf, 1)
+	}
+	sum := sha256.Sum256(buf)
+	return [16]byte(sum[:16])
 }
 
 // AgingRates are the yearly aging rates (fractions) the policy ages market data at:

@@ -16,8 +16,9 @@ import (
 // bounds are a component's market range; hi is +Inf when there is none.
 type bounds struct{ lo, hi float64 }
 
-// marketBounds are the bounds a component's published market figures set.
-func marketBounds(m Market, unit float64) bounds {
+// marketBounds are the bounds a component's published market figures set, translated
+// by a geographic differential (factor 1 when the band is not translated).
+func marketBounds(m Market, unit, factor float64) bounds {
 	var lo, hi Figure
 	switch {
 	case m.P10.Published && m.P90.Published:
@@ -27,7 +28,7 @@ func marketBounds(m Market, unit float64) bounds {
 	default:
 		return bounds{0, math.Inf(1)}
 	}
-	return bounds{math.Ceil(lo.Value/unit) * unit, math.Floor(hi.Value/unit) * unit}
+	return bounds{math.Ceil(lo.Value*factor/unit) * unit, math.Floor(hi.Value*factor/unit) * unit}
 }
 
 func clamp(x float64, b bounds) float64 { return min(max(x, b.lo), b.hi) }

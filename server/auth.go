@@ -58,6 +58,7 @@ var access = map[string][]Role{
 	"/paymix.v1.MarketService/ImportBenchmarks":   platform,
 	"/paymix.v1.MarketService/GetMarketStats":     roles(RolePlatformAdmin, RoleAnalyst),
 	"/paymix.v1.MarketService/ListCohorts":        roles(RolePlatformAdmin, RoleAnalyst),
+	"/paymix.v1.MarketService/ListDifferentials":  everyone,
 	"/paymix.v1.MarketService/ListUnmappedLevels": platform,
 	"/paymix.v1.MarketService/PutLevelMap":        platform,
 	"/paymix.v1.MarketService/ListLevelMaps":      platform,

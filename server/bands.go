@@ -57,7 +57,7 @@ func (s *bandService) RecommendBand(ctx context.Context, r *pb.RecommendBandRequ
 	if err != nil {
 		return nil, err
 	}
-	band, err := planner.Recommend(pub.Market, req, s.now())
+	band, err := pub.Planner.Recommend(req, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (s *bandService) batchItem(ctx context.Context, pub *state.Published, item 
 	if err != nil {
 		return nil, err
 	}
-	return planner.Recommend(pub.Market, req, today)
+	return pub.Planner.Recommend(req, today)
 }
 
 // maxStreamBands bounds one grid.
@@ -155,7 +155,7 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 		req := template
 		req.Family, req.Level, req.Location, req.Resolved = q.family, q.level, q.location, q.resolved
 		res := &pb.BandResult{JobFamily: q.family, Level: q.level, Location: q.location}
-		band, err := planner.Recommend(pub.Market, req, today)
+		band, err := pub.Planner.Recommend(req, today)
 		if err != nil {
 			res.Result = &pb.BandResult_Error{Error: s.bandError(ctx, err)}
 			sum.Errors++

@@ -74,6 +74,7 @@ func policyFromProto(p *pb.Policy) (planner.Policy, []planner.Violation) {
 	}
 	out.MaxCompanySharePercent = p.MaxCompanySharePercent
 	out.MaxCompanySharePercentByLevel = p.GetMaxCompanySharePercentByLevel()
+	out.GeoAdjustment, out.LevelSmoothing = p.GeoAdjustment, planner.Smoothing(p.GetLevelSmoothing())
 	if m := p.GetMinCompaniesByLevel(); len(m) > 0 {
 		out.MinCompaniesByLevel = make(map[string]float64, len(m))
 		for k, v := range m {
@@ -103,6 +104,7 @@ func policyProto(p planner.Policy) *pb.Policy {
 	}
 	out.MaxCompanySharePercent = p.MaxCompanySharePercent
 	out.MaxCompanySharePercentByLevel = p.MaxCompanySharePercentByLevel
+	out.GeoAdjustment, out.LevelSmoothing = p.GeoAdjustment, pb.LevelSmoothing(p.LevelSmoothing)
 	if len(p.MinCompaniesByLevel) > 0 {
 		out.MinCompaniesByLevel = make(map[string]int32, len(p.MinCompaniesByLevel))
 		for k, v := range p.MinCompaniesByLevel {
@@ -214,9 +216,10 @@ func bandProto(b *planner.Band, stateVersion int64) *pb.Band {
 		cohort  pb.Cohort
 		total   pb.TotalBand
 		without pb.Range
+		curve   pb.LevelCurve
 		comps   [4]pb.ComponentBand
 		ptrs    [4]*pb.ComponentBand
-		figs    [5 * 6]float64
+		figs    [5*6 + 1]float64
 	}
 	figs := a.figs[:0]
 	fig := func(f planner.Figure) *float64 {
@@ -241,7 +244,11 @@ func bandProto(b *planner.Band, stateVersion int64) *pb.Band {
 	}
 	a.without = pb.Range{Min: b.WithoutTokens.Min, Mid: b.WithoutTokens.Mid, Max: b.WithoutTokens.Max}
 	*out = pb.Band{Currency: b.Currency, Cohort: &a.cohort, Total: &a.total, TotalWithoutTokens: &a.without,
-		Tokens: tokenBudgetProto(b.Tokens), Provenance: provenanceProto(b.Provenance, stateVersion)}
+		Tokens: tokenBudgetProto(b.Tokens), Provenance: provenanceProto(b.Provenance, stateVersion), LevelCurve: &a.curve}
+	a.curve = pb.LevelCurve{RawMidpoint: b.Curve.RawMid, Smoothed: b.Curve.Smoothed, ProgressionFromLevel: b.Curve.Below}
+	if b.Curve.HasProgression {
+		a.curve.MidpointProgressionPercent = fig(planner.Figure{Value: b.Curve.ProgressionPercent, Published: true})
+	}
 	for i := range b.Components {
 		c := &b.Components[i]
 		m := c.Market
@@ -306,6 +313,10 @@ func provenanceProto(p planner.Provenance, stateVersion int64) *pb.Provenance {
 		Policy: p.Policy, PolicyRevision: int32(p.PolicyRevision), TargetPercentile: p.TargetPercentile, RangeSpreadPercent: p.SpreadPercent,
 		AgingRatePercent: p.AgingRatePercent, MinSampleSize: int32(p.MinSample),
 		MinCompanies: int32(p.MinCompanies), MaxCompanySharePercent: p.MaxCompanySharePercent,
+		GeoAdjustment: p.GeoAdjustment, LevelSmoothing: pb.LevelSmoothing(p.LevelSmoothing),
+	}
+	if p.Geo != nil {
+		out.Differential = differentialProto(*p.Geo)
 	}
 	for _, s := range p.Fallback.Steps {
 		out.Fallback.Steps = append(out.Fallback.Steps, &pb.FallbackStep{Scope: scopeProto(s.Scope), LocationId: s.Place, Count: int32(s.Count),
@@ -324,4 +335,13 @@ func datasetRefProto(d market.DatasetInfo) *pb.DatasetRef {
 var passedOverProto = map[string]pb.PassedOver{
 	planner.StepTooFewRows:      pb.PassedOver_PASSED_OVER_TOO_FEW_ROWS,
 	planner.StepTooFewCompanies: pb.PassedOver_PASSED_OVER_TOO_FEW_COMPANIES,
+}
+
+func differentialProto(d planner.Differential) *pb.Differential {
+	out := &pb.Differential{Scope: scopeProto(d.Scope), LocationId: d.Place, LocationName: catalog.Geo.Name(d.Scope, d.Place),
+		Pairs: int32(d.Pairs), Weight: d.Weight}
+	if d.Pairs > 0 {
+		out.Factor = &d.Factor
+	}
+	return out
 }

@@ -60,6 +60,32 @@ func (s *marketService) GetMarketStats(_ context.Context, r *pb.GetMarketStatsRe
 	return resp, nil
 }
 
+func (s *marketService) ListDifferentials(ctx context.Context, r *pb.ListDifferentialsRequest) (*pb.ListDifferentialsResponse, error) {
+	d, v := parseDate("effective_date", r.GetEffectiveDate())
+	if v != nil {
+		return nil, planner.Invalid(*v)
+	}
+	pub, err := published(s.app)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := pub.BandPolicy(CallerFrom(ctx), nil, r.GetPolicyName())
+	if err != nil {
+		return nil, err
+	}
+	out, err := pub.Planner.Differentials(planner.DifferentialsQuery{Location: r.GetLocation(), Policy: policy,
+		TargetPercentile: r.TargetPercentile, EffectiveDate: d}, s.now())
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.ListDifferentialsResponse{Location: locationProto(out.Location), TargetPercentile: out.Target,
+		EffectiveDate: date(out.Effective), Policy: policy.Name, SnapshotVersion: pub.Market.Version}
+	for _, d := range out.Differentials {
+		resp.Differentials = append(resp.Differentials, differentialProto(d))
+	}
+	return resp, nil
+}
+
 func statsProto(m planner.Market) *pb.MarketStats {
 	return &pb.MarketStats{P10: figure(m.P10), P25: figure(m.P25), P50: figure(m.P50), P75: figure(m.P75), P90: figure(m.P90),
 		Count: int32(m.Count), Mean: figure(m.Mean), Companies: int32(m.Companies), LargestCompanyRowPercent: m.LargestRowPercent,

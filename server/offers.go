@@ -77,7 +77,7 @@ func (s *offerService) prepare(ctx context.Context, inline *pb.Policy, name stri
 	if err != nil {
 		return planner.OfferContext{}, planner.Settled{}, nil, err
 	}
-	oc := planner.OfferContext{Snapshot: pub.Market, Today: s.now()}
+	oc := planner.OfferContext{Planner: pub.Planner, Today: s.now()}
 	var pol *planner.Policy
 	if inline != nil {
 		p, vs := policyFromProto(inline)

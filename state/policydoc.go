@@ -33,6 +33,9 @@ type policyDoc struct {
 	AgingRatePercent              *float64           `json:"agingRatePercent,omitempty"`
 	RoundingUSD                   *float64           `json:"roundingUsd,omitempty"`
 	Tokens                        *tokenDoc          `json:"tokens,omitempty"`
+	// Curve settings (added within version 1, likewise).
+	GeoAdjustment  *bool  `json:"geoAdjustment,omitempty"`
+	LevelSmoothing string `json:"levelSmoothing,omitempty"`
 }
 
 type tokenDoc struct {
@@ -65,15 +68,17 @@ type priceDoc struct {
 
 // Stable names of the enums in documents; the zero value is the default and is left out.
 var (
-	modeNames    = map[planner.TokenMode]string{planner.TokenModeNone: "none", planner.TokenModePercentOfBase: "percent-of-base", planner.TokenModeFixed: "fixed", planner.TokenModeMarket: "market"}
-	fundingNames = map[planner.Funding]string{planner.FundingAdditive: "additive", planner.FundingCarveOutBase: "carve-out-base", planner.FundingCarveOutEquity: "carve-out-equity"}
+	modeNames      = map[planner.TokenMode]string{planner.TokenModeNone: "none", planner.TokenModePercentOfBase: "percent-of-base", planner.TokenModeFixed: "fixed", planner.TokenModeMarket: "market"}
+	fundingNames   = map[planner.Funding]string{planner.FundingAdditive: "additive", planner.FundingCarveOutBase: "carve-out-base", planner.FundingCarveOutEquity: "carve-out-equity"}
+	smoothingNames = map[planner.Smoothing]string{planner.SmoothingIsotonic: "isotonic", planner.SmoothingNone: "none"}
 )
 
 func encodePolicy(p planner.Policy) (string, error) {
 	d := policyDoc{Version: policyDocVersion, TargetPercentile: p.TargetPercentile, SpreadPercent: p.SpreadPercent,
 		SpreadByLevel: p.SpreadByLevel, MinSample: p.MinSample, AgingRatePercent: p.AgingRatePercent, RoundingUSD: p.RoundingUSD,
 		MinCompanies: p.MinCompanies, MinCompaniesByLevel: p.MinCompaniesByLevel, MaxCompanySharePercent: p.MaxCompanySharePercent,
-		MaxCompanySharePercentByLevel: p.MaxCompanySharePercentByLevel}
+		MaxCompanySharePercentByLevel: p.MaxCompanySharePercentByLevel,
+		GeoAdjustment:                 p.GeoAdjustment, LevelSmoothing: smoothingNames[p.LevelSmoothing]}
 	if t := p.Tokens; t != nil {
 		td := &tokenDoc{Mode: modeNames[t.Mode], PercentOfBase: t.PercentOfBase, CapUSD: t.CapUSD, FixedUSD: t.FixedUSD,
 			FixedByLevel: t.FixedByLevel, Funding: fundingNames[t.Funding]}
@@ -112,7 +117,11 @@ func decodePolicy(spec string) (planner.Policy, error) {
 	p := planner.Policy{TargetPercentile: d.TargetPercentile, SpreadPercent: d.SpreadPercent, SpreadByLevel: d.SpreadByLevel,
 		MinSample: d.MinSample, AgingRatePercent: d.AgingRatePercent, RoundingUSD: d.RoundingUSD,
 		MinCompanies: d.MinCompanies, MinCompaniesByLevel: d.MinCompaniesByLevel, MaxCompanySharePercent: d.MaxCompanySharePercent,
-		MaxCompanySharePercentByLevel: d.MaxCompanySharePercentByLevel}
+		MaxCompanySharePercentByLevel: d.MaxCompanySharePercentByLevel, GeoAdjustment: d.GeoAdjustment}
+	var err error
+	if p.LevelSmoothing, err = enumByName(smoothingNames, d.LevelSmoothing); err != nil {
+		return p, fmt.Errorf("levelSmoothing: %w", err)
+	}
 	if td := d.Tokens; td != nil {
 		t := &planner.TokenPolicy{PercentOfBase: td.PercentOfBase, CapUSD: td.CapUSD, FixedUSD: td.FixedUSD, FixedByLevel: td.FixedByLevel}
 		var err error

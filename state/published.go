@@ -18,8 +18,11 @@ import (
 // built whole after every committed change and swapped atomically; nothing in it
 // changes afterwards, so readers need no lock and never touch the store.
 type Published struct {
-	// Market is nil until the market is first loaded.
+	// Market is nil until the market is first loaded; Planner answers bands on it and
+	// keeps the level curves and geographic differentials it computes for as long as
+	// the market's content is published.
 	Market   *market.Snapshot
+	Planner  *planner.Planner
 	Maps     *normalize.Maps
 	Unmapped []UnmappedLevel // most rows first
 	// Version counts the committed changes behind this state (the store's state

@@ -60,8 +60,9 @@ type Service struct {
 	stale   atomic.Pointer[string] // why the published state is behind the store; nil when it is not
 	down    atomic.Pointer[string] // why the store is unreachable; nil when it is not
 
-	mu       sync.Mutex // serialises changes and rebuilds
-	market   marketPart // what the last market rebuild made
+	mu       sync.Mutex       // serialises changes and rebuilds
+	market   marketPart       // what the last market rebuild made
+	planner  *planner.Planner // the last published one, whose figures a state on the same market keeps
 	tenancy  tenancyPart
 	loaded   bool                  // the market has been built once
 	parts    map[string]*builtPart // the active datasets' parts, by id
@@ -353,6 +354,8 @@ func (s *Service) publish() {
 		p.Market = p.Market.WithRates(rates)
 		s.market.snap = p.Market // keep the rates for the next publish
 	}
+	p.Planner = s.planner.On(p.Market)
+	s.planner = p.Planner
 	if s.recovering {
 		// Before the state is swapped in: a reader that sees the change served never
 		// sees it called stale.

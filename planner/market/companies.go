@@ -152,3 +152,32 @@ func (s *series) largestRowShare() float64 {
 	}
 	return float64(s.companies[0].rows) / float64(len(s.rows))
 }
+
+// Weight is the total weight of a series under the view's cap, summed over the
+// datasets whose series takes part in a statistic needing min rows: the row count when
+// the cap does not bind. Level curves and geographic differentials weigh cohorts by it.
+func (v View) Weight(k Kind, min int) float64 {
+	total := 0.0
+	for i := range v.parts {
+		s := &v.parts[i].c.series[k]
+		if !v.takesPart(s, min) {
+			continue
+		}
+		total += s.weight(v.share)
+	}
+	return total
+}
+
+// weight is the series' total weight under a cap share (0-1): the k companies the cap
+// binds weigh each, every other row 1.
+func (s *series) weight(share float64) float64 {
+	n := float64(len(s.rows))
+	if share <= 0 || share >= 1 || len(s.companies) == 0 {
+		return n
+	}
+	k, each := capped(s.companies, share)
+	for _, c := range s.companies[:k] {
+		n += each - float64(c.rows)
+	}
+	return n
+}

@@ -321,6 +321,15 @@ func TestWeightedPercentiles(t *testing.T) {
 	if _, ok := v.Weighted(25, 6).Quantile(Total, 0.5, 1); ok {
 		t.Error("published from fewer companies than required")
 	}
+	// The series weighs 4/3 + 4 = 16/3 under the cap, 8 at 50%, its 10 rows without one.
+	for _, c := range []struct {
+		v    View
+		want float64
+	}{{w, 16.0 / 3}, {v.Weighted(50, 2), 8}, {v, 10}} {
+		if got := c.v.Weight(Total, 1); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("weight %v, want %v", got, c.want)
+		}
+	}
 	// Another cap is computed on the fly: at 50% A weighs 4 of 8.
 	if got := v.Weighted(50, 2).LargestWeightShare(Total, 1); math.Abs(got-0.5) > 1e-9 {
 		t.Errorf("at 50%%: A weighs %v", got)

@@ -982,6 +982,164 @@ func (x *GetMarketStatsResponse) GetSynthetic() bool {
 	return false
 }
 
+type ListDifferentialsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A metro or zone: "City, ST", "City, Country", or a metro or zone id.
+	Location string `protobuf:"bytes,1,opt,name=location,proto3" json:"location,omitempty"`
+	// Overrides the policy's target percentile.
+	TargetPercentile *float64 `protobuf:"fixed64,2,opt,name=target_percentile,json=targetPercentile,proto3,oneof" json:"target_percentile,omitempty"`
+	// The date market data is aged to (YYYY-MM-DD); default today.
+	EffectiveDate string `protobuf:"bytes,3,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
+	// A stored policy (organizations/{organization}/policies/{policy}); default the
+	// caller's organisation's default policy.
+	PolicyName    string `protobuf:"bytes,4,opt,name=policy_name,json=policyName,proto3" json:"policy_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDifferentialsRequest) Reset() {
+	*x = ListDifferentialsRequest{}
+	mi := &file_paymix_v1_market_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDifferentialsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDifferentialsRequest) ProtoMessage() {}
+
+func (x *ListDifferentialsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_market_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDifferentialsRequest.ProtoReflect.Descriptor instead.
+func (*ListDifferentialsRequest) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListDifferentialsRequest) GetLocation() string {
+	if x != nil {
+		return x.Location
+	}
+	return ""
+}
+
+func (x *ListDifferentialsRequest) GetTargetPercentile() float64 {
+	if x != nil && x.TargetPercentile != nil {
+		return *x.TargetPercentile
+	}
+	return 0
+}
+
+func (x *ListDifferentialsRequest) GetEffectiveDate() string {
+	if x != nil {
+		return x.EffectiveDate
+	}
+	return ""
+}
+
+func (x *ListDifferentialsRequest) GetPolicyName() string {
+	if x != nil {
+		return x.PolicyName
+	}
+	return ""
+}
+
+type ListDifferentialsResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Location *Location              `protobuf:"bytes,1,opt,name=location,proto3" json:"location,omitempty"`
+	// One per wider scope, zone first.
+	Differentials    []*Differential `protobuf:"bytes,2,rep,name=differentials,proto3" json:"differentials,omitempty"`
+	TargetPercentile float64         `protobuf:"fixed64,3,opt,name=target_percentile,json=targetPercentile,proto3" json:"target_percentile,omitempty"`
+	EffectiveDate    string          `protobuf:"bytes,4,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
+	Policy           string          `protobuf:"bytes,5,opt,name=policy,proto3" json:"policy,omitempty"`
+	SnapshotVersion  string          `protobuf:"bytes,6,opt,name=snapshot_version,json=snapshotVersion,proto3" json:"snapshot_version,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ListDifferentialsResponse) Reset() {
+	*x = ListDifferentialsResponse{}
+	mi := &file_paymix_v1_market_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDifferentialsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDifferentialsResponse) ProtoMessage() {}
+
+func (x *ListDifferentialsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_market_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDifferentialsResponse.ProtoReflect.Descriptor instead.
+func (*ListDifferentialsResponse) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListDifferentialsResponse) GetLocation() *Location {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+func (x *ListDifferentialsResponse) GetDifferentials() []*Differential {
+	if x != nil {
+		return x.Differentials
+	}
+	return nil
+}
+
+func (x *ListDifferentialsResponse) GetTargetPercentile() float64 {
+	if x != nil {
+		return x.TargetPercentile
+	}
+	return 0
+}
+
+func (x *ListDifferentialsResponse) GetEffectiveDate() string {
+	if x != nil {
+		return x.EffectiveDate
+	}
+	return ""
+}
+
+func (x *ListDifferentialsResponse) GetPolicy() string {
+	if x != nil {
+		return x.Policy
+	}
+	return ""
+}
+
+func (x *ListDifferentialsResponse) GetSnapshotVersion() string {
+	if x != nil {
+		return x.SnapshotVersion
+	}
+	return ""
+}
+
 // CohortInfo is one cohort of the snapshot.
 type CohortInfo struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -998,7 +1156,7 @@ type CohortInfo struct {
 
 func (x *CohortInfo) Reset() {
 	*x = CohortInfo{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[9]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1010,7 +1168,7 @@ func (x *CohortInfo) String() string {
 func (*CohortInfo) ProtoMessage() {}
 
 func (x *CohortInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[9]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1023,7 +1181,7 @@ func (x *CohortInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CohortInfo.ProtoReflect.Descriptor instead.
 func (*CohortInfo) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{9}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CohortInfo) GetJobFamily() string {
@@ -1084,7 +1242,7 @@ type ListCohortsRequest struct {
 
 func (x *ListCohortsRequest) Reset() {
 	*x = ListCohortsRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[10]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1096,7 +1254,7 @@ func (x *ListCohortsRequest) String() string {
 func (*ListCohortsRequest) ProtoMessage() {}
 
 func (x *ListCohortsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[10]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1109,7 +1267,7 @@ func (x *ListCohortsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCohortsRequest.ProtoReflect.Descriptor instead.
 func (*ListCohortsRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{10}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListCohortsRequest) GetJobFamily() string {
@@ -1165,7 +1323,7 @@ type ListCohortsResponse struct {
 
 func (x *ListCohortsResponse) Reset() {
 	*x = ListCohortsResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[11]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1177,7 +1335,7 @@ func (x *ListCohortsResponse) String() string {
 func (*ListCohortsResponse) ProtoMessage() {}
 
 func (x *ListCohortsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[11]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1190,7 +1348,7 @@ func (x *ListCohortsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCohortsResponse.ProtoReflect.Descriptor instead.
 func (*ListCohortsResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{11}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListCohortsResponse) GetCohorts() []*CohortInfo {
@@ -1226,7 +1384,7 @@ type UnmappedLevel struct {
 
 func (x *UnmappedLevel) Reset() {
 	*x = UnmappedLevel{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[12]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1238,7 +1396,7 @@ func (x *UnmappedLevel) String() string {
 func (*UnmappedLevel) ProtoMessage() {}
 
 func (x *UnmappedLevel) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[12]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1251,7 +1409,7 @@ func (x *UnmappedLevel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnmappedLevel.ProtoReflect.Descriptor instead.
 func (*UnmappedLevel) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{12}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UnmappedLevel) GetCompany() string {
@@ -1287,7 +1445,7 @@ type ListUnmappedLevelsRequest struct {
 
 func (x *ListUnmappedLevelsRequest) Reset() {
 	*x = ListUnmappedLevelsRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[13]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1299,7 +1457,7 @@ func (x *ListUnmappedLevelsRequest) String() string {
 func (*ListUnmappedLevelsRequest) ProtoMessage() {}
 
 func (x *ListUnmappedLevelsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[13]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1312,7 +1470,7 @@ func (x *ListUnmappedLevelsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUnmappedLevelsRequest.ProtoReflect.Descriptor instead.
 func (*ListUnmappedLevelsRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{13}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListUnmappedLevelsRequest) GetCompany() string {
@@ -1346,7 +1504,7 @@ type ListUnmappedLevelsResponse struct {
 
 func (x *ListUnmappedLevelsResponse) Reset() {
 	*x = ListUnmappedLevelsResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[14]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1358,7 +1516,7 @@ func (x *ListUnmappedLevelsResponse) String() string {
 func (*ListUnmappedLevelsResponse) ProtoMessage() {}
 
 func (x *ListUnmappedLevelsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[14]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1371,7 +1529,7 @@ func (x *ListUnmappedLevelsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUnmappedLevelsResponse.ProtoReflect.Descriptor instead.
 func (*ListUnmappedLevelsResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{14}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListUnmappedLevelsResponse) GetLevels() []*UnmappedLevel {
@@ -1405,7 +1563,7 @@ type LevelMapEntry struct {
 
 func (x *LevelMapEntry) Reset() {
 	*x = LevelMapEntry{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[15]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1417,7 +1575,7 @@ func (x *LevelMapEntry) String() string {
 func (*LevelMapEntry) ProtoMessage() {}
 
 func (x *LevelMapEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[15]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1430,7 +1588,7 @@ func (x *LevelMapEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LevelMapEntry.ProtoReflect.Descriptor instead.
 func (*LevelMapEntry) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{15}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *LevelMapEntry) GetCompanyLevel() string {
@@ -1472,7 +1630,7 @@ type LevelMap struct {
 
 func (x *LevelMap) Reset() {
 	*x = LevelMap{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[16]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +1642,7 @@ func (x *LevelMap) String() string {
 func (*LevelMap) ProtoMessage() {}
 
 func (x *LevelMap) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[16]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +1655,7 @@ func (x *LevelMap) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LevelMap.ProtoReflect.Descriptor instead.
 func (*LevelMap) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{16}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *LevelMap) GetCompany() string {
@@ -1525,7 +1683,7 @@ type PutLevelMapRequest struct {
 
 func (x *PutLevelMapRequest) Reset() {
 	*x = PutLevelMapRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[17]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1537,7 +1695,7 @@ func (x *PutLevelMapRequest) String() string {
 func (*PutLevelMapRequest) ProtoMessage() {}
 
 func (x *PutLevelMapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[17]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1550,7 +1708,7 @@ func (x *PutLevelMapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutLevelMapRequest.ProtoReflect.Descriptor instead.
 func (*PutLevelMapRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{17}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *PutLevelMapRequest) GetCompany() string {
@@ -1576,7 +1734,7 @@ type PutLevelMapResponse struct {
 
 func (x *PutLevelMapResponse) Reset() {
 	*x = PutLevelMapResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[18]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1588,7 +1746,7 @@ func (x *PutLevelMapResponse) String() string {
 func (*PutLevelMapResponse) ProtoMessage() {}
 
 func (x *PutLevelMapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[18]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1601,7 +1759,7 @@ func (x *PutLevelMapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutLevelMapResponse.ProtoReflect.Descriptor instead.
 func (*PutLevelMapResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{18}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PutLevelMapResponse) GetLevelMap() *LevelMap {
@@ -1619,7 +1777,7 @@ type ListLevelMapsRequest struct {
 
 func (x *ListLevelMapsRequest) Reset() {
 	*x = ListLevelMapsRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[19]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1631,7 +1789,7 @@ func (x *ListLevelMapsRequest) String() string {
 func (*ListLevelMapsRequest) ProtoMessage() {}
 
 func (x *ListLevelMapsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[19]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1644,7 +1802,7 @@ func (x *ListLevelMapsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLevelMapsRequest.ProtoReflect.Descriptor instead.
 func (*ListLevelMapsRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{19}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{21}
 }
 
 type ListLevelMapsResponse struct {
@@ -1656,7 +1814,7 @@ type ListLevelMapsResponse struct {
 
 func (x *ListLevelMapsResponse) Reset() {
 	*x = ListLevelMapsResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[20]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1668,7 +1826,7 @@ func (x *ListLevelMapsResponse) String() string {
 func (*ListLevelMapsResponse) ProtoMessage() {}
 
 func (x *ListLevelMapsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[20]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1681,7 +1839,7 @@ func (x *ListLevelMapsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLevelMapsResponse.ProtoReflect.Descriptor instead.
 func (*ListLevelMapsResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{20}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListLevelMapsResponse) GetLevelMaps() []*LevelMap {
@@ -1707,7 +1865,7 @@ type LocationMapEntry struct {
 
 func (x *LocationMapEntry) Reset() {
 	*x = LocationMapEntry{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[21]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1719,7 +1877,7 @@ func (x *LocationMapEntry) String() string {
 func (*LocationMapEntry) ProtoMessage() {}
 
 func (x *LocationMapEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[21]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1732,7 +1890,7 @@ func (x *LocationMapEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LocationMapEntry.ProtoReflect.Descriptor instead.
 func (*LocationMapEntry) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{21}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *LocationMapEntry) GetText() string {
@@ -1772,7 +1930,7 @@ type PutLocationMapRequest struct {
 
 func (x *PutLocationMapRequest) Reset() {
 	*x = PutLocationMapRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[22]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1784,7 +1942,7 @@ func (x *PutLocationMapRequest) String() string {
 func (*PutLocationMapRequest) ProtoMessage() {}
 
 func (x *PutLocationMapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[22]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1797,7 +1955,7 @@ func (x *PutLocationMapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutLocationMapRequest.ProtoReflect.Descriptor instead.
 func (*PutLocationMapRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{22}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PutLocationMapRequest) GetEntries() []*LocationMapEntry {
@@ -1816,7 +1974,7 @@ type PutLocationMapResponse struct {
 
 func (x *PutLocationMapResponse) Reset() {
 	*x = PutLocationMapResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[23]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1828,7 +1986,7 @@ func (x *PutLocationMapResponse) String() string {
 func (*PutLocationMapResponse) ProtoMessage() {}
 
 func (x *PutLocationMapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[23]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1841,7 +1999,7 @@ func (x *PutLocationMapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutLocationMapResponse.ProtoReflect.Descriptor instead.
 func (*PutLocationMapResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{23}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *PutLocationMapResponse) GetEntries() []*LocationMapEntry {
@@ -1859,7 +2017,7 @@ type ListLocationMapRequest struct {
 
 func (x *ListLocationMapRequest) Reset() {
 	*x = ListLocationMapRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[24]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1871,7 +2029,7 @@ func (x *ListLocationMapRequest) String() string {
 func (*ListLocationMapRequest) ProtoMessage() {}
 
 func (x *ListLocationMapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[24]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1884,7 +2042,7 @@ func (x *ListLocationMapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLocationMapRequest.ProtoReflect.Descriptor instead.
 func (*ListLocationMapRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{24}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{26}
 }
 
 type ListLocationMapResponse struct {
@@ -1896,7 +2054,7 @@ type ListLocationMapResponse struct {
 
 func (x *ListLocationMapResponse) Reset() {
 	*x = ListLocationMapResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[25]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1908,7 +2066,7 @@ func (x *ListLocationMapResponse) String() string {
 func (*ListLocationMapResponse) ProtoMessage() {}
 
 func (x *ListLocationMapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[25]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1921,7 +2079,7 @@ func (x *ListLocationMapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLocationMapResponse.ProtoReflect.Descriptor instead.
 func (*ListLocationMapResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{25}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListLocationMapResponse) GetEntries() []*LocationMapEntry {
@@ -2027,7 +2185,24 @@ const file_paymix_v1_market_service_proto_rawDesc = "" +
 	"\rcompany_level\x18\f \x01(\tR\fcompanyLevel\x12)\n" +
 	"\x10snapshot_version\x18\r \x01(\tR\x0fsnapshotVersion\x121\n" +
 	"\bdatasets\x18\x0e \x03(\v2\x15.paymix.v1.DatasetRefR\bdatasets\x12\x1c\n" +
-	"\tsynthetic\x18\x0f \x01(\bR\tsynthetic\"\xc8\x01\n" +
+	"\tsynthetic\x18\x0f \x01(\bR\tsynthetic\"\x88\x03\n" +
+	"\x18ListDifferentialsRequest\x12&\n" +
+	"\blocation\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\blocation\x12I\n" +
+	"\x11target_percentile\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\xc0X@)\x00\x00\x00\x00\x00\x00\xf0?H\x00R\x10targetPercentile\x88\x01\x01\x12\xb7\x01\n" +
+	"\x0eeffective_date\x18\x03 \x01(\tB\x8f\x01\xbaH\x8b\x01\xba\x01e\n" +
+	"\n" +
+	"date.range\x12)must be between 2000-01-01 and 2100-12-31\x1a,this >= '2000-01-01' && this <= '2100-12-31'\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\x12)\n" +
+	"\vpolicy_name\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\n" +
+	"policyNameB\x14\n" +
+	"\x12_target_percentile\"\xa2\x02\n" +
+	"\x19ListDifferentialsResponse\x12/\n" +
+	"\blocation\x18\x01 \x01(\v2\x13.paymix.v1.LocationR\blocation\x12=\n" +
+	"\rdifferentials\x18\x02 \x03(\v2\x17.paymix.v1.DifferentialR\rdifferentials\x12+\n" +
+	"\x11target_percentile\x18\x03 \x01(\x01R\x10targetPercentile\x12%\n" +
+	"\x0eeffective_date\x18\x04 \x01(\tR\reffectiveDate\x12\x16\n" +
+	"\x06policy\x18\x05 \x01(\tR\x06policy\x12)\n" +
+	"\x10snapshot_version\x18\x06 \x01(\tR\x0fsnapshotVersion\"\xc8\x01\n" +
 	"\n" +
 	"CohortInfo\x12\x1d\n" +
 	"\n" +
@@ -2102,10 +2277,11 @@ const file_paymix_v1_market_service_proto_rawDesc = "" +
 	"ImportMode\x12\x1b\n" +
 	"\x17IMPORT_MODE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12IMPORT_MODE_STRICT\x10\x01\x12\x17\n" +
-	"\x13IMPORT_MODE_LENIENT\x10\x022\xaf\a\n" +
+	"\x13IMPORT_MODE_LENIENT\x10\x022\xb2\b\n" +
 	"\rMarketService\x12]\n" +
 	"\x10ImportBenchmarks\x12\".paymix.v1.ImportBenchmarksRequest\x1a#.paymix.v1.ImportBenchmarksResponse(\x01\x12o\n" +
-	"\x0eGetMarketStats\x12 .paymix.v1.GetMarketStatsRequest\x1a!.paymix.v1.GetMarketStatsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/market/stats\x12h\n" +
+	"\x0eGetMarketStats\x12 .paymix.v1.GetMarketStatsRequest\x1a!.paymix.v1.GetMarketStatsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/market/stats\x12\x80\x01\n" +
+	"\x11ListDifferentials\x12#.paymix.v1.ListDifferentialsRequest\x1a$.paymix.v1.ListDifferentialsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/market/differentials\x12h\n" +
 	"\vListCohorts\x12\x1d.paymix.v1.ListCohortsRequest\x1a\x1e.paymix.v1.ListCohortsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/market/cohorts\x12\x84\x01\n" +
 	"\x12ListUnmappedLevels\x12$.paymix.v1.ListUnmappedLevelsRequest\x1a%.paymix.v1.ListUnmappedLevelsResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/market/unmappedLevels\x12w\n" +
 	"\vPutLevelMap\x12\x1d.paymix.v1.PutLevelMapRequest\x1a\x1e.paymix.v1.PutLevelMapResponse\")\x82\xd3\xe4\x93\x02#:\x01*\x1a\x1e/v1/market/levelMaps/{company}\x12p\n" +
@@ -2126,7 +2302,7 @@ func file_paymix_v1_market_service_proto_rawDescGZIP() []byte {
 }
 
 var file_paymix_v1_market_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_paymix_v1_market_service_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_paymix_v1_market_service_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_paymix_v1_market_service_proto_goTypes = []any{
 	(ImportMode)(0),                    // 0: paymix.v1.ImportMode
 	(*ImportHeader)(nil),               // 1: paymix.v1.ImportHeader
@@ -2138,78 +2314,85 @@ var file_paymix_v1_market_service_proto_goTypes = []any{
 	(*MarketStats)(nil),                // 7: paymix.v1.MarketStats
 	(*GetMarketStatsRequest)(nil),      // 8: paymix.v1.GetMarketStatsRequest
 	(*GetMarketStatsResponse)(nil),     // 9: paymix.v1.GetMarketStatsResponse
-	(*CohortInfo)(nil),                 // 10: paymix.v1.CohortInfo
-	(*ListCohortsRequest)(nil),         // 11: paymix.v1.ListCohortsRequest
-	(*ListCohortsResponse)(nil),        // 12: paymix.v1.ListCohortsResponse
-	(*UnmappedLevel)(nil),              // 13: paymix.v1.UnmappedLevel
-	(*ListUnmappedLevelsRequest)(nil),  // 14: paymix.v1.ListUnmappedLevelsRequest
-	(*ListUnmappedLevelsResponse)(nil), // 15: paymix.v1.ListUnmappedLevelsResponse
-	(*LevelMapEntry)(nil),              // 16: paymix.v1.LevelMapEntry
-	(*LevelMap)(nil),                   // 17: paymix.v1.LevelMap
-	(*PutLevelMapRequest)(nil),         // 18: paymix.v1.PutLevelMapRequest
-	(*PutLevelMapResponse)(nil),        // 19: paymix.v1.PutLevelMapResponse
-	(*ListLevelMapsRequest)(nil),       // 20: paymix.v1.ListLevelMapsRequest
-	(*ListLevelMapsResponse)(nil),      // 21: paymix.v1.ListLevelMapsResponse
-	(*LocationMapEntry)(nil),           // 22: paymix.v1.LocationMapEntry
-	(*PutLocationMapRequest)(nil),      // 23: paymix.v1.PutLocationMapRequest
-	(*PutLocationMapResponse)(nil),     // 24: paymix.v1.PutLocationMapResponse
-	(*ListLocationMapRequest)(nil),     // 25: paymix.v1.ListLocationMapRequest
-	(*ListLocationMapResponse)(nil),    // 26: paymix.v1.ListLocationMapResponse
-	(ImportFormat)(0),                  // 27: paymix.v1.ImportFormat
-	(*Dataset)(nil),                    // 28: paymix.v1.Dataset
-	(Confidence)(0),                    // 29: paymix.v1.Confidence
-	(*Location)(nil),                   // 30: paymix.v1.Location
-	(*DatasetRef)(nil),                 // 31: paymix.v1.DatasetRef
-	(GeoScope)(0),                      // 32: paymix.v1.GeoScope
+	(*ListDifferentialsRequest)(nil),   // 10: paymix.v1.ListDifferentialsRequest
+	(*ListDifferentialsResponse)(nil),  // 11: paymix.v1.ListDifferentialsResponse
+	(*CohortInfo)(nil),                 // 12: paymix.v1.CohortInfo
+	(*ListCohortsRequest)(nil),         // 13: paymix.v1.ListCohortsRequest
+	(*ListCohortsResponse)(nil),        // 14: paymix.v1.ListCohortsResponse
+	(*UnmappedLevel)(nil),              // 15: paymix.v1.UnmappedLevel
+	(*ListUnmappedLevelsRequest)(nil),  // 16: paymix.v1.ListUnmappedLevelsRequest
+	(*ListUnmappedLevelsResponse)(nil), // 17: paymix.v1.ListUnmappedLevelsResponse
+	(*LevelMapEntry)(nil),              // 18: paymix.v1.LevelMapEntry
+	(*LevelMap)(nil),                   // 19: paymix.v1.LevelMap
+	(*PutLevelMapRequest)(nil),         // 20: paymix.v1.PutLevelMapRequest
+	(*PutLevelMapResponse)(nil),        // 21: paymix.v1.PutLevelMapResponse
+	(*ListLevelMapsRequest)(nil),       // 22: paymix.v1.ListLevelMapsRequest
+	(*ListLevelMapsResponse)(nil),      // 23: paymix.v1.ListLevelMapsResponse
+	(*LocationMapEntry)(nil),           // 24: paymix.v1.LocationMapEntry
+	(*PutLocationMapRequest)(nil),      // 25: paymix.v1.PutLocationMapRequest
+	(*PutLocationMapResponse)(nil),     // 26: paymix.v1.PutLocationMapResponse
+	(*ListLocationMapRequest)(nil),     // 27: paymix.v1.ListLocationMapRequest
+	(*ListLocationMapResponse)(nil),    // 28: paymix.v1.ListLocationMapResponse
+	(ImportFormat)(0),                  // 29: paymix.v1.ImportFormat
+	(*Dataset)(nil),                    // 30: paymix.v1.Dataset
+	(Confidence)(0),                    // 31: paymix.v1.Confidence
+	(*Location)(nil),                   // 32: paymix.v1.Location
+	(*DatasetRef)(nil),                 // 33: paymix.v1.DatasetRef
+	(*Differential)(nil),               // 34: paymix.v1.Differential
+	(GeoScope)(0),                      // 35: paymix.v1.GeoScope
 }
 var file_paymix_v1_market_service_proto_depIdxs = []int32{
-	27, // 0: paymix.v1.ImportHeader.format:type_name -> paymix.v1.ImportFormat
+	29, // 0: paymix.v1.ImportHeader.format:type_name -> paymix.v1.ImportFormat
 	0,  // 1: paymix.v1.ImportHeader.mode:type_name -> paymix.v1.ImportMode
 	1,  // 2: paymix.v1.ImportBenchmarksRequest.header:type_name -> paymix.v1.ImportHeader
 	4,  // 3: paymix.v1.ImportSummary.rejected_by_reason:type_name -> paymix.v1.ReasonCount
 	3,  // 4: paymix.v1.ImportSummary.issues:type_name -> paymix.v1.RowIssue
-	28, // 5: paymix.v1.ImportBenchmarksResponse.dataset:type_name -> paymix.v1.Dataset
+	30, // 5: paymix.v1.ImportBenchmarksResponse.dataset:type_name -> paymix.v1.Dataset
 	5,  // 6: paymix.v1.ImportBenchmarksResponse.summary:type_name -> paymix.v1.ImportSummary
-	29, // 7: paymix.v1.MarketStats.confidence:type_name -> paymix.v1.Confidence
+	31, // 7: paymix.v1.MarketStats.confidence:type_name -> paymix.v1.Confidence
 	7,  // 8: paymix.v1.GetMarketStatsResponse.base:type_name -> paymix.v1.MarketStats
 	7,  // 9: paymix.v1.GetMarketStatsResponse.equity:type_name -> paymix.v1.MarketStats
 	7,  // 10: paymix.v1.GetMarketStatsResponse.bonus:type_name -> paymix.v1.MarketStats
 	7,  // 11: paymix.v1.GetMarketStatsResponse.tokens:type_name -> paymix.v1.MarketStats
 	7,  // 12: paymix.v1.GetMarketStatsResponse.total:type_name -> paymix.v1.MarketStats
-	30, // 13: paymix.v1.GetMarketStatsResponse.location:type_name -> paymix.v1.Location
-	31, // 14: paymix.v1.GetMarketStatsResponse.datasets:type_name -> paymix.v1.DatasetRef
-	32, // 15: paymix.v1.CohortInfo.scope:type_name -> paymix.v1.GeoScope
-	32, // 16: paymix.v1.ListCohortsRequest.scope:type_name -> paymix.v1.GeoScope
-	10, // 17: paymix.v1.ListCohortsResponse.cohorts:type_name -> paymix.v1.CohortInfo
-	13, // 18: paymix.v1.ListUnmappedLevelsResponse.levels:type_name -> paymix.v1.UnmappedLevel
-	16, // 19: paymix.v1.LevelMap.entries:type_name -> paymix.v1.LevelMapEntry
-	16, // 20: paymix.v1.PutLevelMapRequest.entries:type_name -> paymix.v1.LevelMapEntry
-	17, // 21: paymix.v1.PutLevelMapResponse.level_map:type_name -> paymix.v1.LevelMap
-	17, // 22: paymix.v1.ListLevelMapsResponse.level_maps:type_name -> paymix.v1.LevelMap
-	22, // 23: paymix.v1.PutLocationMapRequest.entries:type_name -> paymix.v1.LocationMapEntry
-	22, // 24: paymix.v1.PutLocationMapResponse.entries:type_name -> paymix.v1.LocationMapEntry
-	22, // 25: paymix.v1.ListLocationMapResponse.entries:type_name -> paymix.v1.LocationMapEntry
-	2,  // 26: paymix.v1.MarketService.ImportBenchmarks:input_type -> paymix.v1.ImportBenchmarksRequest
-	8,  // 27: paymix.v1.MarketService.GetMarketStats:input_type -> paymix.v1.GetMarketStatsRequest
-	11, // 28: paymix.v1.MarketService.ListCohorts:input_type -> paymix.v1.ListCohortsRequest
-	14, // 29: paymix.v1.MarketService.ListUnmappedLevels:input_type -> paymix.v1.ListUnmappedLevelsRequest
-	18, // 30: paymix.v1.MarketService.PutLevelMap:input_type -> paymix.v1.PutLevelMapRequest
-	20, // 31: paymix.v1.MarketService.ListLevelMaps:input_type -> paymix.v1.ListLevelMapsRequest
-	23, // 32: paymix.v1.MarketService.PutLocationMap:input_type -> paymix.v1.PutLocationMapRequest
-	25, // 33: paymix.v1.MarketService.ListLocationMap:input_type -> paymix.v1.ListLocationMapRequest
-	6,  // 34: paymix.v1.MarketService.ImportBenchmarks:output_type -> paymix.v1.ImportBenchmarksResponse
-	9,  // 35: paymix.v1.MarketService.GetMarketStats:output_type -> paymix.v1.GetMarketStatsResponse
-	12, // 36: paymix.v1.MarketService.ListCohorts:output_type -> paymix.v1.ListCohortsResponse
-	15, // 37: paymix.v1.MarketService.ListUnmappedLevels:output_type -> paymix.v1.ListUnmappedLevelsResponse
-	19, // 38: paymix.v1.MarketService.PutLevelMap:output_type -> paymix.v1.PutLevelMapResponse
-	21, // 39: paymix.v1.MarketService.ListLevelMaps:output_type -> paymix.v1.ListLevelMapsResponse
-	24, // 40: paymix.v1.MarketService.PutLocationMap:output_type -> paymix.v1.PutLocationMapResponse
-	26, // 41: paymix.v1.MarketService.ListLocationMap:output_type -> paymix.v1.ListLocationMapResponse
-	34, // [34:42] is the sub-list for method output_type
-	26, // [26:34] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	32, // 13: paymix.v1.GetMarketStatsResponse.location:type_name -> paymix.v1.Location
+	33, // 14: paymix.v1.GetMarketStatsResponse.datasets:type_name -> paymix.v1.DatasetRef
+	32, // 15: paymix.v1.ListDifferentialsResponse.location:type_name -> paymix.v1.Location
+	34, // 16: paymix.v1.ListDifferentialsResponse.differentials:type_name -> paymix.v1.Differential
+	35, // 17: paymix.v1.CohortInfo.scope:type_name -> paymix.v1.GeoScope
+	35, // 18: paymix.v1.ListCohortsRequest.scope:type_name -> paymix.v1.GeoScope
+	12, // 19: paymix.v1.ListCohortsResponse.cohorts:type_name -> paymix.v1.CohortInfo
+	15, // 20: paymix.v1.ListUnmappedLevelsResponse.levels:type_name -> paymix.v1.UnmappedLevel
+	18, // 21: paymix.v1.LevelMap.entries:type_name -> paymix.v1.LevelMapEntry
+	18, // 22: paymix.v1.PutLevelMapRequest.entries:type_name -> paymix.v1.LevelMapEntry
+	19, // 23: paymix.v1.PutLevelMapResponse.level_map:type_name -> paymix.v1.LevelMap
+	19, // 24: paymix.v1.ListLevelMapsResponse.level_maps:type_name -> paymix.v1.LevelMap
+	24, // 25: paymix.v1.PutLocationMapRequest.entries:type_name -> paymix.v1.LocationMapEntry
+	24, // 26: paymix.v1.PutLocationMapResponse.entries:type_name -> paymix.v1.LocationMapEntry
+	24, // 27: paymix.v1.ListLocationMapResponse.entries:type_name -> paymix.v1.LocationMapEntry
+	2,  // 28: paymix.v1.MarketService.ImportBenchmarks:input_type -> paymix.v1.ImportBenchmarksRequest
+	8,  // 29: paymix.v1.MarketService.GetMarketStats:input_type -> paymix.v1.GetMarketStatsRequest
+	10, // 30: paymix.v1.MarketService.ListDifferentials:input_type -> paymix.v1.ListDifferentialsRequest
+	13, // 31: paymix.v1.MarketService.ListCohorts:input_type -> paymix.v1.ListCohortsRequest
+	16, // 32: paymix.v1.MarketService.ListUnmappedLevels:input_type -> paymix.v1.ListUnmappedLevelsRequest
+	20, // 33: paymix.v1.MarketService.PutLevelMap:input_type -> paymix.v1.PutLevelMapRequest
+	22, // 34: paymix.v1.MarketService.ListLevelMaps:input_type -> paymix.v1.ListLevelMapsRequest
+	25, // 35: paymix.v1.MarketService.PutLocationMap:input_type -> paymix.v1.PutLocationMapRequest
+	27, // 36: paymix.v1.MarketService.ListLocationMap:input_type -> paymix.v1.ListLocationMapRequest
+	6,  // 37: paymix.v1.MarketService.ImportBenchmarks:output_type -> paymix.v1.ImportBenchmarksResponse
+	9,  // 38: paymix.v1.MarketService.GetMarketStats:output_type -> paymix.v1.GetMarketStatsResponse
+	11, // 39: paymix.v1.MarketService.ListDifferentials:output_type -> paymix.v1.ListDifferentialsResponse
+	14, // 40: paymix.v1.MarketService.ListCohorts:output_type -> paymix.v1.ListCohortsResponse
+	17, // 41: paymix.v1.MarketService.ListUnmappedLevels:output_type -> paymix.v1.ListUnmappedLevelsResponse
+	21, // 42: paymix.v1.MarketService.PutLevelMap:output_type -> paymix.v1.PutLevelMapResponse
+	23, // 43: paymix.v1.MarketService.ListLevelMaps:output_type -> paymix.v1.ListLevelMapsResponse
+	26, // 44: paymix.v1.MarketService.PutLocationMap:output_type -> paymix.v1.PutLocationMapResponse
+	28, // 45: paymix.v1.MarketService.ListLocationMap:output_type -> paymix.v1.ListLocationMapResponse
+	37, // [37:46] is the sub-list for method output_type
+	28, // [28:37] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_paymix_v1_market_service_proto_init() }
@@ -2225,13 +2408,14 @@ func file_paymix_v1_market_service_proto_init() {
 		(*ImportBenchmarksRequest_Chunk)(nil),
 	}
 	file_paymix_v1_market_service_proto_msgTypes[6].OneofWrappers = []any{}
+	file_paymix_v1_market_service_proto_msgTypes[9].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_paymix_v1_market_service_proto_rawDesc), len(file_paymix_v1_market_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   26,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	MarketService_ImportBenchmarks_FullMethodName   = "/paymix.v1.MarketService/ImportBenchmarks"
 	MarketService_GetMarketStats_FullMethodName     = "/paymix.v1.MarketService/GetMarketStats"
+	MarketService_ListDifferentials_FullMethodName  = "/paymix.v1.MarketService/ListDifferentials"
 	MarketService_ListCohorts_FullMethodName        = "/paymix.v1.MarketService/ListCohorts"
 	MarketService_ListUnmappedLevels_FullMethodName = "/paymix.v1.MarketService/ListUnmappedLevels"
 	MarketService_PutLevelMap_FullMethodName        = "/paymix.v1.MarketService/PutLevelMap"
@@ -44,6 +45,10 @@ type MarketServiceClient interface {
 	// location) or of a peer group (a company and its own level, optionally narrowed by
 	// job family and location).
 	GetMarketStats(ctx context.Context, in *GetMarketStatsRequest, opts ...grpc.CallOption) (*GetMarketStatsResponse, error)
+	// ListDifferentials lists a location's geographic differentials to the wider scopes
+	// that serve it (its zone, its country), under the caller's default policy or the
+	// one named.
+	ListDifferentials(ctx context.Context, in *ListDifferentialsRequest, opts ...grpc.CallOption) (*ListDifferentialsResponse, error)
 	// ListCohorts lists the cohorts the market snapshot holds.
 	ListCohorts(ctx context.Context, in *ListCohortsRequest, opts ...grpc.CallOption) (*ListCohortsResponse, error)
 	// ListUnmappedLevels lists company levels that no level map covers, with their row
@@ -86,6 +91,16 @@ func (c *marketServiceClient) GetMarketStats(ctx context.Context, in *GetMarketS
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetMarketStatsResponse)
 	err := c.cc.Invoke(ctx, MarketService_GetMarketStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *marketServiceClient) ListDifferentials(ctx context.Context, in *ListDifferentialsRequest, opts ...grpc.CallOption) (*ListDifferentialsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDifferentialsResponse)
+	err := c.cc.Invoke(ctx, MarketService_ListDifferentials_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +182,10 @@ type MarketServiceServer interface {
 	// location) or of a peer group (a company and its own level, optionally narrowed by
 	// job family and location).
 	GetMarketStats(context.Context, *GetMarketStatsRequest) (*GetMarketStatsResponse, error)
+	// ListDifferentials lists a location's geographic differentials to the wider scopes
+	// that serve it (its zone, its country), under the caller's default policy or the
+	// one named.
+	ListDifferentials(context.Context, *ListDifferentialsRequest) (*ListDifferentialsResponse, error)
 	// ListCohorts lists the cohorts the market snapshot holds.
 	ListCohorts(context.Context, *ListCohortsRequest) (*ListCohortsResponse, error)
 	// ListUnmappedLevels lists company levels that no level map covers, with their row
@@ -197,6 +216,9 @@ func (UnimplementedMarketServiceServer) ImportBenchmarks(grpc.ClientStreamingSer
 }
 func (UnimplementedMarketServiceServer) GetMarketStats(context.Context, *GetMarketStatsRequest) (*GetMarketStatsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMarketStats not implemented")
+}
+func (UnimplementedMarketServiceServer) ListDifferentials(context.Context, *ListDifferentialsRequest) (*ListDifferentialsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDifferentials not implemented")
 }
 func (UnimplementedMarketServiceServer) ListCohorts(context.Context, *ListCohortsRequest) (*ListCohortsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListCohorts not implemented")
@@ -258,6 +280,24 @@ func _MarketService_GetMarketStats_Handler(srv interface{}, ctx context.Context,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(MarketServiceServer).GetMarketStats(ctx, req.(*GetMarketStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MarketService_ListDifferentials_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDifferentialsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MarketServiceServer).ListDifferentials(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MarketService_ListDifferentials_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MarketServiceServer).ListDifferentials(ctx, req.(*ListDifferentialsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -380,6 +420,10 @@ var MarketService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetMarketStats",
 			Handler:    _MarketService_GetMarketStats_Handler,
+		},
+		{
+			MethodName: "ListDifferentials",
+			Handler:    _MarketService_ListDifferentials_Handler,
 		},
 		{
 			MethodName: "ListCohorts",

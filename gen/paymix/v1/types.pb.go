@@ -375,6 +375,61 @@ func (GeoScope) EnumDescriptor() ([]byte, []int) {
 // UsageMix is how a token budget is spent: shares of input, cached-input and output
 // tokens, in percent, summing to 100. All zero means the default (20 / 75 / 5, a
 // cache-heavy agentic-coding mix).
+// LevelSmoothing says how a track's level curve is kept from inverting.
+type LevelSmoothing int32
+
+const (
+	// The default: LEVEL_SMOOTHING_ISOTONIC.
+	LevelSmoothing_LEVEL_SMOOTHING_UNSPECIFIED LevelSmoothing = 0
+	// Weighted isotonic regression (pool adjacent violators) over the served total
+	// midpoints without tokens of a family's track at the requested location, weighted
+	// by the cohorts' capped weights; levels not served are skipped.
+	LevelSmoothing_LEVEL_SMOOTHING_ISOTONIC LevelSmoothing = 1
+	// Every level is served as its cohort gives it.
+	LevelSmoothing_LEVEL_SMOOTHING_NONE LevelSmoothing = 2
+)
+
+// Enum value maps for LevelSmoothing.
+var (
+	LevelSmoothing_name = map[int32]string{
+		0: "LEVEL_SMOOTHING_UNSPECIFIED",
+		1: "LEVEL_SMOOTHING_ISOTONIC",
+		2: "LEVEL_SMOOTHING_NONE",
+	}
+	LevelSmoothing_value = map[string]int32{
+		"LEVEL_SMOOTHING_UNSPECIFIED": 0,
+		"LEVEL_SMOOTHING_ISOTONIC":    1,
+		"LEVEL_SMOOTHING_NONE":        2,
+	}
+)
+
+func (x LevelSmoothing) Enum() *LevelSmoothing {
+	p := new(LevelSmoothing)
+	*p = x
+	return p
+}
+
+func (x LevelSmoothing) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LevelSmoothing) Descriptor() protoreflect.EnumDescriptor {
+	return file_paymix_v1_types_proto_enumTypes[6].Descriptor()
+}
+
+func (LevelSmoothing) Type() protoreflect.EnumType {
+	return &file_paymix_v1_types_proto_enumTypes[6]
+}
+
+func (x LevelSmoothing) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LevelSmoothing.Descriptor instead.
+func (LevelSmoothing) EnumDescriptor() ([]byte, []int) {
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{6}
+}
+
 type UsageMix struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
 	InputPercent       float64                `protobuf:"fixed64,1,opt,name=input_percent,json=inputPercent,proto3" json:"input_percent,omitempty"`
@@ -689,8 +744,14 @@ type Policy struct {
 	MaxCompanySharePercent *float64 `protobuf:"fixed64,17,opt,name=max_company_share_percent,json=maxCompanySharePercent,proto3,oneof" json:"max_company_share_percent,omitempty"`
 	// The cap by standard level id; it wins over max_company_share_percent.
 	MaxCompanySharePercentByLevel map[string]float64 `protobuf:"bytes,18,rep,name=max_company_share_percent_by_level,json=maxCompanySharePercentByLevel,proto3" json:"max_company_share_percent_by_level,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
-	unknownFields                 protoimpl.UnknownFields
-	sizeCache                     protoimpl.SizeCache
+	// A band that falls back to a wider scope is scaled by the requested location's
+	// differential to it (README, "Level curves and geographic differentials").
+	// Default true.
+	GeoAdjustment *bool `protobuf:"varint,19,opt,name=geo_adjustment,json=geoAdjustment,proto3,oneof" json:"geo_adjustment,omitempty"`
+	// How level curves are kept from inverting. Default isotonic.
+	LevelSmoothing LevelSmoothing `protobuf:"varint,20,opt,name=level_smoothing,json=levelSmoothing,proto3,enum=paymix.v1.LevelSmoothing" json:"level_smoothing,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Policy) Reset() {
@@ -833,6 +894,20 @@ func (x *Policy) GetMaxCompanySharePercentByLevel() map[string]float64 {
 		return x.MaxCompanySharePercentByLevel
 	}
 	return nil
+}
+
+func (x *Policy) GetGeoAdjustment() bool {
+	if x != nil && x.GeoAdjustment != nil {
+		return *x.GeoAdjustment
+	}
+	return false
+}
+
+func (x *Policy) GetLevelSmoothing() LevelSmoothing {
+	if x != nil {
+		return x.LevelSmoothing
+	}
+	return LevelSmoothing_LEVEL_SMOOTHING_UNSPECIFIED
 }
 
 // ComponentBand is one component of a band, with the market figures behind it.
@@ -1866,8 +1941,13 @@ type Provenance struct {
 	StateVersion           int64   `protobuf:"varint,15,opt,name=state_version,json=stateVersion,proto3" json:"state_version,omitempty"`
 	MinCompanies           int32   `protobuf:"varint,16,opt,name=min_companies,json=minCompanies,proto3" json:"min_companies,omitempty"`
 	MaxCompanySharePercent float64 `protobuf:"fixed64,17,opt,name=max_company_share_percent,json=maxCompanySharePercent,proto3" json:"max_company_share_percent,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// The policy's curve settings, and the differential that scaled the band when it
+	// fell back (absent when none did: geo adjustment off, no fallback, or no pair).
+	GeoAdjustment  bool           `protobuf:"varint,18,opt,name=geo_adjustment,json=geoAdjustment,proto3" json:"geo_adjustment,omitempty"`
+	LevelSmoothing LevelSmoothing `protobuf:"varint,19,opt,name=level_smoothing,json=levelSmoothing,proto3,enum=paymix.v1.LevelSmoothing" json:"level_smoothing,omitempty"`
+	Differential   *Differential  `protobuf:"bytes,20,opt,name=differential,proto3" json:"differential,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Provenance) Reset() {
@@ -2019,6 +2099,191 @@ func (x *Provenance) GetMaxCompanySharePercent() float64 {
 	return 0
 }
 
+func (x *Provenance) GetGeoAdjustment() bool {
+	if x != nil {
+		return x.GeoAdjustment
+	}
+	return false
+}
+
+func (x *Provenance) GetLevelSmoothing() LevelSmoothing {
+	if x != nil {
+		return x.LevelSmoothing
+	}
+	return LevelSmoothing_LEVEL_SMOOTHING_UNSPECIFIED
+}
+
+func (x *Provenance) GetDifferential() *Differential {
+	if x != nil {
+		return x.Differential
+	}
+	return nil
+}
+
+// Differential is a location's ratio to a wider scope that serves it: the mean over
+// every job family and level both serve a band for of mid(location) / mid(wider),
+// weighted by the smaller of the two cohorts' capped weights, at the policy's target
+// percentile and effective date.
+type Differential struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The wider scope and its metro, zone or country id.
+	Scope        GeoScope `protobuf:"varint,1,opt,name=scope,proto3,enum=paymix.v1.GeoScope" json:"scope,omitempty"`
+	LocationId   string   `protobuf:"bytes,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	LocationName string   `protobuf:"bytes,3,opt,name=location_name,json=locationName,proto3" json:"location_name,omitempty"`
+	// Absent when no family and level is served at both (pairs 0).
+	Factor        *float64 `protobuf:"fixed64,4,opt,name=factor,proto3,oneof" json:"factor,omitempty"`
+	Pairs         int32    `protobuf:"varint,5,opt,name=pairs,proto3" json:"pairs,omitempty"`
+	Weight        float64  `protobuf:"fixed64,6,opt,name=weight,proto3" json:"weight,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Differential) Reset() {
+	*x = Differential{}
+	mi := &file_paymix_v1_types_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Differential) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Differential) ProtoMessage() {}
+
+func (x *Differential) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_types_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Differential.ProtoReflect.Descriptor instead.
+func (*Differential) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Differential) GetScope() GeoScope {
+	if x != nil {
+		return x.Scope
+	}
+	return GeoScope_GEO_SCOPE_UNSPECIFIED
+}
+
+func (x *Differential) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+func (x *Differential) GetLocationName() string {
+	if x != nil {
+		return x.LocationName
+	}
+	return ""
+}
+
+func (x *Differential) GetFactor() float64 {
+	if x != nil && x.Factor != nil {
+		return *x.Factor
+	}
+	return 0
+}
+
+func (x *Differential) GetPairs() int32 {
+	if x != nil {
+		return x.Pairs
+	}
+	return 0
+}
+
+func (x *Differential) GetWeight() float64 {
+	if x != nil {
+		return x.Weight
+	}
+	return 0
+}
+
+// LevelCurve is a band's place on the level curve of its family's track at the
+// requested location.
+type LevelCurve struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The total midpoint without tokens before smoothing (after any differential).
+	RawMidpoint float64 `protobuf:"fixed64,1,opt,name=raw_midpoint,json=rawMidpoint,proto3" json:"raw_midpoint,omitempty"`
+	// True when smoothing moved the midpoint (warning LEVEL_CURVE_SMOOTHED).
+	Smoothed bool `protobuf:"varint,2,opt,name=smoothed,proto3" json:"smoothed,omitempty"`
+	// The nearest level below on the track that serves a band, and this band's total
+	// midpoint without tokens over its, minus 1, in percent (absent for the lowest).
+	ProgressionFromLevel       string   `protobuf:"bytes,3,opt,name=progression_from_level,json=progressionFromLevel,proto3" json:"progression_from_level,omitempty"`
+	MidpointProgressionPercent *float64 `protobuf:"fixed64,4,opt,name=midpoint_progression_percent,json=midpointProgressionPercent,proto3,oneof" json:"midpoint_progression_percent,omitempty"`
+	unknownFields              protoimpl.UnknownFields
+	sizeCache                  protoimpl.SizeCache
+}
+
+func (x *LevelCurve) Reset() {
+	*x = LevelCurve{}
+	mi := &file_paymix_v1_types_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LevelCurve) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LevelCurve) ProtoMessage() {}
+
+func (x *LevelCurve) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_types_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LevelCurve.ProtoReflect.Descriptor instead.
+func (*LevelCurve) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *LevelCurve) GetRawMidpoint() float64 {
+	if x != nil {
+		return x.RawMidpoint
+	}
+	return 0
+}
+
+func (x *LevelCurve) GetSmoothed() bool {
+	if x != nil {
+		return x.Smoothed
+	}
+	return false
+}
+
+func (x *LevelCurve) GetProgressionFromLevel() string {
+	if x != nil {
+		return x.ProgressionFromLevel
+	}
+	return ""
+}
+
+func (x *LevelCurve) GetMidpointProgressionPercent() float64 {
+	if x != nil && x.MidpointProgressionPercent != nil {
+		return *x.MidpointProgressionPercent
+	}
+	return 0
+}
+
 // Warning is something a reader of a band must know. Codes are stable and
 // machine-readable; messages are for people.
 type Warning struct {
@@ -2033,7 +2298,7 @@ type Warning struct {
 
 func (x *Warning) Reset() {
 	*x = Warning{}
-	mi := &file_paymix_v1_types_proto_msgTypes[15]
+	mi := &file_paymix_v1_types_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2045,7 +2310,7 @@ func (x *Warning) String() string {
 func (*Warning) ProtoMessage() {}
 
 func (x *Warning) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[15]
+	mi := &file_paymix_v1_types_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2058,7 +2323,7 @@ func (x *Warning) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Warning.ProtoReflect.Descriptor instead.
 func (*Warning) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{15}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Warning) GetCode() string {
@@ -2091,13 +2356,14 @@ type Band struct {
 	Tokens             *TokenBudget `protobuf:"bytes,6,opt,name=tokens,proto3" json:"tokens,omitempty"`
 	Provenance         *Provenance  `protobuf:"bytes,7,opt,name=provenance,proto3" json:"provenance,omitempty"`
 	Warnings           []*Warning   `protobuf:"bytes,8,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	LevelCurve         *LevelCurve  `protobuf:"bytes,9,opt,name=level_curve,json=levelCurve,proto3" json:"level_curve,omitempty"`
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Band) Reset() {
 	*x = Band{}
-	mi := &file_paymix_v1_types_proto_msgTypes[16]
+	mi := &file_paymix_v1_types_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2109,7 +2375,7 @@ func (x *Band) String() string {
 func (*Band) ProtoMessage() {}
 
 func (x *Band) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[16]
+	mi := &file_paymix_v1_types_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2122,7 +2388,7 @@ func (x *Band) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Band.ProtoReflect.Descriptor instead.
 func (*Band) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{16}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Band) GetCurrency() string {
@@ -2181,6 +2447,13 @@ func (x *Band) GetWarnings() []*Warning {
 	return nil
 }
 
+func (x *Band) GetLevelCurve() *LevelCurve {
+	if x != nil {
+		return x.LevelCurve
+	}
+	return nil
+}
+
 var File_paymix_v1_types_proto protoreflect.FileDescriptor
 
 const file_paymix_v1_types_proto_rawDesc = "" +
@@ -2219,7 +2492,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\n" +
 	"\b_cap_usdB\f\n" +
 	"\n" +
-	"_fixed_usd\"\xea\f\n" +
+	"_fixed_usd\"\xf7\r\n" +
 	"\x06Policy\x12I\n" +
 	"\x11target_percentile\x18\x01 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\xc0X@)\x00\x00\x00\x00\x00\x00\xf0?H\x00R\x10targetPercentile\x88\x01\x01\x12N\n" +
 	"\x14range_spread_percent\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00i@)\x00\x00\x00\x00\x00\x00\x00\x00H\x01R\x12rangeSpreadPercent\x88\x01\x01\x12\x9a\x01\n" +
@@ -2238,7 +2511,9 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\rmin_companies\x18\x0f \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x01H\x05R\fminCompanies\x88\x01\x01\x12y\n" +
 	"\x16min_companies_by_level\x18\x10 \x03(\v2*.paymix.v1.Policy.MinCompaniesByLevelEntryB\x18\xbaH\x15\x9a\x01\x12\x10 \"\x06r\x04\x10\x01\x18\x10*\x06\x1a\x04\x18d(\x01R\x13minCompaniesByLevel\x12W\n" +
 	"\x19max_company_share_percent\x18\x11 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\xf0?H\x06R\x16maxCompanySharePercent\x88\x01\x01\x12\xa7\x01\n" +
-	"\"max_company_share_percent_by_level\x18\x12 \x03(\v24.paymix.v1.Policy.MaxCompanySharePercentByLevelEntryB&\xbaH#\x9a\x01 \x10 \"\x06r\x04\x10\x01\x18\x10*\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\xf0?R\x1dmaxCompanySharePercentByLevel\x1aL\n" +
+	"\"max_company_share_percent_by_level\x18\x12 \x03(\v24.paymix.v1.Policy.MaxCompanySharePercentByLevelEntryB&\xbaH#\x9a\x01 \x10 \"\x06r\x04\x10\x01\x18\x10*\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\xf0?R\x1dmaxCompanySharePercentByLevel\x12*\n" +
+	"\x0egeo_adjustment\x18\x13 \x01(\bH\aR\rgeoAdjustment\x88\x01\x01\x12L\n" +
+	"\x0flevel_smoothing\x18\x14 \x01(\x0e2\x19.paymix.v1.LevelSmoothingB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0elevelSmoothing\x1aL\n" +
 	"\x1eRangeSpreadPercentByLevelEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01\x1aF\n" +
@@ -2254,7 +2529,8 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x13_aging_rate_percentB\x0f\n" +
 	"\r_rounding_usdB\x10\n" +
 	"\x0e_min_companiesB\x1c\n" +
-	"\x1a_max_company_share_percent\"\xca\x04\n" +
+	"\x1a_max_company_share_percentB\x11\n" +
+	"\x0f_geo_adjustment\"\xca\x04\n" +
 	"\rComponentBand\x122\n" +
 	"\tcomponent\x18\x01 \x01(\x0e2\x14.paymix.v1.ComponentR\tcomponent\x12\x10\n" +
 	"\x03min\x18\x02 \x01(\x01R\x03min\x12\x10\n" +
@@ -2367,7 +2643,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x05 \x01(\tR\vdisplayName\x12\x1c\n" +
 	"\tsynthetic\x18\x02 \x01(\bR\tsynthetic\x12%\n" +
 	"\x0eweight_percent\x18\x03 \x01(\x01R\rweightPercent\x12\x12\n" +
-	"\x04rows\x18\x04 \x01(\x05R\x04rows\"\xbd\x05\n" +
+	"\x04rows\x18\x04 \x01(\x05R\x04rows\"\xe5\x06\n" +
 	"\n" +
 	"Provenance\x12\x1c\n" +
 	"\tsynthetic\x18\x01 \x01(\bR\tsynthetic\x12\x14\n" +
@@ -2387,10 +2663,29 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x0fmin_sample_size\x18\r \x01(\x05R\rminSampleSize\x12#\n" +
 	"\rstate_version\x18\x0f \x01(\x03R\fstateVersion\x12#\n" +
 	"\rmin_companies\x18\x10 \x01(\x05R\fminCompanies\x129\n" +
-	"\x19max_company_share_percent\x18\x11 \x01(\x01R\x16maxCompanySharePercent\"7\n" +
+	"\x19max_company_share_percent\x18\x11 \x01(\x01R\x16maxCompanySharePercent\x12%\n" +
+	"\x0egeo_adjustment\x18\x12 \x01(\bR\rgeoAdjustment\x12B\n" +
+	"\x0flevel_smoothing\x18\x13 \x01(\x0e2\x19.paymix.v1.LevelSmoothingR\x0elevelSmoothing\x12;\n" +
+	"\fdifferential\x18\x14 \x01(\v2\x17.paymix.v1.DifferentialR\fdifferential\"\xd5\x01\n" +
+	"\fDifferential\x12)\n" +
+	"\x05scope\x18\x01 \x01(\x0e2\x13.paymix.v1.GeoScopeR\x05scope\x12\x1f\n" +
+	"\vlocation_id\x18\x02 \x01(\tR\n" +
+	"locationId\x12#\n" +
+	"\rlocation_name\x18\x03 \x01(\tR\flocationName\x12\x1b\n" +
+	"\x06factor\x18\x04 \x01(\x01H\x00R\x06factor\x88\x01\x01\x12\x14\n" +
+	"\x05pairs\x18\x05 \x01(\x05R\x05pairs\x12\x16\n" +
+	"\x06weight\x18\x06 \x01(\x01R\x06weightB\t\n" +
+	"\a_factor\"\xe9\x01\n" +
+	"\n" +
+	"LevelCurve\x12!\n" +
+	"\fraw_midpoint\x18\x01 \x01(\x01R\vrawMidpoint\x12\x1a\n" +
+	"\bsmoothed\x18\x02 \x01(\bR\bsmoothed\x124\n" +
+	"\x16progression_from_level\x18\x03 \x01(\tR\x14progressionFromLevel\x12E\n" +
+	"\x1cmidpoint_progression_percent\x18\x04 \x01(\x01H\x00R\x1amidpointProgressionPercent\x88\x01\x01B\x1f\n" +
+	"\x1d_midpoint_progression_percent\"7\n" +
 	"\aWarning\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\x8e\x03\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\xc6\x03\n" +
 	"\x04Band\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12)\n" +
 	"\x06cohort\x18\x02 \x01(\v2\x11.paymix.v1.CohortR\x06cohort\x128\n" +
@@ -2403,7 +2698,9 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\n" +
 	"provenance\x18\a \x01(\v2\x15.paymix.v1.ProvenanceR\n" +
 	"provenance\x12.\n" +
-	"\bwarnings\x18\b \x03(\v2\x12.paymix.v1.WarningR\bwarnings*\x92\x01\n" +
+	"\bwarnings\x18\b \x03(\v2\x12.paymix.v1.WarningR\bwarnings\x126\n" +
+	"\vlevel_curve\x18\t \x01(\v2\x15.paymix.v1.LevelCurveR\n" +
+	"levelCurve*\x92\x01\n" +
 	"\tComponent\x12\x19\n" +
 	"\x15COMPONENT_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eCOMPONENT_BASE\x10\x01\x12\x14\n" +
@@ -2437,7 +2734,11 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x15GEO_SCOPE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fGEO_SCOPE_METRO\x10\x01\x12\x12\n" +
 	"\x0eGEO_SCOPE_ZONE\x10\x02\x12\x15\n" +
-	"\x11GEO_SCOPE_COUNTRY\x10\x03B1Z/github.com/paymix/paymix/gen/paymix/v1;paymixv1b\x06proto3"
+	"\x11GEO_SCOPE_COUNTRY\x10\x03*i\n" +
+	"\x0eLevelSmoothing\x12\x1f\n" +
+	"\x1bLEVEL_SMOOTHING_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18LEVEL_SMOOTHING_ISOTONIC\x10\x01\x12\x18\n" +
+	"\x14LEVEL_SMOOTHING_NONE\x10\x02B1Z/github.com/paymix/paymix/gen/paymix/v1;paymixv1b\x06proto3"
 
 var (
 	file_paymix_v1_types_proto_rawDescOnce sync.Once
@@ -2451,8 +2752,8 @@ func file_paymix_v1_types_proto_rawDescGZIP() []byte {
 	return file_paymix_v1_types_proto_rawDescData
 }
 
-var file_paymix_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_paymix_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_paymix_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_paymix_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_paymix_v1_types_proto_goTypes = []any{
 	(Component)(0),        // 0: paymix.v1.Component
 	(Confidence)(0),       // 1: paymix.v1.Confidence
@@ -2460,67 +2761,75 @@ var file_paymix_v1_types_proto_goTypes = []any{
 	(TokenMode)(0),        // 3: paymix.v1.TokenMode
 	(Funding)(0),          // 4: paymix.v1.Funding
 	(GeoScope)(0),         // 5: paymix.v1.GeoScope
-	(*UsageMix)(nil),      // 6: paymix.v1.UsageMix
-	(*ModelPrice)(nil),    // 7: paymix.v1.ModelPrice
-	(*TokenPolicy)(nil),   // 8: paymix.v1.TokenPolicy
-	(*Policy)(nil),        // 9: paymix.v1.Policy
-	(*ComponentBand)(nil), // 10: paymix.v1.ComponentBand
-	(*TotalBand)(nil),     // 11: paymix.v1.TotalBand
-	(*Range)(nil),         // 12: paymix.v1.Range
-	(*ModelTokens)(nil),   // 13: paymix.v1.ModelTokens
-	(*TokenBudget)(nil),   // 14: paymix.v1.TokenBudget
-	(*Location)(nil),      // 15: paymix.v1.Location
-	(*Cohort)(nil),        // 16: paymix.v1.Cohort
-	(*FallbackStep)(nil),  // 17: paymix.v1.FallbackStep
-	(*Fallback)(nil),      // 18: paymix.v1.Fallback
-	(*DatasetRef)(nil),    // 19: paymix.v1.DatasetRef
-	(*Provenance)(nil),    // 20: paymix.v1.Provenance
-	(*Warning)(nil),       // 21: paymix.v1.Warning
-	(*Band)(nil),          // 22: paymix.v1.Band
-	nil,                   // 23: paymix.v1.TokenPolicy.FixedUsdByLevelEntry
-	nil,                   // 24: paymix.v1.Policy.RangeSpreadPercentByLevelEntry
-	nil,                   // 25: paymix.v1.Policy.MinCompaniesByLevelEntry
-	nil,                   // 26: paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
+	(LevelSmoothing)(0),   // 6: paymix.v1.LevelSmoothing
+	(*UsageMix)(nil),      // 7: paymix.v1.UsageMix
+	(*ModelPrice)(nil),    // 8: paymix.v1.ModelPrice
+	(*TokenPolicy)(nil),   // 9: paymix.v1.TokenPolicy
+	(*Policy)(nil),        // 10: paymix.v1.Policy
+	(*ComponentBand)(nil), // 11: paymix.v1.ComponentBand
+	(*TotalBand)(nil),     // 12: paymix.v1.TotalBand
+	(*Range)(nil),         // 13: paymix.v1.Range
+	(*ModelTokens)(nil),   // 14: paymix.v1.ModelTokens
+	(*TokenBudget)(nil),   // 15: paymix.v1.TokenBudget
+	(*Location)(nil),      // 16: paymix.v1.Location
+	(*Cohort)(nil),        // 17: paymix.v1.Cohort
+	(*FallbackStep)(nil),  // 18: paymix.v1.FallbackStep
+	(*Fallback)(nil),      // 19: paymix.v1.Fallback
+	(*DatasetRef)(nil),    // 20: paymix.v1.DatasetRef
+	(*Provenance)(nil),    // 21: paymix.v1.Provenance
+	(*Differential)(nil),  // 22: paymix.v1.Differential
+	(*LevelCurve)(nil),    // 23: paymix.v1.LevelCurve
+	(*Warning)(nil),       // 24: paymix.v1.Warning
+	(*Band)(nil),          // 25: paymix.v1.Band
+	nil,                   // 26: paymix.v1.TokenPolicy.FixedUsdByLevelEntry
+	nil,                   // 27: paymix.v1.Policy.RangeSpreadPercentByLevelEntry
+	nil,                   // 28: paymix.v1.Policy.MinCompaniesByLevelEntry
+	nil,                   // 29: paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
 }
 var file_paymix_v1_types_proto_depIdxs = []int32{
 	3,  // 0: paymix.v1.TokenPolicy.mode:type_name -> paymix.v1.TokenMode
-	23, // 1: paymix.v1.TokenPolicy.fixed_usd_by_level:type_name -> paymix.v1.TokenPolicy.FixedUsdByLevelEntry
+	26, // 1: paymix.v1.TokenPolicy.fixed_usd_by_level:type_name -> paymix.v1.TokenPolicy.FixedUsdByLevelEntry
 	4,  // 2: paymix.v1.TokenPolicy.funding:type_name -> paymix.v1.Funding
-	6,  // 3: paymix.v1.TokenPolicy.usage_mix:type_name -> paymix.v1.UsageMix
-	7,  // 4: paymix.v1.TokenPolicy.prices:type_name -> paymix.v1.ModelPrice
-	24, // 5: paymix.v1.Policy.range_spread_percent_by_level:type_name -> paymix.v1.Policy.RangeSpreadPercentByLevelEntry
-	8,  // 6: paymix.v1.Policy.token_policy:type_name -> paymix.v1.TokenPolicy
-	25, // 7: paymix.v1.Policy.min_companies_by_level:type_name -> paymix.v1.Policy.MinCompaniesByLevelEntry
-	26, // 8: paymix.v1.Policy.max_company_share_percent_by_level:type_name -> paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
-	0,  // 9: paymix.v1.ComponentBand.component:type_name -> paymix.v1.Component
-	1,  // 10: paymix.v1.ComponentBand.confidence:type_name -> paymix.v1.Confidence
-	1,  // 11: paymix.v1.TotalBand.confidence:type_name -> paymix.v1.Confidence
-	3,  // 12: paymix.v1.TokenBudget.mode:type_name -> paymix.v1.TokenMode
-	4,  // 13: paymix.v1.TokenBudget.funding:type_name -> paymix.v1.Funding
-	6,  // 14: paymix.v1.TokenBudget.usage_mix:type_name -> paymix.v1.UsageMix
-	13, // 15: paymix.v1.TokenBudget.models:type_name -> paymix.v1.ModelTokens
-	5,  // 16: paymix.v1.TokenBudget.market_scope:type_name -> paymix.v1.GeoScope
-	5,  // 17: paymix.v1.Location.scope:type_name -> paymix.v1.GeoScope
-	15, // 18: paymix.v1.Cohort.location:type_name -> paymix.v1.Location
-	5,  // 19: paymix.v1.FallbackStep.scope:type_name -> paymix.v1.GeoScope
-	2,  // 20: paymix.v1.FallbackStep.passed_over:type_name -> paymix.v1.PassedOver
-	5,  // 21: paymix.v1.Fallback.requested_scope:type_name -> paymix.v1.GeoScope
-	5,  // 22: paymix.v1.Fallback.used_scope:type_name -> paymix.v1.GeoScope
-	17, // 23: paymix.v1.Fallback.steps:type_name -> paymix.v1.FallbackStep
-	19, // 24: paymix.v1.Provenance.datasets:type_name -> paymix.v1.DatasetRef
-	18, // 25: paymix.v1.Provenance.fallback:type_name -> paymix.v1.Fallback
-	16, // 26: paymix.v1.Band.cohort:type_name -> paymix.v1.Cohort
-	10, // 27: paymix.v1.Band.components:type_name -> paymix.v1.ComponentBand
-	11, // 28: paymix.v1.Band.total:type_name -> paymix.v1.TotalBand
-	12, // 29: paymix.v1.Band.total_without_tokens:type_name -> paymix.v1.Range
-	14, // 30: paymix.v1.Band.tokens:type_name -> paymix.v1.TokenBudget
-	20, // 31: paymix.v1.Band.provenance:type_name -> paymix.v1.Provenance
-	21, // 32: paymix.v1.Band.warnings:type_name -> paymix.v1.Warning
-	33, // [33:33] is the sub-list for method output_type
-	33, // [33:33] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	7,  // 3: paymix.v1.TokenPolicy.usage_mix:type_name -> paymix.v1.UsageMix
+	8,  // 4: paymix.v1.TokenPolicy.prices:type_name -> paymix.v1.ModelPrice
+	27, // 5: paymix.v1.Policy.range_spread_percent_by_level:type_name -> paymix.v1.Policy.RangeSpreadPercentByLevelEntry
+	9,  // 6: paymix.v1.Policy.token_policy:type_name -> paymix.v1.TokenPolicy
+	28, // 7: paymix.v1.Policy.min_companies_by_level:type_name -> paymix.v1.Policy.MinCompaniesByLevelEntry
+	29, // 8: paymix.v1.Policy.max_company_share_percent_by_level:type_name -> paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
+	6,  // 9: paymix.v1.Policy.level_smoothing:type_name -> paymix.v1.LevelSmoothing
+	0,  // 10: paymix.v1.ComponentBand.component:type_name -> paymix.v1.Component
+	1,  // 11: paymix.v1.ComponentBand.confidence:type_name -> paymix.v1.Confidence
+	1,  // 12: paymix.v1.TotalBand.confidence:type_name -> paymix.v1.Confidence
+	3,  // 13: paymix.v1.TokenBudget.mode:type_name -> paymix.v1.TokenMode
+	4,  // 14: paymix.v1.TokenBudget.funding:type_name -> paymix.v1.Funding
+	7,  // 15: paymix.v1.TokenBudget.usage_mix:type_name -> paymix.v1.UsageMix
+	14, // 16: paymix.v1.TokenBudget.models:type_name -> paymix.v1.ModelTokens
+	5,  // 17: paymix.v1.TokenBudget.market_scope:type_name -> paymix.v1.GeoScope
+	5,  // 18: paymix.v1.Location.scope:type_name -> paymix.v1.GeoScope
+	16, // 19: paymix.v1.Cohort.location:type_name -> paymix.v1.Location
+	5,  // 20: paymix.v1.FallbackStep.scope:type_name -> paymix.v1.GeoScope
+	2,  // 21: paymix.v1.FallbackStep.passed_over:type_name -> paymix.v1.PassedOver
+	5,  // 22: paymix.v1.Fallback.requested_scope:type_name -> paymix.v1.GeoScope
+	5,  // 23: paymix.v1.Fallback.used_scope:type_name -> paymix.v1.GeoScope
+	18, // 24: paymix.v1.Fallback.steps:type_name -> paymix.v1.FallbackStep
+	20, // 25: paymix.v1.Provenance.datasets:type_name -> paymix.v1.DatasetRef
+	19, // 26: paymix.v1.Provenance.fallback:type_name -> paymix.v1.Fallback
+	6,  // 27: paymix.v1.Provenance.level_smoothing:type_name -> paymix.v1.LevelSmoothing
+	22, // 28: paymix.v1.Provenance.differential:type_name -> paymix.v1.Differential
+	5,  // 29: paymix.v1.Differential.scope:type_name -> paymix.v1.GeoScope
+	17, // 30: paymix.v1.Band.cohort:type_name -> paymix.v1.Cohort
+	11, // 31: paymix.v1.Band.components:type_name -> paymix.v1.ComponentBand
+	12, // 32: paymix.v1.Band.total:type_name -> paymix.v1.TotalBand
+	13, // 33: paymix.v1.Band.total_without_tokens:type_name -> paymix.v1.Range
+	15, // 34: paymix.v1.Band.tokens:type_name -> paymix.v1.TokenBudget
+	21, // 35: paymix.v1.Band.provenance:type_name -> paymix.v1.Provenance
+	24, // 36: paymix.v1.Band.warnings:type_name -> paymix.v1.Warning
+	23, // 37: paymix.v1.Band.level_curve:type_name -> paymix.v1.LevelCurve
+	38, // [38:38] is the sub-list for method output_type
+	38, // [38:38] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_paymix_v1_types_proto_init() }
@@ -2532,13 +2841,15 @@ func file_paymix_v1_types_proto_init() {
 	file_paymix_v1_types_proto_msgTypes[3].OneofWrappers = []any{}
 	file_paymix_v1_types_proto_msgTypes[4].OneofWrappers = []any{}
 	file_paymix_v1_types_proto_msgTypes[5].OneofWrappers = []any{}
+	file_paymix_v1_types_proto_msgTypes[15].OneofWrappers = []any{}
+	file_paymix_v1_types_proto_msgTypes[16].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_paymix_v1_types_proto_rawDesc), len(file_paymix_v1_types_proto_rawDesc)),
-			NumEnums:      6,
-			NumMessages:   21,
+			NumEnums:      7,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
