@@ -18,12 +18,14 @@ func TestPolicyDocumentRoundTrip(t *testing.T) {
 		AgingRatePercent: f(0), RoundingUSD: f(500), Tokens: &planner.TokenPolicy{Mode: planner.TokenModeFixed, FixedUSD: f(100000),
 			FixedByLevel: map[string]float64{"IC5": 150000}, CapUSD: f(250000), Funding: planner.FundingCarveOutBase,
 			UsageMix: tokens.UsageMix{InputPercent: 30, CachedInputPercent: 60, OutputPercent: 10},
-			Prices:   []tokens.Price{{Model: "m", Vendor: "v", Input: 1, CachedInput: 0.1, Output: 5, Effective: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), Source: "s"}}}}
+			Prices:   []tokens.Price{{Model: "m", Vendor: "v", Input: 1, CachedInput: 0.1, Output: 5, Effective: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), Source: "s"}}},
+		GeoAdjustment: new(bool), LevelSmoothing: planner.SmoothingNone}
 	doc, err := encodePolicy(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(doc, `{"version":1,`) || !strings.Contains(doc, `"mode":"fixed"`) || !strings.Contains(doc, `"funding":"carve-out-base"`) {
+	if !strings.HasPrefix(doc, `{"version":1,`) || !strings.Contains(doc, `"mode":"fixed"`) || !strings.Contains(doc, `"funding":"carve-out-base"`) ||
+		!strings.Contains(doc, `"geoAdjustment":false,"levelSmoothing":"none"`) {
 		t.Errorf("document %s", doc)
 	}
 	back, err := decodePolicy(doc)
@@ -49,7 +51,7 @@ func TestLegacyPolicyDocuments(t *testing.T) {
 			t.Errorf("%s: %+v %v", spec, got, err)
 		}
 	}
-	for _, bad := range []string{`{"version":2}`, `{"tokenPolicy":{"mode":"TOKEN_MODE_BOGUS"}}`, `{"surprise":1}`, `not json`} {
+	for _, bad := range []string{`{"version":2}`, `{"version":1,"levelSmoothing":"cubic"}`, `{"tokenPolicy":{"mode":"TOKEN_MODE_BOGUS"}}`, `{"surprise":1}`, `not json`} {
 		if _, err := decodePolicy(bad); err == nil {
 			t.Errorf("%s read without an error", bad)
 		}
