@@ -63,10 +63,9 @@ type Differential struct {
 
 // DifferentialsQuery asks for a location's differentials.
 type DifferentialsQuery struct {
-	Location         string
-	Policy           *SettledPolicy // nil: DefaultPolicy
-	TargetPercentile *float64       // 1-99; nil: the policy's
-	EffectiveDate    time.Time      // zero: today
+	Location      string
+	Policy        *SettledPolicy // nil: DefaultPolicy
+	EffectiveDate time.Time      // zero: today
 }
 
 // Differentials are what a query's location translates from: its differential to
@@ -75,7 +74,7 @@ type DifferentialsQuery struct {
 type Differentials struct {
 	Location      catalog.Location
 	Effective     time.Time
-	Target        float64 // the target percentile used
+	Target        float64 // the policy's target percentile, which they are at
 	Differentials []Differential
 }
 
@@ -95,10 +94,6 @@ func (pl *Planner) Differentials(q DifferentialsQuery, today time.Time) (Differe
 	}
 	c := curves{p: pl, policy: policy, effective: effectiveDate(q.EffectiveDate, today)}
 	out := Differentials{Location: loc, Effective: c.effective, Target: value(policy.Policy.TargetPercentile, DefaultTargetPercentile)}
-	if t := q.TargetPercentile; t != nil {
-		f := *t / 100
-		c.q, out.Target = &f, *t
-	}
 	for _, wider := range scopes {
 		if wider > loc.Scope && loc.IDAt(wider) != "" {
 			out.Differentials = append(out.Differentials, c.differential(loc, wider))
@@ -280,12 +275,19 @@ func chain(snap *market.Snapshot, loc catalog.Location, keyAt func(catalog.Scope
 
 // differential is a location's differential to a wider scope, from the memo or
 // computed now.
+//
+// A differential is a property of the location under the policy: it is computed at
+// the policy's own target percentile even for a request that sets another, so that a
+// location translates the same way at every percentile (and a request cycling
+// through percentiles does not recompute it).
 func (c *curves) differential(loc catalog.Location, wider catalog.Scope) Differential {
-	key := diffKey{curveContext: c.context(), scope: loc.Scope, place: loc.ID(), wider: wider}
+	at := *c
+	at.q = nil
+	key := diffKey{curveContext: at.context(), scope: loc.Scope, place: loc.ID(), wider: wider}
 	if d, ok := c.p.diffs.get(key); ok {
 		return d
 	}
-	d := c.computeDifferential(loc, wider)
+	d := at.computeDifferential(loc, wider)
 	c.p.diffs.put(key, d)
 	return d
 }

@@ -73,7 +73,6 @@ func TestDifferentialsOverHTTP(t *testing.T) {
 	for path, field := range map[string]string{
 		"/v1/market/differentials":                                          "location",
 		"/v1/market/differentials?location=Atlantis":                        "location",
-		"/v1/market/differentials?location=austin&targetPercentile=0":       "target_percentile",
 		"/v1/market/differentials?location=austin&effectiveDate=2026-13-01": "effective_date",
 	} {
 		if code, body := s.get(t, path); code != 400 || !strings.Contains(string(body), field) {

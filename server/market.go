@@ -73,8 +73,7 @@ func (s *marketService) ListDifferentials(ctx context.Context, r *pb.ListDiffere
 	if err != nil {
 		return nil, err
 	}
-	out, err := pub.Planner.Differentials(planner.DifferentialsQuery{Location: r.GetLocation(), Policy: policy,
-		TargetPercentile: r.TargetPercentile, EffectiveDate: d}, s.now())
+	out, err := pub.Planner.Differentials(planner.DifferentialsQuery{Location: r.GetLocation(), Policy: policy, EffectiveDate: d}, s.now())
 	if err != nil {
 		return nil, err
 	}

@@ -986,8 +986,6 @@ type ListDifferentialsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// A metro or zone: "City, ST", "City, Country", or a metro or zone id.
 	Location string `protobuf:"bytes,1,opt,name=location,proto3" json:"location,omitempty"`
-	// Overrides the policy's target percentile.
-	TargetPercentile *float64 `protobuf:"fixed64,2,opt,name=target_percentile,json=targetPercentile,proto3,oneof" json:"target_percentile,omitempty"`
 	// The date market data is aged to (YYYY-MM-DD); default today.
 	EffectiveDate string `protobuf:"bytes,3,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
 	// A stored policy (organizations/{organization}/policies/{policy}); default the
@@ -1034,13 +1032,6 @@ func (x *ListDifferentialsRequest) GetLocation() string {
 	return ""
 }
 
-func (x *ListDifferentialsRequest) GetTargetPercentile() float64 {
-	if x != nil && x.TargetPercentile != nil {
-		return *x.TargetPercentile
-	}
-	return 0
-}
-
 func (x *ListDifferentialsRequest) GetEffectiveDate() string {
 	if x != nil {
 		return x.EffectiveDate
@@ -1059,11 +1050,13 @@ type ListDifferentialsResponse struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Location *Location              `protobuf:"bytes,1,opt,name=location,proto3" json:"location,omitempty"`
 	// One per wider scope, zone first.
-	Differentials    []*Differential `protobuf:"bytes,2,rep,name=differentials,proto3" json:"differentials,omitempty"`
-	TargetPercentile float64         `protobuf:"fixed64,3,opt,name=target_percentile,json=targetPercentile,proto3" json:"target_percentile,omitempty"`
-	EffectiveDate    string          `protobuf:"bytes,4,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
-	Policy           string          `protobuf:"bytes,5,opt,name=policy,proto3" json:"policy,omitempty"`
-	SnapshotVersion  string          `protobuf:"bytes,6,opt,name=snapshot_version,json=snapshotVersion,proto3" json:"snapshot_version,omitempty"`
+	Differentials []*Differential `protobuf:"bytes,2,rep,name=differentials,proto3" json:"differentials,omitempty"`
+	// The policy's target percentile, which differentials are at whatever percentile a
+	// band asks for.
+	TargetPercentile float64 `protobuf:"fixed64,3,opt,name=target_percentile,json=targetPercentile,proto3" json:"target_percentile,omitempty"`
+	EffectiveDate    string  `protobuf:"bytes,4,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
+	Policy           string  `protobuf:"bytes,5,opt,name=policy,proto3" json:"policy,omitempty"`
+	SnapshotVersion  string  `protobuf:"bytes,6,opt,name=snapshot_version,json=snapshotVersion,proto3" json:"snapshot_version,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -2185,17 +2178,15 @@ const file_paymix_v1_market_service_proto_rawDesc = "" +
 	"\rcompany_level\x18\f \x01(\tR\fcompanyLevel\x12)\n" +
 	"\x10snapshot_version\x18\r \x01(\tR\x0fsnapshotVersion\x121\n" +
 	"\bdatasets\x18\x0e \x03(\v2\x15.paymix.v1.DatasetRefR\bdatasets\x12\x1c\n" +
-	"\tsynthetic\x18\x0f \x01(\bR\tsynthetic\"\x88\x03\n" +
+	"\tsynthetic\x18\x0f \x01(\bR\tsynthetic\"\xad\x02\n" +
 	"\x18ListDifferentialsRequest\x12&\n" +
 	"\blocation\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\blocation\x12I\n" +
-	"\x11target_percentile\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\xc0X@)\x00\x00\x00\x00\x00\x00\xf0?H\x00R\x10targetPercentile\x88\x01\x01\x12\xb7\x01\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\blocation\x12\xb7\x01\n" +
 	"\x0eeffective_date\x18\x03 \x01(\tB\x8f\x01\xbaH\x8b\x01\xba\x01e\n" +
 	"\n" +
 	"date.range\x12)must be between 2000-01-01 and 2100-12-31\x1a,this >= '2000-01-01' && this <= '2100-12-31'\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\x12)\n" +
 	"\vpolicy_name\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\n" +
-	"policyNameB\x14\n" +
-	"\x12_target_percentile\"\xa2\x02\n" +
+	"policyNameJ\x04\b\x02\x10\x03\"\xa2\x02\n" +
 	"\x19ListDifferentialsResponse\x12/\n" +
 	"\blocation\x18\x01 \x01(\v2\x13.paymix.v1.LocationR\blocation\x12=\n" +
 	"\rdifferentials\x18\x02 \x03(\v2\x17.paymix.v1.DifferentialR\rdifferentials\x12+\n" +
@@ -2408,7 +2399,6 @@ func file_paymix_v1_market_service_proto_init() {
 		(*ImportBenchmarksRequest_Chunk)(nil),
 	}
 	file_paymix_v1_market_service_proto_msgTypes[6].OneofWrappers = []any{}
-	file_paymix_v1_market_service_proto_msgTypes[9].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

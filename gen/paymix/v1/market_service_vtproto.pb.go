@@ -863,12 +863,6 @@ func (m *ListDifferentialsRequest) MarshalToSizedBufferVT(dAtA []byte) (int, err
 		i--
 		dAtA[i] = 0x1a
 	}
-	if m.TargetPercentile != nil {
-		i -= 8
-		binary.LittleEndian.PutUint64(dAtA[i:], uint64(math.Float64bits(float64(*m.TargetPercentile))))
-		i--
-		dAtA[i] = 0x11
-	}
 	if len(m.Location) > 0 {
 		i -= len(m.Location)
 		copy(dAtA[i:], m.Location)
@@ -2181,9 +2175,6 @@ func (m *ListDifferentialsRequest) SizeVT() (n int) {
 	l = len(m.Location)
 	if l > 0 {
 		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
-	}
-	if m.TargetPercentile != nil {
-		n += 9
 	}
 	l = len(m.EffectiveDate)
 	if l > 0 {
@@ -4706,18 +4697,6 @@ func (m *ListDifferentialsRequest) UnmarshalVT(dAtA []byte) error {
 			}
 			m.Location = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
-		case 2:
-			if wireType != 1 {
-				return fmt.Errorf("proto: wrong wireType = %d for field TargetPercentile", wireType)
-			}
-			var v uint64
-			if (iNdEx + 8) > l {
-				return io.ErrUnexpectedEOF
-			}
-			v = uint64(binary.LittleEndian.Uint64(dAtA[iNdEx:]))
-			iNdEx += 8
-			v2 := float64(math.Float64frombits(v))
-			m.TargetPercentile = &v2
 		case 3:
 			if wireType != 2 {
 				return fmt.Errorf("proto: wrong wireType = %d for field EffectiveDate", wireType)

@@ -2122,8 +2122,8 @@ func (x *Provenance) GetDifferential() *Differential {
 
 // Differential is a location's ratio to a wider scope that serves it: the mean over
 // every job family and level both serve a band for of mid(location) / mid(wider),
-// weighted by the smaller of the two cohorts' capped weights, at the policy's target
-// percentile and effective date.
+// weighted by the smaller of the two cohorts' capped weights, at the policy's own
+// target percentile (whatever a request sets) and the effective date.
 type Differential struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The wider scope and its metro, zone or country id.
