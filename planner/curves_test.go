@@ -111,6 +111,11 @@ func TestDifferentialFromThreePairedCohorts(t *testing.T) {
 	if cv := bands[0].Curve; cv.Below != "" || cv.HasProgression {
 		t.Errorf("IC2, the lowest level served, has a progression: %+v", cv)
 	}
+	// A request at another percentile translates by the same differential.
+	if b, err := pl.Recommend(Request{Family: "software-engineer", Level: "IC5", Location: "seattle", TargetPercentile: ptr(90.0)}, ref); err != nil ||
+		b.Provenance.Geo == nil || b.Provenance.Geo.Factor != ds[0].Factor {
+		t.Errorf("IC5 at p90: %+v %v", b, err)
+	}
 	// Off, the zone's figure is served as it is.
 	off := Settle(Policy{GeoAdjustment: new(bool)}, "inline", 0)
 	if mids, _ := curve(t, pl, "seattle", off, "IC5"); mids[0] != 250000 {
