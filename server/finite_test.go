@@ -91,8 +91,9 @@ func csvHeaderKeepDemo() *pb.ImportHeader {
 // no part in a statistic or in the pay mix.
 func TestOneRowDatasetMovesNoBand(t *testing.T) {
 	s := start(t, nil).ready(t)
-	res, err := importData(t, s, csvHeaderKeepDemo(), "report_date,company,company_level,title,location,base,equity,bonus\n"+
-		"2026-09-01,Google,L5,Software Engineer,\"Seattle, WA\",900000,1000000,100000\n")
+	// The dataset serves Austin; its one Seattle row is all it has there.
+	res, err := importData(t, s, csvHeaderKeepDemo(), paymixCSV("IC3", "", "Austin, TX", 10)+
+		"2026-09-01,Google,L5,Software Engineer,\"Seattle, WA\",900000,1000000,100000,0\n")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/test/bufconn"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/planner/ingest"
 	"github.com/paymix/paymix/state"
 	"github.com/paymix/paymix/store"
 )
@@ -49,8 +50,8 @@ type Config struct {
 	// polled besides (default 500 ms).
 	Watch        func(ctx context.Context) <-chan struct{}
 	PollInterval time.Duration
-	// ImportMaxRows bounds the rows of one import (default 20,000,000).
-	ImportMaxRows int
+	// ImportLimits bound one import's file (see ingest.Limits).
+	ImportLimits ingest.Limits
 	// PartsDir, when set, keeps each dataset's built market part on disk so that a
 	// restart reads it back (see state.Config.PartsDir).
 	PartsDir string
@@ -113,7 +114,7 @@ func New(cfg Config) (*Server, error) {
 	s.health.SetServingStatus(storeService, healthpb.HealthCheckResponse_SERVING)
 	s.app = state.New(state.Config{Store: cfg.Store, Now: cfg.Now, Log: cfg.Log, RequireAuth: cfg.RequireAuth,
 		RetryMin: cfg.RetryMin, RetryMax: cfg.RetryMax, Watch: cfg.Watch, PollInterval: cfg.PollInterval, PartsDir: cfg.PartsDir,
-		ImportMaxRows: cfg.ImportMaxRows,
+		ImportLimits: cfg.ImportLimits,
 		OnStore: func(reason string) {
 			st := healthpb.HealthCheckResponse_SERVING
 			if reason != "" {

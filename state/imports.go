@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paymix/paymix/planner"
@@ -131,18 +133,22 @@ func (s *Service) Import(ctx context.Context, h ImportHeader, body io.Reader) (I
 		}
 	}()
 	res, err := ingest.Read(body, h.Format, ingest.Options{TolerancePercent: h.TolerancePercent,
-		MaxRows: s.cfg.ImportMaxRows, MaxIssues: maxIssues, Accept: imp.accept})
+		Limits: s.cfg.ImportLimits, MaxIssues: maxIssues, Accept: imp.accept})
 	if err == nil {
 		err = imp.flush()
 	}
 	if err != nil {
 		var pe *planner.Error
 		var be *BodyError
+		var fe *ingest.FileError
 		switch {
 		case errors.As(err, &pe), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), imp.storeErr != nil:
 			return ImportResult{}, err
 		case errors.As(err, &be):
 			return ImportResult{}, be.Err // the stream failed, not the file
+		case errors.As(err, &fe):
+			return ImportResult{}, &planner.Error{Kind: planner.KindInvalidArgument, Reason: fe.Reason, Message: "the file cannot be imported",
+				Violations: []planner.Violation{{Field: "Chunk", Description: fe.Message}}}
 		case errors.Is(err, ingest.ErrTooManyRows):
 			return ImportResult{}, &planner.Error{Kind: planner.KindInvalidArgument, Reason: "TOO_MANY_ROWS",
 				Violations: []planner.Violation{{Field: "Chunk", Description: err.Error() + " (the server's --import-max-rows); split the file"}}}
@@ -152,6 +158,9 @@ func (s *Service) Import(ctx context.Context, h ImportHeader, body io.Reader) (I
 	summary := imp.summary(res)
 	if h.Strict && summary.RowsRejected > 0 {
 		return ImportResult{}, strictRejection(summary)
+	}
+	if err := servesNothing(summary, imp.part); err != nil {
+		return ImportResult{}, err
 	}
 	if d, err := s.store.FindByChecksum(ctx, res.Checksum); err == nil {
 		return duplicate(d), nil
@@ -390,4 +399,39 @@ func newDatasetID() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return "ds-" + hex.EncodeToString(b[:])
+}
+
+// servesNothing refuses an import that would serve no band: nothing is stored, and
+// what is active (the demo too) stays so.
+func servesNothing(sum ImportSummary, part *partBuilder) error {
+	if sum.RowsAccepted == 0 {
+		return &planner.Error{Kind: planner.KindFailedPrecondition, Reason: "NO_ROWS_ACCEPTED", Message: fmt.Sprintf(
+			"the file has no row to import (%d read, %d rejected); nothing was stored", sum.RowsRead, sum.RowsRejected)}
+	}
+	if n := part.b.LargestCohort(); n < planner.DefaultMinSample {
+		return &planner.Error{Kind: planner.KindFailedPrecondition, Reason: "NO_COHORT_SERVED", Message: fmt.Sprintf(
+			"no cohort of the file reaches the minimum sample of %d (the largest has %d rows; of %d accepted rows %d are unmapped: level %d, location %d, title %d%s); "+
+				"upload a level or location map for them, then import again; nothing was stored",
+			planner.DefaultMinSample, n, sum.RowsAccepted, sum.RowsUnmapped, sum.UnmappedLevel, sum.UnmappedLocation, sum.UnmappedTitle, topUnmapped(part.unmapped))}
+	}
+	return nil
+}
+
+// topUnmapped names the company levels with the most unmapped rows, five at most, so
+// that a refused import says which level maps to write.
+func topUnmapped(counts map[[2]string]int) string {
+	levels := slices.Collect(maps.Keys(counts))
+	slices.SortFunc(levels, func(a, b [2]string) int {
+		return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
+	})
+	var out strings.Builder
+	for i, l := range levels[:min(5, len(levels))] {
+		if i == 0 {
+			out.WriteString("; most rows: ")
+		} else {
+			out.WriteString(", ")
+		}
+		fmt.Fprintf(&out, "%.60q %.30q (%d)", l[0], l[1], counts[l])
+	}
+	return out.String()
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/paymix/paymix/planner"
+	"github.com/paymix/paymix/planner/ingest"
 	"github.com/paymix/paymix/planner/market"
 	"github.com/paymix/paymix/planner/normalize"
 	"github.com/paymix/paymix/store"
@@ -39,8 +40,8 @@ type Config struct {
 	// every PollInterval (500 ms when zero) and catches up with whatever changed.
 	Watch        func(ctx context.Context) <-chan struct{}
 	PollInterval time.Duration
-	// ImportMaxRows bounds the rows of one import (ingest.DefaultMaxRows when zero).
-	ImportMaxRows int
+	// ImportLimits bound one import's file (ingest's defaults for zero fields).
+	ImportLimits ingest.Limits
 	// PartsDir, when set, is where each dataset's built market part is kept on disk,
 	// so that a restart reads parts back instead of rebuilding them (partcache.go).
 	PartsDir string

@@ -48,6 +48,12 @@ func run(args []string) error {
 	storeSpec := fs.String("store", "sqlite", "where state is kept: sqlite (one process, in --data-dir) or a PostgreSQL URL\n"+
 		"postgres://user@host:port/db?sslmode=... shared by any number of replicas (PGPASSWORD and PGPASSFILE work)")
 	importMaxRows := fs.Int("import-max-rows", ingest.DefaultMaxRows, "the most rows one import may hold (files stream: memory does not grow with this)")
+	importMaxBytes := byteSize(ingest.DefaultMaxBytes)
+	fs.Var(&importMaxBytes, "import-max-decompressed", "the largest file one import may hold after decompression (bytes, or with KiB, MiB, GiB)")
+	importMaxLine := byteSize(ingest.DefaultMaxLine)
+	fs.Var(&importMaxLine, "import-max-line", "the longest line (CSV record, quoted newlines included) of an import; a longer one ends it")
+	importMaxField := byteSize(ingest.DefaultMaxField)
+	fs.Var(&importMaxField, "import-max-field", "the longest cell of an import; a row with a longer one is rejected")
 	requireAuth := fs.Bool("require-auth", false, "require an API key on every call, even before the first key exists")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: paymixd [flags]\n       paymixd migrate [--store URL | --data-dir DIR]   apply schema migrations and exit\n\n"+
@@ -88,7 +94,8 @@ func run(args []string) error {
 		RequireAuth:     *requireAuth,
 		Log:             log,
 		PartsDir:        filepath.Join(*dataDir, "parts"),
-		ImportMaxRows:   *importMaxRows,
+		ImportLimits: ingest.Limits{MaxRows: *importMaxRows, MaxBytes: int64(importMaxBytes),
+			MaxLine: int(importMaxLine), MaxField: int(importMaxField)},
 	})
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paymix/paymix/planner/normalize"
 )
@@ -19,28 +20,36 @@ type table struct {
 	r      *csv.Reader
 	header []string
 	index  map[string]int // lower-case column name -> position
+	opt    *Options
 }
 
 func newTable(src io.Reader, res *Result) (*table, error) {
-	r := csv.NewReader(src)
+	r := csv.NewReader(newRecords(src, res.opt.MaxLine))
 	r.FieldsPerRecord = -1 // a short or long row is the row's problem, not the file's
 	r.ReuseRecord = true
 	header, err := r.Read()
 	if err == io.EOF {
 		return nil, errors.New("the file is empty")
 	}
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return nil, fe
+	}
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	t := &table{r: r, header: slices.Clone(header), index: map[string]int{}}
+	t := &table{r: r, header: slices.Clone(header), index: map[string]int{}, opt: res.opt}
 	for i, h := range t.header {
+		if !utf8.ValidString(h) {
+			return nil, fmt.Errorf("the header is not valid UTF-8 (%s); save the file as UTF-8", quote(h))
+		}
 		name := strings.ToLower(trimmed(strings.TrimPrefix(h, "\ufeff")))
 		if demographic[name] {
 			res.Dropped = append(res.Dropped, h)
 			continue
 		}
 		if _, dup := t.index[name]; dup {
-			return nil, fmt.Errorf("the header names the column %q twice", name)
+			return nil, fmt.Errorf("the header names the column %s twice", quote(name))
 		}
 		t.index[name] = i
 	}
@@ -69,6 +78,10 @@ func (t *table) each(res *Result, row func(get func(col string) string) (normali
 		if err == io.EOF {
 			return nil
 		}
+		var fe *FileError
+		if errors.As(err, &fe) {
+			return fe
+		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			if e := res.add(n, normalize.Row{}, reject("", ReasonMalformed, "line %d: %v", pe.Line, pe.Err)); e != nil {
@@ -81,6 +94,12 @@ func (t *table) each(res *Result, row func(get func(col string) string) (normali
 		}
 		if len(rec) != len(t.header) {
 			if e := res.add(n, normalize.Row{}, reject("", ReasonMalformed, "%d fields, the header has %d", len(rec), len(t.header))); e != nil {
+				return e
+			}
+			continue
+		}
+		if err := t.checkCells(rec); err != nil {
+			if e := res.add(n, normalize.Row{}, err); e != nil {
 				return e
 			}
 			continue
@@ -98,6 +117,17 @@ func (t *table) each(res *Result, row func(get func(col string) string) (normali
 	}
 }
 
+// checkCells rejects a record with a cell over the field limit or not valid UTF-8;
+// dropped columns are checked too: they are read, if not kept.
+func (t *table) checkCells(rec []string) error {
+	for i, cell := range rec {
+		if err := checkCell(t.header[i], cell, t.opt.MaxField); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // number reads an amount: empty or NA is missing, which is an error only when required.
 func number(get func(string) string, col string, required bool) (float64, error) {
 	s := get(col)
@@ -109,7 +139,7 @@ func number(get func(string) string, col string, required bool) (float64, error)
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, reject(col, ReasonNonNumeric, "%q is not a number", s)
+		return 0, reject(col, ReasonNonNumeric, "%s is not a number", quote(s))
 	}
 	return v, nil
 }
@@ -156,7 +186,7 @@ func readLevelsFyi(src io.Reader, opt Options, res *Result) error {
 		}
 		var ok bool
 		if r.Reported, ok = levelsFyiTimestamp(ts); !ok {
-			return r, reject("timestamp", ReasonBadDate, "%q is not a M/D/YYYY H:MM:SS time", ts)
+			return r, reject("timestamp", ReasonBadDate, "%s is not a M/D/YYYY H:MM:SS time", quote(ts))
 		}
 		if r.Company, err = text(get, "company", true); err != nil {
 			return r, err
@@ -195,7 +225,7 @@ func readPaymixCSV(src io.Reader, opt Options, res *Result) error {
 	}
 	for name := range t.index {
 		if !slices.Contains(paymixColumns, name) {
-			return fmt.Errorf("unknown column %q; the paymix format has %s", name, strings.Join(paymixColumns, ", "))
+			return fmt.Errorf("unknown column %s; the paymix format has %s", quote(name), strings.Join(paymixColumns, ", "))
 		}
 	}
 	if err := t.require("report_date", "company", "title", "base"); err != nil {
@@ -224,7 +254,7 @@ func (f paymixFields) row(number func(col string) (float64, error), opt Options)
 	}
 	var err error
 	if r.Reported, err = time.Parse(time.DateOnly, d); err != nil {
-		return r, reject("report_date", ReasonBadDate, "%q is not a YYYY-MM-DD date", d)
+		return r, reject("report_date", ReasonBadDate, "%s is not a YYYY-MM-DD date", quote(d))
 	}
 	for _, col := range []string{"company", "title"} {
 		if f.text[col] == "" {

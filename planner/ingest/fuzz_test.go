@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/paymix/paymix/planner/ingest"
 )
@@ -39,8 +40,13 @@ func checkRead(t *testing.T, data []byte, f ingest.Format) {
 			t.Fatalf("row number %d outside 1..%d", r.RowNumber, res.RowsRead)
 		}
 		for _, v := range []float64{r.Base, r.Equity, r.Bonus, r.Total, r.Tokens} {
-			if v < 0 {
-				t.Fatalf("row %d accepted with a negative amount: %+v", r.RowNumber, r)
+			if v < 0 || v > ingest.MaxAmountUSD {
+				t.Fatalf("row %d accepted with an amount out of bounds: %+v", r.RowNumber, r)
+			}
+		}
+		for _, s := range []string{r.Company, r.CompanyLevel, r.Title, r.Location} {
+			if !utf8.ValidString(s) || len(s) > ingest.DefaultMaxField {
+				t.Fatalf("row %d accepted with text that is not UTF-8 or too long: %q", r.RowNumber, s)
 			}
 		}
 		if r.Total == 0 {

@@ -72,14 +72,23 @@ type Options struct {
 	// DefaultTolerancePercent (0 is a real choice: totals must match exactly). Rows
 	// whose base is not reported (0) are not checked: their parts are incomplete.
 	TolerancePercent *float64
-	// MaxRows bounds the rows of a file (0: DefaultMaxRows).
-	MaxRows int
+	Limits
 	// MaxIssues bounds the issues kept (0: all); Rejected and ByReason count them all.
 	MaxIssues int
 	// Accept, when set, receives each good row as it is read, and Result.Rows stays
 	// empty: a file of any size is read in constant memory. An error stops the read.
 	// res is the result so far (Rejected says whether a bad row was seen yet).
 	Accept func(row *normalize.Row, res *Result) error
+}
+
+// Limits bound what one file may hold; a zero field takes its default.
+type Limits struct {
+	// MaxRows bounds the rows of a file (DefaultMaxRows).
+	MaxRows int
+	// MaxBytes bounds the file after decompression (DefaultMaxBytes), MaxLine a line
+	// (DefaultMaxLine) and MaxField a cell (DefaultMaxField).
+	MaxBytes          int64
+	MaxLine, MaxField int
 }
 
 // DefaultTolerancePercent: in the Levels.fyi export 87% of rows match within 1% and
@@ -124,11 +133,24 @@ func Read(r io.Reader, f Format, opt Options) (*Result, error) {
 		defer gz.Close()
 		src = gz
 	}
-	h := sha256.New()
-	src = io.TeeReader(src, h)
 	if opt.MaxRows <= 0 {
 		opt.MaxRows = DefaultMaxRows
 	}
+	if opt.MaxBytes <= 0 {
+		opt.MaxBytes = DefaultMaxBytes
+	}
+	if opt.MaxLine <= 0 {
+		opt.MaxLine = DefaultMaxLine
+	}
+	if opt.MaxField <= 0 {
+		opt.MaxField = DefaultMaxField
+	}
+	dec := bufio.NewReaderSize(&sizeLimit{r: src, max: opt.MaxBytes}, 1<<16)
+	if head, _ := dec.Peek(2); utf16(head) {
+		return nil, &FileError{Reason: ReasonUTF16File, Message: "the file is UTF-16 text; save it as UTF-8"}
+	}
+	h := sha256.New()
+	src = io.TeeReader(dec, h)
 	res := &Result{ByReason: map[string]int{}, opt: &opt}
 	var err error
 	switch f {
@@ -144,7 +166,8 @@ func Read(r io.Reader, f Format, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Hash what a parser left unread too (trailing bytes after the last record).
+	// Hash what a parser left unread too (trailing bytes after the last record), still
+	// within the size limit.
 	if _, err := io.Copy(io.Discard, src); err != nil {
 		return nil, err
 	}

@@ -604,7 +604,7 @@ func TestStreamingReadBoundsRowsAndIssues(t *testing.T) {
 	if res.Rejected != 10 || res.ByReason[ingest.ReasonNegative] != 10 || len(res.Issues) != 3 || !res.IssuesTruncated {
 		t.Errorf("rejected %d %v, issues %d truncated %v", res.Rejected, res.ByReason, len(res.Issues), res.IssuesTruncated)
 	}
-	_, err = ingest.Read(strings.NewReader(b.String()), ingest.PaymixCSV, ingest.Options{MaxRows: 49})
+	_, err = ingest.Read(strings.NewReader(b.String()), ingest.PaymixCSV, ingest.Options{Limits: ingest.Limits{MaxRows: 49}})
 	if !errors.Is(err, ingest.ErrTooManyRows) || !strings.Contains(err.Error(), "more than 49 rows") {
 		t.Errorf("50 rows over a limit of 49: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -12,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paymix/paymix/planner/normalize"
 )
@@ -21,7 +23,7 @@ import (
 // is a malformed row.
 func readPaymixJSONL(src io.Reader, opt Options, res *Result) error {
 	sc := bufio.NewScanner(src)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	sc.Buffer(make([]byte, 0, 64<<10), opt.MaxLine)
 	dropped := map[string]bool{}
 	n := 0
 	for sc.Scan() {
@@ -33,12 +35,21 @@ func readPaymixJSONL(src io.Reader, opt Options, res *Result) error {
 			continue
 		}
 		n++
-		r, err := jsonRow(line, opt, dropped)
+		var r normalize.Row
+		var err error
+		if !utf8.Valid(line) {
+			// JSON decoding would turn the bytes into U+FFFD without a word.
+			err = reject("", ReasonInvalidUTF8, "the line is not valid UTF-8 (save the file as UTF-8): %s", quote(string(line)))
+		} else {
+			r, err = jsonRow(line, opt, dropped)
+		}
 		if err := res.add(n, r, err); err != nil {
 			return err
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return lineTooLong(n+1, int64(opt.MaxLine))
+	} else if err != nil {
 		return fmt.Errorf("line %d: %w", n+1, err)
 	}
 	for k := range dropped {
@@ -74,6 +85,9 @@ func jsonRow(line []byte, opt Options, dropped map[string]bool) (normalize.Row, 
 			var n json.Number
 			switch {
 			case json.Unmarshal(v, &s) == nil:
+				if err := checkCell(k, s, opt.MaxField); err != nil {
+					return normalize.Row{}, err
+				}
 				f.text[k] = trimmed(s)
 			case json.Unmarshal(v, &n) == nil:
 				f.text[k] = n.String() // a level written as a number, such as 63

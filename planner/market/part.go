@@ -232,6 +232,22 @@ func permute[T any](col []T, perm []int32) []T {
 	return out
 }
 
+// LargestCohort is the most rows any one cohort of the part will have (its country
+// cohorts are its widest): 0 when no row is mapped onto a family, level and country.
+func (b *Builder) LargestCohort() int {
+	rows := map[[3]uint32]int{}
+	most := 0
+	for _, pl := range b.place {
+		if pl[0] == noString || pl[1] == noString || pl[4] == noString {
+			continue
+		}
+		k := [3]uint32{pl[0], pl[1], pl[4]}
+		rows[k]++
+		most = max(most, rows[k])
+	}
+	return most
+}
+
 // keys lists the cohorts of the part's tuples with the runs of rows of each.
 func (p *Part) keys() (map[CohortKey]*Cohort, []CohortKey) {
 	cohorts := map[CohortKey]*Cohort{}

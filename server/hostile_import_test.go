@@ -1,0 +1,84 @@
+package server_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/paymix/paymix/gen/paymix/v1"
+)
+
+func reasonOf(err error) string {
+	for _, d := range status.Convert(err).Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
+}
+
+// Imports that would serve nothing are refused and change nothing: a header-only
+// file in strict mode, and a file whose rows are all unmapped; the demo stays active
+// and bands keep answering.
+func TestImportsThatServeNothingAreRefused(t *testing.T) {
+	s := start(t, nil).ready(t)
+	strict := csvHeader()
+	strict.Mode = pb.ImportMode_IMPORT_MODE_STRICT
+	for _, c := range []struct {
+		h      *pb.ImportHeader
+		data   string
+		reason string
+		says   string
+	}{
+		{strict, "report_date,company,company_level,title,location,base\n", "NO_ROWS_ACCEPTED", "no row to import"},
+		{csvHeader(), paymixCSV("Acme Corp", "P3", "Seattle, WA", 40), "NO_COHORT_SERVED", `"Acme Corp" "P3" (40)`},
+	} {
+		_, err := importData(t, s, c.h, c.data)
+		if status.Code(err) != codes.FailedPrecondition || reasonOf(err) != c.reason || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s: %v", c.reason, err)
+		}
+	}
+	list, err := pb.NewDatasetServiceClient(s.conn).ListDatasets(context.Background(), &pb.ListDatasetsRequest{})
+	if err != nil || len(list.GetDatasets()) != 1 || !list.GetDatasets()[0].GetActive() {
+		t.Fatalf("datasets after the refusals: %v %v", list, err)
+	}
+	if code, body := s.get(t, "/v1/bands:recommend?jobFamily=software-engineer&level=IC3&location=Seattle,%20WA"); code != 200 {
+		t.Errorf("band after the refusals: HTTP %d %s", code, body)
+	}
+}
+
+// A lenient import with one 50 MB cell ends at that line with LINE_TOO_LONG in a short
+// answer, storing nothing; a 100 KiB cell rejects its row as FIELD_TOO_LONG, quoted by
+// 100 characters, and the good rows are stored.
+func TestOversizedCellAnswersSmall(t *testing.T) {
+	s := start(t, nil).ready(t)
+	good := paymixCSV("IC3", "", "Seattle, WA", 10)
+	_, err := importData(t, s, csvHeader(), good+"2026-09-01,Google,"+strings.Repeat("L", 50<<20)+",Software Engineer,Seattle,1,1,1,0\n")
+	if status.Code(err) != codes.InvalidArgument || reasonOf(err) != "LINE_TOO_LONG" || !strings.Contains(err.Error(), "row 11 is longer than 1 MiB") || len(err.Error()) > 500 {
+		t.Fatalf("a 50 MB cell: %.600v", err)
+	}
+	resp, err := importData(t, s, csvHeader(), good+"2026-09-01,Google,"+strings.Repeat("L", 100<<10)+",Software Engineer,Seattle,1,1,1,0\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issues := resp.GetSummary().GetIssues()
+	if resp.GetSummary().GetRowsAccepted() != 10 || len(issues) != 1 || issues[0].GetRow() != 11 || issues[0].GetReason() != "FIELD_TOO_LONG" {
+		t.Fatalf("summary %v", resp.GetSummary())
+	}
+	if n := len(issues[0].GetMessage()); n > 300 {
+		t.Errorf("the issue quotes %d bytes", n)
+	}
+	// Latin-1 text is rejected by row, and what is stored lists cleanly.
+	latin1 := paymixCSV("IC3", "", "Austin, TX", 10) + "2026-09-01,Soci\xe9t\xe9 G\xe9n\xe9rale,L1,Software Engineer,Paris,1,1,1,0\n"
+	resp, err = importData(t, s, csvHeaderKeepDemo(), latin1)
+	if err != nil || resp.GetSummary().GetRejectedByReason()[0].GetReason() != "INVALID_UTF8" {
+		t.Fatalf("latin-1: %v %v", resp, err)
+	}
+	if code, body := s.get(t, "/v1/market/unmappedLevels?pageSize=1000"); code != 200 {
+		t.Errorf("unmapped levels: HTTP %d %s", code, body)
+	}
+}
