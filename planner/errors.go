@@ -30,6 +30,9 @@ const (
 	KindResourceExhausted
 	// KindInternal: paymix itself went wrong (a figure that is not a number).
 	KindInternal
+	// KindDeadlineExceeded: a call took longer than the server allows (an import that
+	// sent nothing for its idle timeout).
+	KindDeadlineExceeded
 )
 
 // Violation is one wrong field of a request. Field is the field's domain path, Go

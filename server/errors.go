@@ -71,6 +71,7 @@ var kindCodes = map[planner.Kind]codes.Code{
 	planner.KindUnauthenticated:    codes.Unauthenticated,
 	planner.KindPermissionDenied:   codes.PermissionDenied,
 	planner.KindResourceExhausted:  codes.ResourceExhausted,
+	planner.KindDeadlineExceeded:   codes.DeadlineExceeded,
 	planner.KindInternal:           codes.Internal,
 }
 

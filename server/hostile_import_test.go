@@ -4,12 +4,14 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/server"
 )
 
 func reasonOf(err error) string {
@@ -80,5 +82,41 @@ func TestOversizedCellAnswersSmall(t *testing.T) {
 	}
 	if code, body := s.get(t, "/v1/market/unmappedLevels?pageSize=1000"); code != 200 {
 		t.Errorf("unmapped levels: HTTP %d %s", code, body)
+	}
+}
+
+// Two clients that send one chunk and go quiet are ended after the idle timeout with
+// DeadlineExceeded, and their slots are free again: a third import runs.
+func TestIdleImportsEnd(t *testing.T) {
+	s := startWith(t, func(c *server.Config) { c.ImportIdleTimeout = 300 * time.Millisecond }).ready(t)
+	errs := make(chan error, 3)
+	for range 2 {
+		stream, err := pb.NewMarketServiceClient(s.conn).ImportBenchmarks(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		stream.Send(&pb.ImportBenchmarksRequest{Part: &pb.ImportBenchmarksRequest_Header{Header: csvHeader()}})
+		stream.Send(&pb.ImportBenchmarksRequest{Part: &pb.ImportBenchmarksRequest_Chunk{Chunk: []byte(paymixCSV("IC3", "", "Seattle, WA", 3))}})
+		// The client sends nothing more and does not close its side; it waits.
+		go func() { errs <- stream.RecvMsg(&pb.ImportBenchmarksResponse{}) }()
+	}
+	// A client that never sends its header ends too.
+	silent, err := pb.NewMarketServiceClient(s.conn).ImportBenchmarks(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { errs <- silent.RecvMsg(&pb.ImportBenchmarksResponse{}) }()
+	for range 3 {
+		select {
+		case err := <-errs:
+			if status.Code(err) != codes.DeadlineExceeded || reasonOf(err) != "IMPORT_IDLE" {
+				t.Errorf("an idle import: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("an idle import was never ended")
+		}
+	}
+	if _, err := importData(t, s, csvHeader(), paymixCSV("IC3", "", "Seattle, WA", 10)); err != nil {
+		t.Errorf("an import after the idle ones: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -32,10 +33,35 @@ func formatProto(name string) pb.ImportFormat {
 	return pb.ImportFormat_IMPORT_FORMAT_UNSPECIFIED
 }
 
+// defaultImportIdle is --import-idle-timeout's default: a client that stops sending
+// would otherwise hold one of the import slots for as long as it stays connected.
+const defaultImportIdle = 60 * time.Second
+
+func errImportIdle(idle time.Duration) error {
+	return &planner.Error{Kind: planner.KindDeadlineExceeded, Reason: "IMPORT_IDLE", Message: fmt.Sprintf(
+		"the import sent nothing for %s (the server's --import-idle-timeout) and was ended; nothing was stored", idle)}
+}
+
 // ImportBenchmarks streams the file, as its chunks arrive, into the application's
-// import; the first message is the header.
+// import; the first message is the header. A stream idle for s.idle ends.
 func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.ImportBenchmarksRequest, pb.ImportBenchmarksResponse]) error {
-	first, err := stream.Recv()
+	type received struct {
+		msg *pb.ImportBenchmarksRequest
+		err error
+	}
+	got := make(chan received, 1)
+	go func() {
+		msg, err := stream.Recv()
+		got <- received{msg, err}
+	}()
+	var first *pb.ImportBenchmarksRequest
+	var err error
+	select {
+	case r := <-got:
+		first, err = r.msg, r.err
+	case <-time.After(s.idle):
+		return errImportIdle(s.idle) // ending the call ends the Recv
+	}
 	if err == io.EOF {
 		return planner.Invalid(planner.Violation{Field: "header", Description: "the import sent nothing; its first message must be its header"})
 	}
@@ -52,10 +78,17 @@ func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.Im
 	}
 	pr, pw := io.Pipe()
 	defer pr.CloseWithError(io.ErrClosedPipe) // stop the reader goroutine's writes
+	// The import reads the pipe; an idle stream closes it with the error, which ends
+	// the import and with it the call (and the Recv below).
+	idle := time.AfterFunc(s.idle, func() { pw.CloseWithError(&state.BodyError{Err: errImportIdle(s.idle)}) })
+	defer idle.Stop()
 	go func() {
 		received := 0
 		for {
+			// Only the wait for the client counts: a slow store does not end an import.
+			idle.Reset(s.idle)
 			msg, err := stream.Recv()
+			idle.Stop()
 			if err == io.EOF {
 				pw.Close()
 				return

@@ -19,9 +19,10 @@ import (
 // state; imports and maps through the application.
 type marketService struct {
 	pb.UnimplementedMarketServiceServer
-	app *state.Service
-	now func() time.Time
-	log *slog.Logger
+	app  *state.Service
+	now  func() time.Time
+	log  *slog.Logger
+	idle time.Duration // an import that sends nothing this long ends
 }
 
 func (s *marketService) GetMarketStats(_ context.Context, r *pb.GetMarketStatsRequest) (*pb.GetMarketStatsResponse, error) {

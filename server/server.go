@@ -6,6 +6,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,8 +51,10 @@ type Config struct {
 	// polled besides (default 500 ms).
 	Watch        func(ctx context.Context) <-chan struct{}
 	PollInterval time.Duration
-	// ImportLimits bound one import's file (see ingest.Limits).
-	ImportLimits ingest.Limits
+	// ImportLimits bound one import's file (see ingest.Limits); ImportIdleTimeout ends
+	// an import that sends nothing for that long (default 60 s).
+	ImportLimits      ingest.Limits
+	ImportIdleTimeout time.Duration
 	// PartsDir, when set, keeps each dataset's built market part on disk so that a
 	// restart reads it back (see state.Config.PartsDir).
 	PartsDir string
@@ -145,7 +148,7 @@ func New(cfg Config) (*Server, error) {
 	pb.RegisterAdminServiceServer(s.grpc, &adminService{app: s.app})
 	pb.RegisterCatalogServiceServer(s.grpc, newCatalogService())
 	pb.RegisterDatasetServiceServer(s.grpc, &datasetService{app: s.app})
-	pb.RegisterMarketServiceServer(s.grpc, &marketService{app: s.app, now: cfg.Now, log: cfg.Log})
+	pb.RegisterMarketServiceServer(s.grpc, &marketService{app: s.app, now: cfg.Now, log: cfg.Log, idle: cmp.Or(cfg.ImportIdleTimeout, defaultImportIdle)})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 

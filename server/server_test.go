@@ -91,14 +91,29 @@ func startPostgres(t testing.TB) *testServer {
 	return serve(t, "", st)
 }
 
-// serve runs a server on a store, which it closes when the server stops.
-func serve(t testing.TB, dir string, st store.Store) *testServer {
+// startWith runs a server on a fresh SQLite store with its configuration adjusted.
+func startWith(t testing.TB, adjust func(*server.Config)) *testServer {
 	t.Helper()
-	srv, err := server.New(server.Config{
+	dir := t.TempDir()
+	st, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, dir, st, adjust)
+}
+
+// serve runs a server on a store, which it closes when the server stops.
+func serve(t testing.TB, dir string, st store.Store, adjust ...func(*server.Config)) *testServer {
+	t.Helper()
+	cfg := server.Config{
 		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Store: st,
 		Now: clock,
 		Log: slog.New(slog.NewTextHandler(logSink, nil)),
-	})
+	}
+	for _, f := range adjust {
+		f(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		st.Close()
 		t.Fatal(err)

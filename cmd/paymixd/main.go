@@ -52,6 +52,7 @@ func run(args []string) error {
 	fs.Var(&importMaxBytes, "import-max-decompressed", "the largest file one import may hold after decompression (bytes, or with KiB, MiB, GiB)")
 	importMaxLine := byteSize(ingest.DefaultMaxLine)
 	fs.Var(&importMaxLine, "import-max-line", "the longest line (CSV record, quoted newlines included) of an import; a longer one ends it")
+	importIdle := fs.Duration("import-idle-timeout", 60*time.Second, "end an import whose client sends nothing for this long, freeing its slot")
 	importMaxField := byteSize(ingest.DefaultMaxField)
 	fs.Var(&importMaxField, "import-max-field", "the longest cell of an import; a row with a longer one is rejected")
 	requireAuth := fs.Bool("require-auth", false, "require an API key on every call, even before the first key exists")
@@ -96,6 +97,7 @@ func run(args []string) error {
 		PartsDir:        filepath.Join(*dataDir, "parts"),
 		ImportLimits: ingest.Limits{MaxRows: *importMaxRows, MaxBytes: int64(importMaxBytes),
 			MaxLine: int(importMaxLine), MaxField: int(importMaxField)},
+		ImportIdleTimeout: *importIdle,
 	})
 	if err != nil {
 		return err
