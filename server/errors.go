@@ -46,6 +46,9 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	case errors.Is(err, store.ErrUnavailable):
 		log.WarnContext(ctx, "store unreachable", "err", err)
 		return status.Error(codes.Unavailable, "the store is unreachable, so changes cannot be made now (bands and statistics are still served); retry shortly")
+	case errors.Is(err, store.ErrFull):
+		log.ErrorContext(ctx, "store full", "err", err)
+		return status.Error(codes.ResourceExhausted, "the store's disk is full, so nothing of this change was kept: free space or grow the volume, then retry (bands and statistics are still served)")
 	case errors.Is(err, store.ErrNotFound):
 		return status.Error(codes.NotFound, "not found")
 	case errors.Is(err, store.ErrConflict):

@@ -167,6 +167,8 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	}
 	if reason := s.app.StoreDown(); reason != "" {
 		body["store"] = "unavailable: " + reason
+	} else if reason := s.app.ReadOnly(); reason != "" {
+		body["store"] = "read-only: " + reason
 	}
 	pub := s.app.Current()
 	if !pub.KeysRequired {

@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +14,8 @@ import (
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/server"
+	"github.com/paymix/paymix/store"
+	"github.com/paymix/paymix/store/sqlite"
 )
 
 func reasonOf(err error) string {
@@ -118,5 +122,86 @@ func TestIdleImportsEnd(t *testing.T) {
 	}
 	if _, err := importData(t, s, csvHeader(), paymixCSV("IC3", "", "Seattle, WA", 10)); err != nil {
 		t.Errorf("an import after the idle ones: %v", err)
+	}
+}
+
+// fullPurgeStore fails the purge of unfinished imports until it has been tried three
+// times, as a full disk would.
+type fullPurgeStore struct {
+	store.Store
+	tries *atomic.Int32
+}
+
+func (f fullPurgeStore) PurgePending(ctx context.Context) (int, error) {
+	if f.tries.Add(1) < 3 {
+		return 0, fmt.Errorf("%w: database or disk is full", store.ErrFull)
+	}
+	return f.Store.PurgePending(ctx)
+}
+
+// A purge that fails at start does not stop paymixd: bands are served, changes
+// answer Unavailable naming the cause (as /healthz does), and once a retry purges,
+// changes are accepted again.
+func TestStartSurvivesAFailedPurge(t *testing.T) {
+	tries := new(atomic.Int32)
+	dir := t.TempDir()
+	st, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := serve(t, dir, fullPurgeStore{Store: st, tries: tries}, func(c *server.Config) { c.PurgeRetry = 200 * time.Millisecond }).ready(t)
+	if code, body := s.get(t, "/v1/bands:recommend?jobFamily=software-engineer&level=IC3&location=Seattle,%20WA"); code != 200 {
+		t.Errorf("band: HTTP %d %s", code, body)
+	}
+	admin := pb.NewAdminServiceClient(s.conn)
+	_, err = admin.CreateOrganization(context.Background(), &pb.CreateOrganizationRequest{OrganizationId: "acme"})
+	if status.Code(err) != codes.Unavailable || reasonOf(err) != "STORE_READ_ONLY" || !strings.Contains(err.Error(), "database or disk is full") {
+		t.Errorf("a change while read-only: %v", err)
+	}
+	if _, err := importData(t, s, csvHeader(), paymixCSV("IC3", "", "Seattle, WA", 10)); status.Code(err) != codes.Unavailable {
+		t.Errorf("an import while read-only: %v", err)
+	}
+	if _, body := s.get(t, "/healthz"); !strings.Contains(string(body), `"store":"read-only: unfinished imports could not be purged`) {
+		t.Errorf("healthz while read-only: %s", body)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err = admin.CreateOrganization(context.Background(), &pb.CreateOrganizationRequest{OrganizationId: "acme"})
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil || tries.Load() < 3 {
+		t.Errorf("after the purge succeeded (%d tries): %v", tries.Load(), err)
+	}
+	if _, body := s.get(t, "/healthz"); !strings.Contains(string(body), `"store":"ok"`) {
+		t.Errorf("healthz after: %s", body)
+	}
+}
+
+// An import that fills the disk (a page quota here, which fails writes with the same
+// SQLITE_FULL) answers ResourceExhausted saying so, and leaves nothing behind.
+func TestImportOnAFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	st, err := sqlite.OpenWith(context.Background(), dir, sqlite.Options{MaxPages: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := serve(t, dir, st).ready(t)
+	_, err = importData(t, s, csvHeader(), paymixCSV("IC3", "", "Seattle, WA", 30000))
+	if status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "disk is full") {
+		t.Fatalf("import on a full disk: %v", err)
+	}
+	list, err := pb.NewDatasetServiceClient(s.conn).ListDatasets(context.Background(), &pb.ListDatasetsRequest{})
+	if err != nil || len(list.GetDatasets()) != 1 {
+		t.Errorf("datasets after: %v %v", list, err)
+	}
+	if code, body := s.get(t, "/v1/bands:recommend?jobFamily=software-engineer&level=IC3&location=Seattle,%20WA"); code != 200 {
+		t.Errorf("band: HTTP %d %s", code, body)
+	}
+	// A smaller file still fits, once the failed one is gone.
+	if _, err := importData(t, s, csvHeader(), paymixCSV("IC3", "", "Seattle, WA", 10)); err != nil {
+		t.Errorf("a small import after: %v", err)
 	}
 }

@@ -46,6 +46,9 @@ type Config struct {
 	// RetryMin and RetryMax bound the back-off of a failed state rebuild (defaults 2 s
 	// and 30 s).
 	RetryMin, RetryMax time.Duration
+	// PurgeRetry is how often a purge of unfinished imports that failed at start is
+	// retried (30 s when zero; see state.Config.PurgeRetry).
+	PurgeRetry time.Duration
 	// Watch, for a store shared by replicas, announces changes other replicas commit
 	// (see state.Config.Watch); PollInterval is how often the store's versions are
 	// polled besides (default 500 ms).
@@ -116,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.health.SetServingStatus(storeService, healthpb.HealthCheckResponse_SERVING)
 	s.app = state.New(state.Config{Store: cfg.Store, Now: cfg.Now, Log: cfg.Log, RequireAuth: cfg.RequireAuth,
-		RetryMin: cfg.RetryMin, RetryMax: cfg.RetryMax, Watch: cfg.Watch, PollInterval: cfg.PollInterval, PartsDir: cfg.PartsDir,
+		RetryMin: cfg.RetryMin, RetryMax: cfg.RetryMax, PurgeRetry: cfg.PurgeRetry, Watch: cfg.Watch, PollInterval: cfg.PollInterval, PartsDir: cfg.PartsDir,
 		ImportLimits: cfg.ImportLimits,
 		OnStore: func(reason string) {
 			st := healthpb.HealthCheckResponse_SERVING

@@ -85,6 +85,9 @@ func (s *Service) Import(ctx context.Context, h ImportHeader, body io.Reader) (I
 	if !s.marketLoaded() {
 		return ImportResult{}, ErrLoading
 	}
+	if err := s.writable(); err != nil {
+		return ImportResult{}, err
+	}
 	select {
 	case s.imports <- struct{}{}:
 		defer func() { <-s.imports }()

@@ -32,6 +32,9 @@ type Config struct {
 	Log *slog.Logger
 	// RequireAuth requires keys even before the first one exists.
 	RequireAuth bool
+	// PurgeRetry is how often a purge of unfinished imports that failed at start is
+	// retried (30 s when zero).
+	PurgeRetry time.Duration
 	// RetryMin and RetryMax bound the back-off of a failed rebuild (2 s doubling to 30 s
 	// when zero).
 	RetryMin, RetryMax time.Duration
@@ -60,6 +63,9 @@ type Service struct {
 	current atomic.Pointer[Published]
 	stale   atomic.Pointer[string] // why the published state is behind the store; nil when it is not
 	down    atomic.Pointer[string] // why the store is unreachable; nil when it is not
+	// readOnly says why changes are refused while reads are served (unfinished
+	// imports that could not be purged at start); nil when changes are accepted.
+	readOnly atomic.Pointer[string]
 
 	mu       sync.Mutex       // serialises changes and rebuilds
 	market   marketPart       // what the last market rebuild made
@@ -111,6 +117,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.RetryMax == 0 {
 		cfg.RetryMax = 30 * time.Second
+	}
+	if cfg.PurgeRetry == 0 {
+		cfg.PurgeRetry = 30 * time.Second
 	}
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 500 * time.Millisecond
@@ -236,13 +245,16 @@ func (s *Service) Close() {
 // built-in demo dataset exist, and publishes the organisations, policies and keys (a
 // stored policy that cannot be read refuses the start, naming it). The market is
 // loaded by LoadMarket: bands wait for it, keys and policies do not.
+//
+// A purge that fails (the disk full, say: the purge is what would free it) does not
+// stop the start: reads are served, changes answer Unavailable naming the cause, and
+// the purge is retried every PurgeRetry until it succeeds.
 func (s *Service) Open(ctx context.Context) error {
-	n, err := s.store.PurgePending(ctx)
-	if err != nil {
-		return fmt.Errorf("purging pending imports: %w", err)
-	}
-	if n > 0 {
-		s.log.Warn("purged unfinished imports", "datasets", n)
+	if err := s.purge(ctx); err != nil {
+		reason := "unfinished imports could not be purged at start (" + err.Error() + ")"
+		s.readOnly.Store(&reason)
+		s.log.Error("purging unfinished imports failed; serving reads, refusing changes until a retry succeeds", "err", err, "retry", s.cfg.PurgeRetry)
+		go s.retryPurge()
 	}
 	if err := s.ensurePlatformOrg(ctx); err != nil {
 		return err
@@ -256,6 +268,56 @@ func (s *Service) Open(ctx context.Context) error {
 		return err
 	}
 	s.publish()
+	return nil
+}
+
+func (s *Service) purge(ctx context.Context) error {
+	n, err := s.store.PurgePending(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.Warn("purged unfinished imports", "datasets", n)
+	}
+	return nil
+}
+
+func (s *Service) retryPurge() {
+	t := time.NewTicker(s.cfg.PurgeRetry)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closed:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := s.purge(ctx)
+		cancel()
+		if err == nil {
+			s.readOnly.Store(nil)
+			s.log.Info("unfinished imports purged; changes are accepted again")
+			return
+		}
+		s.log.Warn("purging unfinished imports failed again", "err", err)
+	}
+}
+
+// ReadOnly says why changes are refused while reads are served ("" when they are
+// accepted).
+func (s *Service) ReadOnly() string {
+	if r := s.readOnly.Load(); r != nil {
+		return *r
+	}
+	return ""
+}
+
+// writable is nil when changes are accepted.
+func (s *Service) writable() error {
+	if r := s.ReadOnly(); r != "" {
+		return &planner.Error{Kind: planner.KindUnavailable, Reason: "STORE_READ_ONLY", Message: fmt.Sprintf(
+			"changes cannot be made now: %s; it is retried every %s (bands and statistics are still served)", r, s.cfg.PurgeRetry)}
+	}
 	return nil
 }
 
@@ -290,6 +352,9 @@ const (
 func (s *Service) change(ctx context.Context, what rebuild, fn func() error) error {
 	if what&(rebuildMarket|rebuildMaps) != 0 && !s.marketLoaded() {
 		return ErrLoading
+	}
+	if err := s.writable(); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

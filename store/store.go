@@ -24,6 +24,9 @@ var (
 	ErrInvalid = errors.New("invalid")
 	// ErrUnavailable: the store cannot be reached (a shared store's server is down).
 	ErrUnavailable = errors.New("the store is unreachable")
+	// ErrFull: the store has no room left (its disk, or its quota, is full); nothing
+	// of the failed write was kept.
+	ErrFull = errors.New("the store is full")
 )
 
 // State of a dataset.

@@ -147,6 +147,10 @@ func wrap(err error) error {
 	if isConnError(err) {
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
+	// SQLSTATE 53100 disk_full, 53200 out_of_memory is not the caller's to fix.
+	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == "53100" {
+		return fmt.Errorf("%w: %v", store.ErrFull, err)
+	}
 	return err
 }
 

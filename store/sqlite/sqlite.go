@@ -39,6 +39,18 @@ var _ store.Store = (*Store)(nil)
 
 // Open opens (creating it if needed) the database in dir and migrates it.
 func Open(ctx context.Context, dir string) (*Store, error) {
+	return OpenWith(ctx, dir, Options{})
+}
+
+// Options of a store.
+type Options struct {
+	// MaxPages, when set, bounds the database to that many pages (SQLite's
+	// max_page_count): a quota that fails writes beyond it as a full disk would.
+	MaxPages int
+}
+
+// OpenWith opens the database of a data directory with options.
+func OpenWith(ctx context.Context, dir string, opt Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -53,11 +65,18 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("data directory %s is in use by another paymixd (%v)", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
+	if err := prepareFile(path); err != nil {
+		lock.Close()
+		return nil, err
+	}
 	// WAL keeps readers off the writer's back; synchronous NORMAL in WAL mode keeps
 	// every committed transaction across a process crash; immediate transactions
 	// take the write lock up front instead of failing to upgrade half-way.
 	dsn := "file:" + path + "?_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
+	if opt.MaxPages > 0 {
+		dsn += fmt.Sprintf("&_pragma=max_page_count(%d)", opt.MaxPages)
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		lock.Close()
@@ -66,14 +85,55 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	s := &Store{db: db, lock: lock}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
+		if c := sqliteCode(err) & 0xff; c == 26 || c == 11 { // SQLITE_NOTADB, SQLITE_CORRUPT
+			return nil, fmt.Errorf("%s is not a readable paymix database (%v): restore it from a backup, or move it away to start a fresh install", path, err)
+		}
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
 	}
 	return s, nil
 }
 
+// hasWAL reports a write-ahead log with content: a new database's first writes live
+// there until a checkpoint, while the file itself is still empty.
+func hasWAL(path string) bool {
+	fi, err := os.Stat(path + "-wal")
+	return err == nil && fi.Size() > 0
+}
+
+// prepareFile refuses a database file that cannot be paymix's (empty, unreadable)
+// rather than let SQLite start a fresh install over it, and keeps it, with its WAL
+// and shared-memory files (SQLite gives them its mode), readable by the owner only:
+// it holds pay data.
+func prepareFile(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("creating %s: %w", path, err)
+		}
+		return f.Close()
+	case err != nil:
+		return fmt.Errorf("%s: %w", path, err)
+	case fi.Size() == 0 && !hasWAL(path):
+		return fmt.Errorf("%s is empty (0 bytes), so it is not a paymix database: restore it from a backup, or remove it to start a fresh install", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s cannot be read (%w): give paymixd's user read and write access to it", path, err)
+	}
+	f.Close()
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(path, 0o600); err != nil {
+			return fmt.Errorf("%s is readable by others and cannot be made private: %w", path, err)
+		}
+	}
+	return nil
+}
+
 // migrate applies the embedded migrations not applied yet, each in its transaction.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+	if _, err := s.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return err
 	}
 	names, err := migrations.ReadDir("migrations")
@@ -111,13 +171,28 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return classify(err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return classify(err)
 	}
-	return tx.Commit()
+	return classify(tx.Commit())
+}
+
+// exec runs one statement outside a transaction.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := s.db.ExecContext(ctx, query, args...)
+	return res, classify(err)
+}
+
+// classify turns SQLITE_FULL (a full disk, or the database's page quota) into
+// store.ErrFull, so that the caller is told to free space.
+func classify(err error) error {
+	if err != nil && sqliteCode(err)&0xff == 13 && !errors.Is(err, store.ErrFull) {
+		return fmt.Errorf("%w: %v", store.ErrFull, err)
+	}
+	return err
 }
 
 // isUnique reports a unique-constraint failure: SQLITE_CONSTRAINT_UNIQUE (2067) or,
@@ -167,7 +242,7 @@ func day(t time.Time) string {
 }
 
 func (s *Store) CreatePending(ctx context.Context, d store.Dataset) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO datasets (id, display_name, format, owner, state, synthetic, active, weight,
+	_, err := s.exec(ctx, `INSERT INTO datasets (id, display_name, format, owner, state, synthetic, active, weight,
 		checksum, request_id, import_time) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
 		d.ID, d.DisplayName, d.Format, d.Owner, d.Synthetic, d.Active, d.Weight, d.Checksum, d.RequestID,
 		d.ImportTime.UTC().Format(time.RFC3339Nano))
@@ -232,12 +307,12 @@ func (s *Store) Commit(ctx context.Context, d store.Dataset, deactivateSynthetic
 // Rows go with their dataset: observations reference datasets ON DELETE CASCADE.
 
 func (s *Store) Abort(ctx context.Context, id string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM datasets WHERE id = ? AND state = 'pending'`, id)
+	_, err := s.exec(ctx, `DELETE FROM datasets WHERE id = ? AND state = 'pending'`, id)
 	return err
 }
 
 func (s *Store) PurgePending(ctx context.Context) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM datasets WHERE state = 'pending'`)
+	res, err := s.exec(ctx, `DELETE FROM datasets WHERE state = 'pending'`)
 	if err != nil {
 		return 0, err
 	}
@@ -246,7 +321,7 @@ func (s *Store) PurgePending(ctx context.Context) (int, error) {
 }
 
 func (s *Store) EnsureBuiltin(ctx context.Context, d store.Dataset) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO datasets (id, display_name, format, owner, state, synthetic, active, weight,
+	_, err := s.exec(ctx, `INSERT INTO datasets (id, display_name, format, owner, state, synthetic, active, weight,
 		import_time, rows_accepted, data_start, data_end) VALUES (?, ?, ?, ?, 'ready', ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET rows_accepted = excluded.rows_accepted, data_start = excluded.data_start,
 		data_end = excluded.data_end, display_name = excluded.display_name`,
@@ -311,7 +386,7 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]store.
 }
 
 func (s *Store) Delete(ctx context.Context, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM datasets WHERE id = ? AND state = 'ready'`, id)
+	res, err := s.exec(ctx, `DELETE FROM datasets WHERE id = ? AND state = 'ready'`, id)
 	if err != nil {
 		return err
 	}
@@ -322,7 +397,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 }
 
 func (s *Store) SetActive(ctx context.Context, id string, active bool, weight float64) (store.Dataset, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE datasets SET active = ?, weight = ? WHERE id = ? AND state = 'ready'`, active, weight, id)
+	res, err := s.exec(ctx, `UPDATE datasets SET active = ?, weight = ? WHERE id = ? AND state = 'ready'`, active, weight, id)
 	if err != nil {
 		return store.Dataset{}, err
 	}

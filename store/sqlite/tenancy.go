@@ -170,7 +170,7 @@ func (s *Store) DeletePolicy(ctx context.Context, org, id, etag string) error {
 }
 
 func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO api_keys (prefix, org, display_name, role, hash, create_time, expire_time)
+	_, err := s.exec(ctx, `INSERT INTO api_keys (prefix, org, display_name, role, hash, create_time, expire_time)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, k.Prefix, k.Org, k.DisplayName, k.Role, k.Hash, ts(k.CreateTime), ts(k.ExpireTime))
 	switch {
 	case isUnique(err):
@@ -216,7 +216,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, org string) ([]store.APIKey, er
 }
 
 func (s *Store) RevokeAPIKey(ctx context.Context, org, prefix string, at time.Time) (store.APIKey, error) {
-	if _, err := s.db.ExecContext(ctx, `UPDATE api_keys SET revoke_time = ? WHERE org = ? AND prefix = ? AND revoke_time = ''`, ts(at), org, prefix); err != nil {
+	if _, err := s.exec(ctx, `UPDATE api_keys SET revoke_time = ? WHERE org = ? AND prefix = ? AND revoke_time = ''`, ts(at), org, prefix); err != nil {
 		return store.APIKey{}, err
 	}
 	k, err := scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE org = ? AND prefix = ?`, org, prefix))
