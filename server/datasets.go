@@ -27,7 +27,7 @@ func (s *datasetService) ListDatasets(ctx context.Context, r *pb.ListDatasetsReq
 	}
 	resp := &pb.ListDatasetsResponse{NextPageToken: next}
 	for _, d := range page {
-		resp.Datasets = append(resp.Datasets, datasetProto(d))
+		resp.Datasets = append(resp.Datasets, datasetProto(d, s.app.Current()))
 	}
 	return resp, nil
 }
@@ -37,7 +37,7 @@ func (s *datasetService) GetDataset(ctx context.Context, r *pb.GetDatasetRequest
 	if err != nil {
 		return nil, err
 	}
-	return &pb.GetDatasetResponse{Dataset: datasetProto(d)}, nil
+	return &pb.GetDatasetResponse{Dataset: datasetProto(d, s.app.Current())}, nil
 }
 
 func (s *datasetService) DeleteDataset(ctx context.Context, r *pb.DeleteDatasetRequest) (*pb.DeleteDatasetResponse, error) {
@@ -52,17 +52,25 @@ func (s *datasetService) ActivateDataset(ctx context.Context, r *pb.ActivateData
 	if err != nil {
 		return nil, err
 	}
-	return &pb.ActivateDatasetResponse{Dataset: datasetProto(d)}, nil
+	return &pb.ActivateDatasetResponse{Dataset: datasetProto(d, s.app.Current())}, nil
 }
 
-func datasetProto(d store.Dataset) *pb.Dataset {
-	state := pb.DatasetState_DATASET_STATE_READY
+// datasetProto is a dataset as the published state sees it (quarantined or not).
+func datasetProto(d store.Dataset, pub *state.Published) *pb.Dataset {
+	st := pb.DatasetState_DATASET_STATE_READY
 	if d.State == store.Pending {
-		state = pb.DatasetState_DATASET_STATE_PENDING
+		st = pb.DatasetState_DATASET_STATE_PENDING
+	}
+	var q state.Quarantine
+	if pub != nil {
+		if x, ok := pub.Quarantined[d.ID]; ok {
+			st, q = pb.DatasetState_DATASET_STATE_QUARANTINED, x
+		}
 	}
 	return &pb.Dataset{
+		QuarantineReason: q.Reason, QuarantineDetail: q.Detail,
 		Name: fmt.Sprintf("datasets/%s", d.ID), DisplayName: d.DisplayName, SourceFormat: formatProto(d.Format),
-		Owner: d.Owner, State: state, Synthetic: d.Synthetic, Active: d.Active, Weight: d.Weight,
+		Owner: d.Owner, State: st, Synthetic: d.Synthetic, Active: d.Active, Weight: d.Weight,
 		RowsAccepted: int32(d.RowsAccepted), RowsRejected: int32(d.RowsRejected), RowsUnmapped: int32(d.RowsUnmapped),
 		RowsExcluded: int32(d.RowsExcluded), Checksum: d.Checksum, ImportTime: timestamppb.New(d.ImportTime),
 		DataStartDate: date(d.DataStart), DataEndDate: date(d.DataEnd),

@@ -174,6 +174,13 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if !pub.KeysRequired {
 		body["auth"] = "open development mode: calls need no API key (loopback only; create a key to require keys)"
 	}
+	if len(pub.Quarantined) > 0 {
+		q := map[string]any{}
+		for id, x := range pub.Quarantined {
+			q["datasets/"+id] = x.Reason + ": " + x.Detail
+		}
+		body["quarantined"] = q
+	}
 	body["stateVersion"] = pub.Version
 	body["stateAgeSeconds"] = math.Round(time.Since(pub.Built).Seconds()*10) / 10
 	if snap := pub.Market; snap != nil {

@@ -115,7 +115,7 @@ func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.Im
 	if err != nil {
 		return err
 	}
-	return stream.SendAndClose(&pb.ImportBenchmarksResponse{Dataset: datasetProto(res.Dataset), Summary: summaryProto(res.Summary)})
+	return stream.SendAndClose(&pb.ImportBenchmarksResponse{Dataset: datasetProto(res.Dataset, s.app.Current()), Summary: summaryProto(res.Summary)})
 }
 
 func summaryProto(s state.ImportSummary) *pb.ImportSummary {

@@ -3,6 +3,7 @@ package state
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -87,6 +88,7 @@ func (s *Service) rebuildMarket(ctx context.Context, maps *normalize.Maps, finge
 	parts := map[string]*builtPart{}
 	unmapped := map[[2]string]int{}
 	built, read := 0, 0
+	quarantined := map[string]Quarantine{}
 	// Oldest first, so that blending order (and the version hash) is stable.
 	for _, d := range slices.Backward(all) {
 		if !d.Active {
@@ -103,7 +105,14 @@ func (s *Service) rebuildMarket(ctx context.Context, maps *normalize.Maps, finge
 				break
 			}
 			if bp, err = s.buildPart(ctx, d, maps, fingerprint); err != nil {
-				return err
+				if !unreadable(err) {
+					return err
+				}
+				// One damaged dataset does not stop the service: it is left out,
+				// and tried again at the next rebuild.
+				quarantined[d.ID] = Quarantine{Reason: "ROWS_UNREADABLE", Detail: err.Error()}
+				s.log.Error("a dataset's rows cannot be read; it is quarantined, left out of the market", "dataset", d.ID, "err", err)
+				continue
 			}
 			s.persistPart(d, bp)
 			built++
@@ -125,11 +134,17 @@ func (s *Service) rebuildMarket(ctx context.Context, maps *normalize.Maps, finge
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Company, b.Company), cmp.Compare(a.Level, b.Level))
 	})
 	snap := market.Assemble(sources, stats.DefaultAgingRate)
-	s.market = marketPart{snap: snap, maps: maps, mapsFingerprint: fingerprint, unmapped: levels, versions: versions,
+	s.market = marketPart{snap: snap, maps: maps, mapsFingerprint: fingerprint, unmapped: levels, versions: versions, quarantined: quarantined,
 		// logged once published: the line means "serving this market"
 		built: []any{"version", snap.Version, "datasets", len(sources), "parts_built", built, "parts_read", read,
 			"synthetic", snap.Synthetic(), "cohorts", len(snap.Keys()), "duration_ms", time.Since(start).Milliseconds()}}
 	return nil
+}
+
+// unreadable reports an error of reading a dataset's rows that is the data's, not the
+// moment's: the store answered, and the call was not cancelled.
+func unreadable(err error) bool {
+	return !errors.Is(err, store.ErrUnavailable) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // ListDatasets lists ready datasets, newest first.

@@ -34,11 +34,21 @@ type Published struct {
 	// Built is when this state was published.
 	Built time.Time
 
+	// Quarantined are the active datasets left out of the market because their rows
+	// cannot be read, by id.
+	Quarantined map[string]Quarantine
+
 	mapsFingerprint string // identifies Maps
 	orgs            map[string]store.Organization
 	policies        map[string][]*Policy // by organisation, by id
 	keys            map[string]store.APIKey
 	keysOf          map[string][]store.APIKey // by organisation, oldest first
+}
+
+// Quarantine says why a dataset is left out of the market.
+type Quarantine struct {
+	Reason string // ROWS_UNREADABLE
+	Detail string // what the store said
 }
 
 // UnmappedLevel is a company level that no level map covers, with its row count.

@@ -91,6 +91,7 @@ type marketPart struct {
 	// mapsFingerprint identifies the maps the parts were normalised with.
 	mapsFingerprint string
 	unmapped        []UnmappedLevel
+	quarantined     map[string]Quarantine
 	built           []any          // what the rebuild did, for the log line once published
 	versions        store.Versions // read before the rows: a change after them is seen next time
 }
@@ -400,6 +401,7 @@ func (s *Service) rebuild(ctx context.Context, what rebuild) error {
 func (s *Service) publish() {
 	p := &Published{
 		Market: s.market.snap, Maps: s.market.maps, mapsFingerprint: s.market.mapsFingerprint, Unmapped: s.market.unmapped,
+		Quarantined: s.market.quarantined,
 		Version:      max(s.market.versions.State, s.tenancy.versions.State),
 		KeysRequired: s.cfg.RequireAuth || len(s.tenancy.keys) > 0,
 		Built:        time.Now(),

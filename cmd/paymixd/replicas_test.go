@@ -80,9 +80,16 @@ func freePort(t testing.TB) string {
 // startReplica runs paymixd on a shared PostgreSQL and waits until it serves.
 func startReplica(t testing.TB, name, storeURL string) *replica {
 	t.Helper()
+	return startReplicaIn(t, name, storeURL, t.TempDir())
+}
+
+// startReplicaIn runs paymixd on a store ("sqlite" for the data directory's) with a
+// data directory and waits until it serves.
+func startReplicaIn(t testing.TB, name, storeURL, dataDir string) *replica {
+	t.Helper()
 	r := &replica{name: name, grpcAddr: freePort(t), httpAddr: freePort(t)}
 	r.cmd = exec.Command(plainBinary(t), "--store", storeURL, "--grpc-addr", r.grpcAddr, "--http-addr", r.httpAddr, "--log-level", "warn")
-	r.cmd.Env = append(os.Environ(), "PAYMIX_DATA_DIR="+t.TempDir())
+	r.cmd.Env = append(os.Environ(), "PAYMIX_DATA_DIR="+dataDir)
 	if os.Getenv("PAYMIX_TEST_REPLICA_LOGS") != "" {
 		r.cmd.Stderr = os.Stderr // to read what a failing replica said
 	} else {

@@ -90,6 +90,10 @@ const (
 	DatasetState_DATASET_STATE_PENDING DatasetState = 1
 	// Imported whole.
 	DatasetState_DATASET_STATE_READY DatasetState = 2
+	// Stored, but its rows cannot be read (a damaged database page): left out of the
+	// market until they can be, listed here and in /healthz. Restore the database
+	// from a backup, or delete the dataset and import it again.
+	DatasetState_DATASET_STATE_QUARANTINED DatasetState = 3
 )
 
 // Enum value maps for DatasetState.
@@ -98,11 +102,13 @@ var (
 		0: "DATASET_STATE_UNSPECIFIED",
 		1: "DATASET_STATE_PENDING",
 		2: "DATASET_STATE_READY",
+		3: "DATASET_STATE_QUARANTINED",
 	}
 	DatasetState_value = map[string]int32{
 		"DATASET_STATE_UNSPECIFIED": 0,
 		"DATASET_STATE_PENDING":     1,
 		"DATASET_STATE_READY":       2,
+		"DATASET_STATE_QUARANTINED": 3,
 	}
 )
 
@@ -161,8 +167,11 @@ type Dataset struct {
 	// Report dates of the accepted rows (YYYY-MM-DD).
 	DataStartDate string `protobuf:"bytes,15,opt,name=data_start_date,json=dataStartDate,proto3" json:"data_start_date,omitempty"`
 	DataEndDate   string `protobuf:"bytes,16,opt,name=data_end_date,json=dataEndDate,proto3" json:"data_end_date,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Why the dataset is quarantined (ROWS_UNREADABLE), and what the store said.
+	QuarantineReason string `protobuf:"bytes,17,opt,name=quarantine_reason,json=quarantineReason,proto3" json:"quarantine_reason,omitempty"`
+	QuarantineDetail string `protobuf:"bytes,18,opt,name=quarantine_detail,json=quarantineDetail,proto3" json:"quarantine_detail,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Dataset) Reset() {
@@ -303,6 +312,20 @@ func (x *Dataset) GetDataStartDate() string {
 func (x *Dataset) GetDataEndDate() string {
 	if x != nil {
 		return x.DataEndDate
+	}
+	return ""
+}
+
+func (x *Dataset) GetQuarantineReason() string {
+	if x != nil {
+		return x.QuarantineReason
+	}
+	return ""
+}
+
+func (x *Dataset) GetQuarantineDetail() string {
+	if x != nil {
+		return x.QuarantineDetail
 	}
 	return ""
 }
@@ -690,7 +713,7 @@ var File_paymix_v1_dataset_service_proto protoreflect.FileDescriptor
 
 const file_paymix_v1_dataset_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1fpaymix/v1/dataset_service.proto\x12\tpaymix.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xca\x04\n" +
+	"\x1fpaymix/v1/dataset_service.proto\x12\tpaymix.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x05\n" +
 	"\aDataset\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12<\n" +
@@ -709,7 +732,9 @@ const file_paymix_v1_dataset_service_proto_rawDesc = "" +
 	"\vimport_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"importTime\x12&\n" +
 	"\x0fdata_start_date\x18\x0f \x01(\tR\rdataStartDate\x12\"\n" +
-	"\rdata_end_date\x18\x10 \x01(\tR\vdataEndDate\"g\n" +
+	"\rdata_end_date\x18\x10 \x01(\tR\vdataEndDate\x12+\n" +
+	"\x11quarantine_reason\x18\x11 \x01(\tR\x10quarantineReason\x12+\n" +
+	"\x11quarantine_detail\x18\x12 \x01(\tR\x10quarantineDetail\"g\n" +
 	"\x13ListDatasetsRequest\x12'\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
@@ -737,11 +762,12 @@ const file_paymix_v1_dataset_service_proto_rawDesc = "" +
 	"\x19IMPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17IMPORT_FORMAT_LEVELSFYI\x10\x01\x12\x1c\n" +
 	"\x18IMPORT_FORMAT_PAYMIX_CSV\x10\x02\x12\x1e\n" +
-	"\x1aIMPORT_FORMAT_PAYMIX_JSONL\x10\x03*a\n" +
+	"\x1aIMPORT_FORMAT_PAYMIX_JSONL\x10\x03*\x80\x01\n" +
 	"\fDatasetState\x12\x1d\n" +
 	"\x19DATASET_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15DATASET_STATE_PENDING\x10\x01\x12\x17\n" +
-	"\x13DATASET_STATE_READY\x10\x022\xda\x03\n" +
+	"\x13DATASET_STATE_READY\x10\x02\x12\x1d\n" +
+	"\x19DATASET_STATE_QUARANTINED\x10\x032\xda\x03\n" +
 	"\x0eDatasetService\x12e\n" +
 	"\fListDatasets\x12\x1e.paymix.v1.ListDatasetsRequest\x1a\x1f.paymix.v1.ListDatasetsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/datasets\x12h\n" +
 	"\n" +
