@@ -401,7 +401,7 @@ func (s *Service) rebuild(ctx context.Context, what rebuild) error {
 func (s *Service) publish() {
 	p := &Published{
 		Market: s.market.snap, Maps: s.market.maps, mapsFingerprint: s.market.mapsFingerprint, Unmapped: s.market.unmapped,
-		Quarantined: s.market.quarantined,
+		Quarantined:  s.market.quarantined,
 		Version:      max(s.market.versions.State, s.tenancy.versions.State),
 		KeysRequired: s.cfg.RequireAuth || len(s.tenancy.keys) > 0,
 		Built:        time.Now(),
