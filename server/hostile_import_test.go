@@ -11,6 +11,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/server"
@@ -203,5 +204,28 @@ func TestImportOnAFullDisk(t *testing.T) {
 	// A smaller file still fits, once the failed one is gone.
 	if _, err := importData(t, s, csvHeader(), paymixCSV("IC3", "", "Seattle, WA", 10)); err != nil {
 		t.Errorf("a small import after: %v", err)
+	}
+}
+
+// However many rows are bad, and however bad, the answer stays small: 5,000 rows of
+// 100 bytes that are not UTF-8 answer 1,000 issues, truncated, counted by reason.
+func TestManyBadRowsAnswerSmall(t *testing.T) {
+	s := start(t, nil).ready(t)
+	var b strings.Builder
+	b.WriteString(paymixCSV("IC3", "", "Seattle, WA", 10))
+	bad := strings.Repeat("\xff", 100)
+	for range 5000 {
+		b.WriteString("2026-09-01,Google," + bad + ",Software Engineer,Seattle,1,1,1,0\n")
+	}
+	resp, err := importData(t, s, csvHeader(), b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := resp.GetSummary()
+	if len(sum.GetIssues()) != 1000 || !sum.GetIssuesTruncated() || sum.GetRowsRejected() != 5000 || sum.GetRejectedByReason()[0].GetCount() != 5000 {
+		t.Fatalf("summary: %d issues, truncated %v, rejected %d, %v", len(sum.GetIssues()), sum.GetIssuesTruncated(), sum.GetRowsRejected(), sum.GetRejectedByReason())
+	}
+	if n := proto.Size(resp); n > 1<<20 {
+		t.Errorf("the answer is %d bytes", n)
 	}
 }

@@ -13,7 +13,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paymix/paymix/planner/normalize"
 )
@@ -192,7 +194,26 @@ type rowError struct{ column, reason, message string }
 func (e *rowError) Error() string { return e.column + ": " + e.message }
 
 func reject(column, reason, format string, args ...any) *rowError {
-	return &rowError{column: column, reason: reason, message: fmt.Sprintf(format, args...)}
+	return &rowError{column: shortColumn(column), reason: reason, message: fmt.Sprintf(format, args...)}
+}
+
+// shortColumn cuts a column name from a file to 64 bytes (on a character boundary, \x
+// escapes for bytes that are not UTF-8), so that an issue stays small whatever the
+// header holds.
+func shortColumn(c string) string {
+	if len(c) <= 64 && utf8.ValidString(c) {
+		return c
+	}
+	q := strconv.Quote(c)
+	q = q[1 : len(q)-1]
+	if len(q) > 64 {
+		cut := 64
+		for cut > 0 && !utf8.RuneStart(q[cut]) {
+			cut--
+		}
+		q = q[:cut] + "..."
+	}
+	return q
 }
 
 // add appends a good row or records why it is bad.

@@ -137,3 +137,14 @@ func TestInvalidText(t *testing.T) {
 		t.Errorf("header: %v", err)
 	}
 }
+
+// Column names from a file are cut to 64 bytes in issues, so that a header of long
+// names cannot make every issue long.
+func TestLongColumnNamesAreCut(t *testing.T) {
+	long := strings.Repeat("x", 1000)
+	jsonl := `{"report_date":"2026-01-01","` + long + `":1}` + "\n"
+	res, err := ingest.Read(strings.NewReader(jsonl), ingest.PaymixJSONL, ingest.Options{})
+	if err != nil || len(res.Issues) != 1 || res.Issues[0].Column != strings.Repeat("x", 64)+"..." || len(res.Issues[0].Message) > 400 {
+		t.Fatalf("%v %+v", err, res)
+	}
+}

@@ -410,7 +410,8 @@ type ImportSummary struct {
 	UnmappedLevel    int32 `protobuf:"varint,7,opt,name=unmapped_level,json=unmappedLevel,proto3" json:"unmapped_level,omitempty"`
 	UnmappedLocation int32 `protobuf:"varint,8,opt,name=unmapped_location,json=unmappedLocation,proto3" json:"unmapped_location,omitempty"`
 	UnmappedTitle    int32 `protobuf:"varint,9,opt,name=unmapped_title,json=unmappedTitle,proto3" json:"unmapped_title,omitempty"`
-	// Every rejected or excluded row, in row order, up to 10,000.
+	// Every rejected or excluded row, in row order, up to 1,000 (rejected_by_reason
+	// counts them all; issues_truncated says when there are more).
 	Issues          []*RowIssue `protobuf:"bytes,10,rep,name=issues,proto3" json:"issues,omitempty"`
 	IssuesTruncated bool        `protobuf:"varint,11,opt,name=issues_truncated,json=issuesTruncated,proto3" json:"issues_truncated,omitempty"`
 	// True when the file (or the request id) was imported before: the existing dataset
