@@ -75,8 +75,9 @@ func killRoundsOn(t *testing.T, storeURL, dataDir string, count func(query strin
 		r := startReplicaIn(t, fmt.Sprintf("round %d", round), storeURL, dataDir)
 		check(fmt.Sprintf("round %d, at start", round))
 		done := make(chan *pb.ImportBenchmarksResponse, 1)
+		data := roundCSV(round, 5000+rng.IntN(20000))
 		go func() {
-			resp, err := importCSV(context.Background(), r, roundCSV(round, 5000+rng.IntN(20000)))
+			resp, err := importCSV(context.Background(), r, data)
 			if err == nil {
 				done <- resp
 			}
