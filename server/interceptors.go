@@ -88,7 +88,7 @@ func recoverTo(ctx context.Context, log *slog.Logger, method string, err *error)
 func logCall(ctx context.Context, log *slog.Logger, method string) (context.Context, func(error)) {
 	id := ""
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(requestIDHeader); len(v) > 0 && len(v[0]) <= 128 {
+		if v := md.Get(requestIDHeader); len(v) > 0 && validRequestID(v[0]) {
 			id = v[0]
 		}
 	}
@@ -108,6 +108,22 @@ func logCall(ctx context.Context, log *slog.Logger, method string) (context.Cont
 		log.Log(ctx, level, "call", "method", method, "code", code.String(),
 			"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
 	}
+}
+
+// validRequestID says whether a caller's request id is kept: at most 64 characters
+// of [A-Za-z0-9._:-]. Anything else (a pasted key, log-injection text) is replaced by
+// an id of paymix's own, so that callers cannot write what they like into the log.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 type contextStream struct {

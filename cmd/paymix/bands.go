@@ -29,6 +29,10 @@ One row per query: the cohort, every component's min/mid/max and market percenti
 the observation count, the fallback used and the warnings, the total's companies,
 largest company shares (of rows, and of weight after the cap) and confidence grade, or
 the error in its place.
+
+A CSV cell that begins with =, +, -, @, a tab or a carriage return is written with a
+leading ' so that a spreadsheet shows it as text instead of running it as a formula
+(OWASP's rule for CSV injection).
 `
 
 // batchSize is the most BatchRecommendBands takes at once.
@@ -279,7 +283,19 @@ func (r *rowWriter) write(res *pb.BandResult) error {
 			return err
 		}
 	}
-	return r.csv.Write(csvRow(res))
+	return r.csv.Write(defuse(csvRow(res)))
+}
+
+// defuse prefixes ' to every cell a spreadsheet would read as a formula: one that
+// begins with = + - @, a tab or a carriage return. Queries echo the caller's text
+// (a location such as =HYPERLINK(...)), and the CSV is opened by people.
+func defuse(row []string) []string {
+	for i, c := range row {
+		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			row[i] = "'" + c
+		}
+	}
+	return row
 }
 
 func (r *rowWriter) flush() error {
