@@ -101,8 +101,9 @@ func CallerFrom(ctx context.Context) state.Caller {
 // state (a key exists, or --require-auth), never by the caller's address (gateway
 // calls all come from loopback).
 type auth struct {
-	app *state.Service
-	now func() time.Time
+	app     *state.Service
+	now     func() time.Time
+	streams *keyStreams
 }
 
 // NewKey makes a key (see state.NewKey).
@@ -152,6 +153,11 @@ func (a *auth) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo
 	ctx, err := a.check(ss.Context(), info.FullMethod)
 	if err != nil {
 		return err
+	}
+	if key := CallerFrom(ctx).Key; key != "" {
+		return a.guardStream(ctx, key, func(ctx context.Context) error {
+			return handler(srv, &contextStream{ServerStream: ss, ctx: ctx})
+		})
 	}
 	return handler(srv, &contextStream{ServerStream: ss, ctx: ctx})
 }

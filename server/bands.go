@@ -27,6 +27,7 @@ type bandService struct {
 	now       func() time.Time
 	validator protovalidate.Validator
 	log       *slog.Logger
+	stall     time.Duration // a stream's client that reads nothing this long is ended
 }
 
 // published is the state a call reads, or Unavailable before the market is loaded.
@@ -144,6 +145,8 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 	today := s.now()
 	sum := &pb.StreamSummary{}
 	sent := 0
+	out := newStallSender(ctx, s.stall, stream.Send)
+	defer out.close()
 	defer func() {
 		// Counts only: no cohort, no figure.
 		s.log.Info("bands stream ended", "sent", sent, "planned", len(queries), "cancelled", ctx.Err() != nil)
@@ -167,13 +170,14 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 			}
 			sum.WithheldFigures += int32(withheld(band))
 		}
-		// Send blocks while the client's flow-control window is full.
-		if err := stream.Send(&pb.StreamBandsResponse{Message: &pb.StreamBandsResponse_Item{Item: res}}); err != nil {
+		// A send blocks while the client's flow-control window is full; for the stall
+		// timeout at most.
+		if err := out.send(&pb.StreamBandsResponse{Message: &pb.StreamBandsResponse_Item{Item: res}}); err != nil {
 			return err
 		}
 		sent++
 	}
-	return stream.Send(&pb.StreamBandsResponse{Message: &pb.StreamBandsResponse_Summary{Summary: sum}})
+	return out.send(&pb.StreamBandsResponse{Message: &pb.StreamBandsResponse_Summary{Summary: sum}})
 }
 
 // withheld counts a band's unpublished market figures.

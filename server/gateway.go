@@ -17,6 +17,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/resolver"
+	"google.golang.org/grpc/resolver/manual"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -25,11 +27,25 @@ import (
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 )
 
+// gatewayConns is how many in-memory connections the JSON gateway spreads its calls
+// over.
+const gatewayConns = 8
+
 // httpHandler is the HTTP front: the JSON gateway, a client of the same gRPC server
 // over the in-memory listener (no loopback TCP hop, and every interceptor and
 // streaming still apply), plus /healthz and /openapi.json.
 func (s *Server) httpHandler() (http.Handler, error) {
-	conn, err := grpc.NewClient("passthrough:///paymix-gateway",
+	// Several in-memory connections, balanced round robin: each carries at most
+	// --max-streams-per-connection calls at once, like any other connection, and the
+	// HTTP front serves many callers.
+	r := manual.NewBuilderWithScheme("paymix-gateway")
+	addrs := make([]resolver.Address, gatewayConns)
+	for i := range addrs {
+		addrs[i] = resolver.Address{Addr: fmt.Sprintf("memory-%d", i)}
+	}
+	r.InitialState(resolver.State{Addresses: addrs})
+	conn, err := grpc.NewClient(r.Scheme()+":///gateway", grpc.WithResolvers(r),
+		grpc.WithDefaultServiceConfig(`{"loadBalancingConfig": [{"round_robin":{}}]}`),
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return s.memLis.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {

@@ -54,6 +54,12 @@ type Config struct {
 	// polled besides (default 500 ms).
 	Watch        func(ctx context.Context) <-chan struct{}
 	PollInterval time.Duration
+	// MaxStreamsPerConnection bounds the concurrent calls of one connection (HTTP/2
+	// SETTINGS_MAX_CONCURRENT_STREAMS, default 100); MaxStreamsPerKey the open
+	// streams of one key (default 200, ResourceExhausted beyond); StreamStallTimeout
+	// ends a stream whose client has read nothing that long (default 30 s).
+	MaxStreamsPerConnection, MaxStreamsPerKey int
+	StreamStallTimeout                        time.Duration
 	// ImportLimits bound one import's file (see ingest.Limits); ImportIdleTimeout ends
 	// an import that sends nothing for that long (default 60 s).
 	ImportLimits      ingest.Limits
@@ -139,13 +145,15 @@ func New(cfg Config) (*Server, error) {
 		s.log.Warn("open development mode: no API key exists and every listener is on loopback, so calls need no key; " +
 			"create a key (paymix keys create) to require keys from then on")
 	}
-	a := &auth{app: s.app, now: cfg.Now}
+	a := &auth{app: s.app, now: cfg.Now, streams: &keyStreams{n: map[string]int{}, max: cmp.Or(cfg.MaxStreamsPerKey, defaultStreamsPerKey)}}
 	s.grpc = grpc.NewServer(
 		grpc.ChainUnaryInterceptor(unaryChain(s.log, validator, a)...),
 		grpc.ChainStreamInterceptor(streamChain(s.log, validator, a)...),
 		grpc.NumStreamWorkers(streamWorkers),
+		grpc.MaxConcurrentStreams(uint32(cmp.Or(cfg.MaxStreamsPerConnection, defaultStreamsPerConnection))),
 	)
-	pb.RegisterBandServiceServer(s.grpc, &bandService{app: s.app, now: cfg.Now, validator: validator, log: s.log})
+	pb.RegisterBandServiceServer(s.grpc, &bandService{app: s.app, now: cfg.Now, validator: validator, log: s.log,
+		stall: cmp.Or(cfg.StreamStallTimeout, defaultStreamStall)})
 	pb.RegisterPolicyServiceServer(s.grpc, &policyService{app: s.app})
 	pb.RegisterOfferServiceServer(s.grpc, &offerService{app: s.app, now: cfg.Now})
 	pb.RegisterAdminServiceServer(s.grpc, &adminService{app: s.app})

@@ -111,6 +111,13 @@ func (p *Published) Authenticate(authorization []string, now time.Time) (Caller,
 	return Caller{Org: k.Org, Role: Role(k.Role), Key: k.Prefix, Expires: k.ExpireTime}, nil
 }
 
+// KeyUsable reports whether the key with a prefix is in the index, not revoked and not
+// expired at now, and when it expires (zero: never).
+func (p *Published) KeyUsable(prefix string, now time.Time) (ok bool, expires time.Time) {
+	k, found := p.keys[prefix]
+	return found && usable(k, now), k.ExpireTime
+}
+
 // usable reports whether a key is neither revoked nor expired at now.
 func usable(k store.APIKey, now time.Time) bool {
 	return k.RevokeTime.IsZero() && (k.ExpireTime.IsZero() || now.Before(k.ExpireTime))

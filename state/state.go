@@ -61,6 +61,9 @@ type Service struct {
 	log   *slog.Logger
 
 	current atomic.Pointer[Published]
+	// next is closed when the state after the current one is published: what waits
+	// for a change (an open stream watching its key) selects on it.
+	next atomic.Pointer[chan struct{}]
 	stale   atomic.Pointer[string] // why the published state is behind the store; nil when it is not
 	down    atomic.Pointer[string] // why the store is unreachable; nil when it is not
 	// readOnly says why changes are refused while reads are served (unfinished
@@ -131,6 +134,14 @@ func New(cfg Config) *Service {
 
 // Current is the published state; nil before Open.
 func (s *Service) Current() *Published { return s.current.Load() }
+
+// Next is closed once a state after the current one is published (nil before Open).
+func (s *Service) Next() <-chan struct{} {
+	if ch := s.next.Load(); ch != nil {
+		return *ch
+	}
+	return nil
+}
 
 // Stale says why the published state is behind the store ("" when it is not): a
 // change was committed but the state could not be rebuilt; a retry is under way.
@@ -430,6 +441,10 @@ func (s *Service) publish() {
 		s.stale.Store(nil)
 	}
 	s.current.Store(p)
+	ch := make(chan struct{})
+	if old := s.next.Swap(&ch); old != nil {
+		close(*old)
+	}
 	if s.market.built != nil {
 		s.log.Info("market snapshot built", s.market.built...)
 		s.market.built = nil

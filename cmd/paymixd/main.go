@@ -52,6 +52,9 @@ func run(args []string) error {
 	fs.Var(&importMaxBytes, "import-max-decompressed", "the largest file one import may hold after decompression (bytes, or with KiB, MiB, GiB)")
 	importMaxLine := byteSize(ingest.DefaultMaxLine)
 	fs.Var(&importMaxLine, "import-max-line", "the longest line (CSV record, quoted newlines included) of an import; a longer one ends it")
+	streamsPerConn := fs.Int("max-streams-per-connection", 100, "the most calls one connection may have open at once (HTTP/2 max concurrent streams)")
+	streamsPerKey := fs.Int("max-streams-per-key", 200, "the most streams one API key may have open at once; beyond it a stream is refused (ResourceExhausted)")
+	streamStall := fs.Duration("stream-stall-timeout", 30*time.Second, "end a stream whose client has read nothing for this long (ResourceExhausted)")
 	importIdle := fs.Duration("import-idle-timeout", 60*time.Second, "end an import whose client sends nothing for this long, freeing its slot")
 	importMaxField := byteSize(ingest.DefaultMaxField)
 	fs.Var(&importMaxField, "import-max-field", "the longest cell of an import; a row with a longer one is rejected")
@@ -97,7 +100,10 @@ func run(args []string) error {
 		PartsDir:        filepath.Join(*dataDir, "parts"),
 		ImportLimits: ingest.Limits{MaxRows: *importMaxRows, MaxBytes: int64(importMaxBytes),
 			MaxLine: int(importMaxLine), MaxField: int(importMaxField)},
-		ImportIdleTimeout: *importIdle,
+		ImportIdleTimeout:       *importIdle,
+		MaxStreamsPerConnection: *streamsPerConn,
+		MaxStreamsPerKey:        *streamsPerKey,
+		StreamStallTimeout:      *streamStall,
 	})
 	if err != nil {
 		return err
