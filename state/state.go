@@ -63,9 +63,9 @@ type Service struct {
 	current atomic.Pointer[Published]
 	// next is closed when the state after the current one is published: what waits
 	// for a change (an open stream watching its key) selects on it.
-	next atomic.Pointer[chan struct{}]
-	stale   atomic.Pointer[string] // why the published state is behind the store; nil when it is not
-	down    atomic.Pointer[string] // why the store is unreachable; nil when it is not
+	next  atomic.Pointer[chan struct{}]
+	stale atomic.Pointer[string] // why the published state is behind the store; nil when it is not
+	down  atomic.Pointer[string] // why the store is unreachable; nil when it is not
 	// readOnly says why changes are refused while reads are served (unfinished
 	// imports that could not be purged at start); nil when changes are accepted.
 	readOnly atomic.Pointer[string]
