@@ -78,7 +78,7 @@ func (s *Server) httpHandler() (http.Handler, error) {
 		}
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", s.openModeGuard(gw))
+	mux.Handle("/", s.openModeGuard(s.httpGuard(gw)))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

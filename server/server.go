@@ -60,6 +60,8 @@ type Config struct {
 	// ends a stream whose client has read nothing that long (default 30 s).
 	MaxStreamsPerConnection, MaxStreamsPerKey int
 	StreamStallTimeout                        time.Duration
+	// HTTPReadTimeout bounds reading an HTTP request, body included (default 30 s).
+	HTTPReadTimeout time.Duration
 	// ImportLimits bound one import's file (see ingest.Limits); ImportIdleTimeout ends
 	// an import that sends nothing for that long (default 60 s).
 	ImportLimits      ingest.Limits
@@ -177,8 +179,8 @@ func New(cfg Config) (*Server, error) {
 		s.httpLis.Close()
 		return nil, err
 	}
-	// JSON requests are small; a bigger body is refused before it is read.
-	s.http = &http.Server{Handler: http.MaxBytesHandler(handler, maxHTTPBody), ReadHeaderTimeout: 10 * time.Second}
+	// JSON requests are small; httpGuard refuses a bigger body before it is read.
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: httpHeaderTimeout, ReadTimeout: cmp.Or(cfg.HTTPReadTimeout, httpReadTimeout), IdleTimeout: httpIdleTimeout}
 	return s, nil
 }
 
