@@ -85,7 +85,8 @@ func (s *adminService) ListApiKeys(ctx context.Context, r *pb.ListApiKeysRequest
 
 func (s *adminService) RevokeApiKey(ctx context.Context, r *pb.RevokeApiKeyRequest) (*pb.RevokeApiKeyResponse, error) {
 	org, prefix, _ := strings.Cut(orgID(r.GetName()), "/apiKeys/")
-	k, err := s.app.RevokeKey(ctx, CallerFrom(ctx), org, prefix)
+	toOrg, to, _ := strings.Cut(orgID(r.GetTransferTo()), "/apiKeys/")
+	k, err := s.app.RevokeKey(ctx, CallerFrom(ctx), org, prefix, state.KeyRef{Org: toOrg, Prefix: to})
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func orgProto(o store.Organization) *pb.Organization {
 
 func keyProto(k store.APIKey) *pb.ApiKey {
 	out := &pb.ApiKey{Name: "organizations/" + k.Org + "/apiKeys/" + k.Prefix, DisplayName: k.DisplayName,
-		Role: roleProto[state.Role(k.Role)], Prefix: k.Prefix, CreateTime: timestamppb.New(k.CreateTime)}
+		Role: roleProto[state.Role(k.Role)], Prefix: k.Prefix, CreateTime: timestamppb.New(k.CreateTime), CreatedBy: k.CreatedBy}
 	if !k.ExpireTime.IsZero() {
 		out.ExpireTime = timestamppb.New(k.ExpireTime)
 	}

@@ -160,9 +160,9 @@ func (c countingStore) ListAPIKeys(ctx context.Context, org string) ([]store.API
 	return c.inner.ListAPIKeys(ctx, org)
 }
 
-func (c countingStore) RevokeAPIKey(ctx context.Context, org, prefix string, at time.Time) (store.APIKey, error) {
+func (c countingStore) RevokeAPIKey(ctx context.Context, org, prefix, transferTo string, at time.Time) (store.APIKey, error) {
 	c.calls.Add(1)
-	return c.inner.RevokeAPIKey(ctx, org, prefix, at)
+	return c.inner.RevokeAPIKey(ctx, org, prefix, transferTo, at)
 }
 
 func (c countingStore) CountAPIKeys(ctx context.Context) (int, error) {

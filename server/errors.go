@@ -142,7 +142,7 @@ var wireNames = map[string]string{
 	"Offer.Base": "base", "Offer.BonusTarget": "bonus_target", "Offer.SignOn": "sign_on", "Offer.Grant": "equity.grant_value",
 	"Offer.Vesting": "equity.vesting_schedule", "Offer.Tokens": "tokens", "Offer.Model": "tokens.model",
 	// Keys and maps.
-	"Key": "api_key", "Role": "role", "ExpireTime": "expire_time",
+	"Key": "api_key", "Role": "role", "ExpireTime": "expire_time", "TransferTo": "transfer_to",
 	"Entries": "entries", "IC": "ic_level", "Manager": "manager_level", "Country": "country_code", "Zone": "zone_id", "Metro": "metro_id",
 }
 

@@ -118,6 +118,29 @@ func (p *Published) KeyUsable(prefix string, now time.Time) (ok bool, expires ti
 	return found && usable(k, now), k.ExpireTime
 }
 
+// lastingPlatformAdmin reports whether an active platform-admin key without expiry
+// exists.
+func (p *Published) lastingPlatformAdmin(now time.Time) bool {
+	for _, k := range p.keys {
+		if Role(k.Role) == RolePlatformAdmin && k.ExpireTime.IsZero() && usable(k, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// madeBy reports whether key is ancestor or was made, through any chain of makers, by
+// ancestor.
+func (p *Published) madeBy(key, ancestor string) bool {
+	for seen := 0; key != "" && seen <= len(p.keys); seen++ {
+		if key == ancestor {
+			return true
+		}
+		key = p.keys[key].CreatedBy
+	}
+	return false
+}
+
 // usable reports whether a key is neither revoked nor expired at now.
 func usable(k store.APIKey, now time.Time) bool {
 	return k.RevokeTime.IsZero() && (k.ExpireTime.IsZero() || now.Before(k.ExpireTime))

@@ -73,8 +73,14 @@ func (s *Service) CreateKey(ctx context.Context, c Caller, spec KeySpec) (store.
 	if !c.Expires.IsZero() && (k.ExpireTime.IsZero() || k.ExpireTime.After(c.Expires)) {
 		k.ExpireTime = c.Expires
 	}
+	// The platform must always keep a way in: an expiring platform-admin key only
+	// while one that does not expire exists.
+	if spec.Role == RolePlatformAdmin && !k.ExpireTime.IsZero() && !s.Current().lastingPlatformAdmin(now) {
+		return store.APIKey{}, "", &planner.Error{Kind: planner.KindFailedPrecondition, Reason: "LAST_PLATFORM_ADMIN", Message: "an expiring platform-admin key " +
+			"can be made only while a platform-admin key that does not expire exists: make one without expire_time first"}
+	}
 	secret, prefix, hash := NewKey()
-	k.Prefix, k.Hash = prefix, hash
+	k.Prefix, k.Hash, k.CreatedBy = prefix, hash, c.Key
 	err := s.change(ctx, rebuildTenancy, func() error { return s.store.CreateAPIKey(ctx, k) })
 	if err != nil {
 		return store.APIKey{}, "", err
@@ -82,16 +88,50 @@ func (s *Service) CreateKey(ctx context.Context, c Caller, spec KeySpec) (store.
 	return k, secret, nil
 }
 
-// RevokeKey revokes one of an organisation's keys.
-func (s *Service) RevokeKey(ctx context.Context, c Caller, org, prefix string) (store.APIKey, error) {
-	if _, err := s.Current().Organization(c, org); err != nil {
+// KeyRef names a key: its organisation and prefix (zero: none).
+type KeyRef struct{ Org, Prefix string }
+
+var errLastPlatformAdmin = &planner.Error{Kind: planner.KindFailedPrecondition, Reason: "LAST_PLATFORM_ADMIN",
+	Message: "this would leave no active platform-admin key without an expiry, and nobody could manage the platform again: " +
+		"make another platform-admin key first (or pass transfer_to to keep the keys this one made)"}
+
+// RevokeKey revokes one of an organisation's keys and every key whose chain of makers
+// reaches it. With transfer set, the key's direct children first get that key as
+// their maker, and stay: it must be an active key of the same organisation, or a
+// platform-admin key, and not one the revocation would take, except a direct child,
+// which then takes the revoked key's place (a key rotated).
+func (s *Service) RevokeKey(ctx context.Context, c Caller, org, prefix string, transfer KeyRef) (store.APIKey, error) {
+	pub := s.Current()
+	if _, err := pub.Organization(c, org); err != nil {
 		return store.APIKey{}, err
+	}
+	name := "organizations/" + org + "/apiKeys/" + prefix
+	if transfer.Prefix != "" {
+		invalid := func(desc string) error {
+			return planner.Invalid(planner.Violation{Field: "TransferTo", Description: desc})
+		}
+		to, ok := pub.keys[transfer.Prefix]
+		switch {
+		case !ok || to.Org != transfer.Org || !c.Owns(to.Org) && Role(to.Role) != RolePlatformAdmin:
+			return store.APIKey{}, invalid("no such key: organizations/" + transfer.Org + "/apiKeys/" + transfer.Prefix)
+		case !usable(to, s.now()):
+			return store.APIKey{}, invalid("the key is revoked or expired")
+		case to.Org != org && Role(to.Role) != RolePlatformAdmin:
+			return store.APIKey{}, invalid("keys are handed to a key of the same organisation, or to a platform-admin key")
+		case transfer.Prefix == prefix || pub.madeBy(transfer.Prefix, prefix) && to.CreatedBy != prefix:
+			// A direct child may take over (rotating a key); a deeper one would end up
+			// made by its own descendant.
+			return store.APIKey{}, invalid("the key is " + name + " or was made by one of its children, so the revocation would take it too")
+		}
 	}
 	var k store.APIKey
 	err := s.change(ctx, rebuildTenancy, func() error {
 		var err error
-		k, err = s.store.RevokeAPIKey(ctx, org, prefix, s.now().UTC())
-		return storeError(err, "organizations/"+org+"/apiKeys/"+prefix)
+		k, err = s.store.RevokeAPIKey(ctx, org, prefix, transfer.Prefix, s.now().UTC())
+		if errors.Is(err, store.ErrLastPlatformAdmin) {
+			return errLastPlatformAdmin
+		}
+		return storeError(err, name)
 	})
 	return k, err
 }

@@ -42,7 +42,14 @@ type APIKey struct {
 	CreateTime  time.Time
 	ExpireTime  time.Time // zero: never
 	RevokeTime  time.Time // zero: not revoked
+	// CreatedBy is the prefix of the key that made this one ("" for a key made in
+	// open mode or by bootstrap).
+	CreatedBy string
 }
+
+// ErrLastPlatformAdmin: a revocation would leave no active platform-admin key
+// without an expiry, and nobody could manage the platform again.
+var ErrLastPlatformAdmin = errors.New("no active platform-admin key without expiry would remain")
 
 // Tenancy is the part of the store that keeps organisations, policies and keys. A
 // method given an organisation never touches another organisation's records.
@@ -68,9 +75,12 @@ type Tenancy interface {
 	// APIKeyByPrefix finds a key by its prefix, revoked or expired ones included.
 	APIKeyByPrefix(ctx context.Context, prefix string) (APIKey, error)
 	ListAPIKeys(ctx context.Context, org string) ([]APIKey, error)
-	// RevokeAPIKey revokes an organisation's key (once; a second revoke keeps the
-	// first time).
-	RevokeAPIKey(ctx context.Context, org, prefix string, at time.Time) (APIKey, error)
+	// RevokeAPIKey revokes an organisation's key and, in the same transaction, every
+	// key whose chain of makers reaches it (once; a second revoke keeps the first
+	// time). With transferTo set, the key's direct children are first given that maker
+	// and so stay (transferTo itself, if one of them, takes the key's place). ErrLastPlatformAdmin, and nothing changed, when no active
+	// platform-admin key without expiry would remain.
+	RevokeAPIKey(ctx context.Context, org, prefix, transferTo string, at time.Time) (APIKey, error)
 	// CountAPIKeys counts every key ever made: one is enough to require keys.
 	CountAPIKeys(ctx context.Context) (int, error)
 

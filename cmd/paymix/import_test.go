@@ -402,11 +402,23 @@ func TestKeysBootstrap(t *testing.T) {
 		t.Errorf("a key for a missing organisation: exit %d %s", code, errs)
 	}
 	name := strings.Fields(out)[0]
-	if code, out, _ := cli(t, "keys", "revoke", "--server", addr, "--key", key, name); code != 0 || !strings.Contains(out, "revoked") {
-		t.Errorf("revoke: exit %d %s", code, out)
+	// The only platform-admin key cannot go: nobody could manage the platform again.
+	if code, _, errs := cli(t, "keys", "revoke", "--server", addr, "--key", key, name); code != 1 || !strings.Contains(errs, "LAST_PLATFORM_ADMIN") && !strings.Contains(errs, "no active platform-admin key") {
+		t.Errorf("revoking the last platform admin: exit %d %s", code, errs)
+	}
+	// Rotated: a second key takes the first one's place.
+	_, second, _ := cli(t, "keys", "create", "--server", addr, "--key", key, "--org", "platform", "--role", "platform-admin", "--name", "second")
+	second = strings.TrimSpace(second)
+	_, out, _ = cli(t, "keys", "list", "--server", addr, "--key", second, "--org", "platform")
+	secondName := strings.Fields(strings.Split(strings.TrimSpace(out), "\n")[1])[0]
+	if code, out, errs := cli(t, "keys", "revoke", "--server", addr, "--key", key, "--transfer-to", secondName, name); code != 0 || !strings.Contains(out, "revoked") {
+		t.Errorf("revoke: exit %d %s %s", code, out, errs)
 	}
 	if code, _, errs := cli(t, "keys", "list", "--server", addr, "--key", key, "--org", "platform"); code != 1 || !strings.Contains(errs, "Unauthenticated") {
 		t.Errorf("a revoked key still works: exit %d %s", code, errs)
+	}
+	if code, _, errs := cli(t, "keys", "list", "--server", addr, "--key", second, "--org", "platform"); code != 0 {
+		t.Errorf("the key that took over: exit %d %s", code, errs)
 	}
 }
 

@@ -67,7 +67,12 @@ func roleName(r pb.Role) string {
 const keysUsage = `Usage:
   paymix keys create --org ORG --role ROLE [--name NAME] [--expires DURATION]
   paymix keys list --org ORG
-  paymix keys revoke organizations/ORG/apiKeys/PREFIX
+  paymix keys revoke [--transfer-to organizations/ORG/apiKeys/PREFIX] organizations/ORG/apiKeys/PREFIX
+
+Revoking a key revokes every key it made, and every key those made. --transfer-to
+first hands the keys it made to another key (of the same organisation, or a
+platform-admin key), so that they stay; naming one of them rotates the key. The last
+platform-admin key that does not expire cannot be revoked.
 
 Roles: platform-admin (organisation "platform" only), admin, hris, recruiter, analyst.
 The first key can be made without one while paymixd runs on loopback with no key yet;
@@ -86,6 +91,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	role := fs.String("role", "", "the key's role")
 	name := fs.String("name", "", "a name for the key")
 	expires := fs.Duration("expires", 0, "how long the key works (for example 2160h); 0 means no expiry")
+	transferTo := fs.String("transfer-to", "", "revoke: the key that takes over the keys the revoked one made")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -144,7 +150,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stderr, keysUsage)
 			return 2
 		}
-		resp, err := admin.RevokeApiKey(ctx, &pb.RevokeApiKeyRequest{Name: fs.Arg(0)})
+		resp, err := admin.RevokeApiKey(ctx, &pb.RevokeApiKeyRequest{Name: fs.Arg(0), TransferTo: *transferTo})
 		if err != nil {
 			printError(stderr, "paymix keys revoke", err)
 			return 1

@@ -154,8 +154,8 @@ func (s *Store) DeletePolicy(ctx context.Context, org, id, etag string) error {
 }
 
 func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO api_keys (prefix, org, display_name, role, hash, create_time, expire_time)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, k.Prefix, k.Org, k.DisplayName, k.Role, k.Hash, k.CreateTime.UTC(), opt(k.ExpireTime))
+	_, err := s.pool.Exec(ctx, `INSERT INTO api_keys (prefix, org, display_name, role, hash, create_time, expire_time, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, k.Prefix, k.Org, k.DisplayName, k.Role, k.Hash, k.CreateTime.UTC(), opt(k.ExpireTime), k.CreatedBy)
 	switch code(err) {
 	case uniqueViolation:
 		return store.ErrConflict
@@ -165,12 +165,12 @@ func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) error {
 	return wrap(err)
 }
 
-const keyColumns = `prefix, org, display_name, role, hash, create_time, expire_time, revoke_time`
+const keyColumns = `prefix, org, display_name, role, hash, create_time, expire_time, revoke_time, created_by`
 
 func scanKey(row pgx.Row) (store.APIKey, error) {
 	var k store.APIKey
 	var expires, revoked *time.Time
-	err := row.Scan(&k.Prefix, &k.Org, &k.DisplayName, &k.Role, &k.Hash, &k.CreateTime, &expires, &revoked)
+	err := row.Scan(&k.Prefix, &k.Org, &k.DisplayName, &k.Role, &k.Hash, &k.CreateTime, &expires, &revoked, &k.CreatedBy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return k, store.ErrNotFound
 	}
@@ -199,12 +199,49 @@ func (s *Store) ListAPIKeys(ctx context.Context, org string) ([]store.APIKey, er
 	return out, wrap(rows.Err())
 }
 
-func (s *Store) RevokeAPIKey(ctx context.Context, org, prefix string, at time.Time) (store.APIKey, error) {
-	if _, err := s.pool.Exec(ctx, `UPDATE api_keys SET revoke_time = $1 WHERE org = $2 AND prefix = $3 AND revoke_time IS NULL`,
-		at.UTC(), org, prefix); err != nil {
-		return store.APIKey{}, wrap(err)
-	}
-	return scanKey(s.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE org = $1 AND prefix = $2`, org, prefix))
+func (s *Store) RevokeAPIKey(ctx context.Context, org, prefix, transferTo string, at time.Time) (store.APIKey, error) {
+	var k store.APIKey
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		// Revocations take turns: two of the platform's last two admin keys at once
+		// cannot both pass the check below.
+		if _, err := tx.Exec(ctx, `LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		if k, err = scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE org = $1 AND prefix = $2`, org, prefix)); err != nil {
+			return err
+		}
+		admins := func() (n int, err error) {
+			err = tx.QueryRow(ctx, `SELECT count(*) FROM api_keys WHERE role = 'platform-admin' AND revoke_time IS NULL AND expire_time IS NULL`).Scan(&n)
+			return n, err
+		}
+		before, err := admins()
+		if err != nil {
+			return err
+		}
+		if transferTo != "" {
+			// A child named to take over takes the revoked key's place in the tree.
+			if _, err := tx.Exec(ctx, `UPDATE api_keys SET created_by = CASE WHEN prefix = $1 THEN $2 ELSE $1 END WHERE created_by = $3`,
+				transferTo, k.CreatedBy, prefix); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `WITH RECURSIVE tree(prefix) AS (
+				SELECT $1::text UNION SELECT k.prefix FROM api_keys k JOIN tree t ON k.created_by = t.prefix)
+			UPDATE api_keys SET revoke_time = $2 WHERE prefix IN (SELECT prefix FROM tree) AND revoke_time IS NULL`, prefix, at.UTC()); err != nil {
+			return err
+		}
+		// Only a revocation that takes the last one away is refused (a store with
+		// none left is already beyond this rule's help).
+		if after, err := admins(); err != nil {
+			return err
+		} else if before > 0 && after == 0 {
+			return store.ErrLastPlatformAdmin
+		}
+		k, err = scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE prefix = $1`, prefix))
+		return err
+	})
+	return k, err
 }
 
 func (s *Store) CountAPIKeys(ctx context.Context) (int, error) {

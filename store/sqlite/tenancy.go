@@ -170,8 +170,8 @@ func (s *Store) DeletePolicy(ctx context.Context, org, id, etag string) error {
 }
 
 func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) error {
-	_, err := s.exec(ctx, `INSERT INTO api_keys (prefix, org, display_name, role, hash, create_time, expire_time)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, k.Prefix, k.Org, k.DisplayName, k.Role, k.Hash, ts(k.CreateTime), ts(k.ExpireTime))
+	_, err := s.exec(ctx, `INSERT INTO api_keys (prefix, org, display_name, role, hash, create_time, expire_time, created_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, k.Prefix, k.Org, k.DisplayName, k.Role, k.Hash, ts(k.CreateTime), ts(k.ExpireTime), k.CreatedBy)
 	switch {
 	case isUnique(err):
 		return store.ErrConflict
@@ -181,12 +181,12 @@ func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) error {
 	return err
 }
 
-const keyColumns = `prefix, org, display_name, role, hash, create_time, expire_time, revoke_time`
+const keyColumns = `prefix, org, display_name, role, hash, create_time, expire_time, revoke_time, created_by`
 
 func scanKey(row interface{ Scan(...any) error }) (store.APIKey, error) {
 	var k store.APIKey
 	var created, expires, revoked string
-	err := row.Scan(&k.Prefix, &k.Org, &k.DisplayName, &k.Role, &k.Hash, &created, &expires, &revoked)
+	err := row.Scan(&k.Prefix, &k.Org, &k.DisplayName, &k.Role, &k.Hash, &created, &expires, &revoked, &k.CreatedBy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return k, store.ErrNotFound
 	}
@@ -215,11 +215,43 @@ func (s *Store) ListAPIKeys(ctx context.Context, org string) ([]store.APIKey, er
 	return out, rows.Err()
 }
 
-func (s *Store) RevokeAPIKey(ctx context.Context, org, prefix string, at time.Time) (store.APIKey, error) {
-	if _, err := s.exec(ctx, `UPDATE api_keys SET revoke_time = ? WHERE org = ? AND prefix = ? AND revoke_time = ''`, ts(at), org, prefix); err != nil {
-		return store.APIKey{}, err
-	}
-	k, err := scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE org = ? AND prefix = ?`, org, prefix))
+func (s *Store) RevokeAPIKey(ctx context.Context, org, prefix, transferTo string, at time.Time) (store.APIKey, error) {
+	var k store.APIKey
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if k, err = scanKey(tx.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE org = ? AND prefix = ?`, org, prefix)); err != nil {
+			return err
+		}
+		admins := func() (n int, err error) {
+			err = tx.QueryRowContext(ctx, `SELECT count(*) FROM api_keys WHERE role = 'platform-admin' AND revoke_time = '' AND expire_time = ''`).Scan(&n)
+			return n, err
+		}
+		before, err := admins()
+		if err != nil {
+			return err
+		}
+		if transferTo != "" {
+			// A child named to take over takes the revoked key's place in the tree.
+			if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET created_by = CASE WHEN prefix = ? THEN ? ELSE ? END WHERE created_by = ?`,
+				transferTo, k.CreatedBy, transferTo, prefix); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE tree(prefix) AS (
+				SELECT ? UNION SELECT k.prefix FROM api_keys k JOIN tree t ON k.created_by = t.prefix)
+			UPDATE api_keys SET revoke_time = ? WHERE prefix IN (SELECT prefix FROM tree) AND revoke_time = ''`, prefix, ts(at)); err != nil {
+			return err
+		}
+		// Only a revocation that takes the last one away is refused (a store with
+		// none left is already beyond this rule's help).
+		if after, err := admins(); err != nil {
+			return err
+		} else if before > 0 && after == 0 {
+			return store.ErrLastPlatformAdmin
+		}
+		k, err = scanKey(tx.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE prefix = ?`, prefix))
+		return err
+	})
 	return k, err
 }
 

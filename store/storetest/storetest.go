@@ -35,6 +35,7 @@ func Run(t *testing.T, open Open) {
 		{"ConcurrentImports", concurrentImports},
 		{"Tenancy", tenancy},
 		{"LoadTenancyAndStateVersion", loadTenancyAndStateVersion},
+		{"KeyRevocationCascades", keyRevocationCascades},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := open(t)

@@ -83,11 +83,11 @@ func tenancy(t *testing.T, s store.Store) {
 	if keys, _ := s.ListAPIKeys(ctx, "globex"); len(keys) != 0 {
 		t.Errorf("cross-organisation keys: %v", keys)
 	}
-	if _, err := s.RevokeAPIKey(ctx, "globex", "pmx_abc", later); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.RevokeAPIKey(ctx, "globex", "pmx_abc", "", later); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("cross-organisation revoke: %v", err)
 	}
-	r, err := s.RevokeAPIKey(ctx, "acme", "pmx_abc", later)
-	r2, _ := s.RevokeAPIKey(ctx, "acme", "pmx_abc", later.Add(time.Hour))
+	r, err := s.RevokeAPIKey(ctx, "acme", "pmx_abc", "", later)
+	r2, _ := s.RevokeAPIKey(ctx, "acme", "pmx_abc", "", later.Add(time.Hour))
 	if err != nil || !r.RevokeTime.Equal(later) || !r2.RevokeTime.Equal(later) {
 		t.Errorf("revoke: %+v %+v %v", r, r2, err)
 	}
@@ -138,5 +138,59 @@ func loadTenancyAndStateVersion(t *testing.T, s store.Store) {
 	}
 	if len(data.Keys) != 2 || data.Keys[0].Prefix != "pmx_a" || !bytes.Equal(data.Keys[1].Hash, []byte{2}) {
 		t.Errorf("keys %+v", data.Keys)
+	}
+}
+
+// Revoking a key revokes every key whose chain of makers reaches it, across
+// organisations, in one transaction; transferTo keeps the direct children (and what
+// they made); the last active platform-admin key without expiry cannot go.
+func keyRevocationCascades(t *testing.T, s store.Store) {
+	for _, org := range []string{"platform", "acme"} {
+		must(t, s.CreateOrganization(ctx, store.Organization{ID: org, DisplayName: org, CreateTime: when}, nil))
+	}
+	mk := func(prefix, org, role, by string, expires time.Time) {
+		must(t, s.CreateAPIKey(ctx, store.APIKey{Prefix: prefix, Org: org, DisplayName: prefix, Role: role, Hash: []byte(prefix),
+			CreateTime: when, ExpireTime: expires, CreatedBy: by}))
+	}
+	// root -> admin (acme) -> hris (acme) -> recruiter (acme); root -> ops (platform);
+	// ops -> analyst (acme).
+	mk("pmx_root", "platform", "platform-admin", "", time.Time{})
+	mk("pmx_admn", "acme", "admin", "pmx_root", time.Time{})
+	mk("pmx_hris", "acme", "hris", "pmx_admn", time.Time{})
+	mk("pmx_recr", "acme", "recruiter", "pmx_hris", time.Time{})
+	mk("pmx_ops1", "platform", "platform-admin", "pmx_root", time.Time{})
+	mk("pmx_anly", "acme", "analyst", "pmx_ops1", time.Time{})
+	revoked := func(prefix string) bool {
+		k, err := s.APIKeyByPrefix(ctx, prefix)
+		must(t, err)
+		return !k.RevokeTime.IsZero()
+	}
+	if k, _ := s.APIKeyByPrefix(ctx, "pmx_hris"); k.CreatedBy != "pmx_admn" {
+		t.Fatalf("created_by %q", k.CreatedBy)
+	}
+	// Three generations go with the admin key.
+	if _, err := s.RevokeAPIKey(ctx, "acme", "pmx_admn", "", when); err != nil {
+		t.Fatal(err)
+	}
+	for prefix, want := range map[string]bool{"pmx_admn": true, "pmx_hris": true, "pmx_recr": true, "pmx_root": false, "pmx_ops1": false, "pmx_anly": false} {
+		if revoked(prefix) != want {
+			t.Errorf("%s revoked: %v, want %v", prefix, !want, want)
+		}
+	}
+	// ops1 revoked with its children handed to root: the analyst stays, made by root.
+	if _, err := s.RevokeAPIKey(ctx, "platform", "pmx_ops1", "pmx_root", when); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := s.APIKeyByPrefix(ctx, "pmx_anly"); !revoked("pmx_ops1") || revoked("pmx_anly") || k.CreatedBy != "pmx_root" {
+		t.Errorf("transfer: ops1 revoked %v, analyst revoked %v, made by %q", revoked("pmx_ops1"), revoked("pmx_anly"), k.CreatedBy)
+	}
+	// root is now the last platform admin without expiry: refused, and nothing changes
+	// (an expiring one does not count).
+	mk("pmx_temp", "platform", "platform-admin", "pmx_root", when.Add(time.Hour))
+	if _, err := s.RevokeAPIKey(ctx, "platform", "pmx_root", "", when); !errors.Is(err, store.ErrLastPlatformAdmin) {
+		t.Fatalf("revoking the last platform admin: %v", err)
+	}
+	if revoked("pmx_root") || revoked("pmx_anly") || revoked("pmx_temp") {
+		t.Error("a refused revocation changed something")
 	}
 }

@@ -450,8 +450,12 @@ type ApiKey struct {
 	Prefix     string                 `protobuf:"bytes,4,opt,name=prefix,proto3" json:"prefix,omitempty"`
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the key stops working; absent means never.
-	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
-	RevokeTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	RevokeTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	// The prefix of the key that made this one: revoking that key revokes this one
+	// too. Empty for a key made in open mode, by `paymixd keys bootstrap`, or before
+	// keys recorded their maker. Output only.
+	CreatedBy     string `protobuf:"bytes,8,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -533,6 +537,13 @@ func (x *ApiKey) GetRevokeTime() *timestamppb.Timestamp {
 		return x.RevokeTime
 	}
 	return nil
+}
+
+func (x *ApiKey) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
 }
 
 type CreateApiKeyRequest struct {
@@ -728,9 +739,14 @@ func (x *ListApiKeysResponse) GetApiKeys() []*ApiKey {
 	return nil
 }
 
+// Revoking a key revokes every key it made, and every key those made, in turn.
 type RevokeApiKeyRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// An active key of the same organisation, or a platform-admin key, that first
+	// becomes the maker of the revoked key's direct children, so that they (and what
+	// they made) stay.
+	TransferTo    string `protobuf:"bytes,2,opt,name=transfer_to,json=transferTo,proto3" json:"transfer_to,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -768,6 +784,13 @@ func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
 func (x *RevokeApiKeyRequest) GetName() string {
 	if x != nil {
 		return x.Name
+	}
+	return ""
+}
+
+func (x *RevokeApiKeyRequest) GetTransferTo() string {
+	if x != nil {
+		return x.TransferTo
 	}
 	return ""
 }
@@ -842,7 +865,7 @@ const file_paymix_v1_admin_service_proto_rawDesc = "" +
 	"\x16GetOrganizationRequest\x12?\n" +
 	"\x04name\x18\x01 \x01(\tB+\xbaH(r&2$^organizations/[a-z][a-z0-9-]{1,62}$R\x04name\"V\n" +
 	"\x17GetOrganizationResponse\x12;\n" +
-	"\forganization\x18\x01 \x01(\v2\x17.paymix.v1.OrganizationR\forganization\"\xc9\x02\n" +
+	"\forganization\x18\x01 \x01(\v2\x17.paymix.v1.OrganizationR\forganization\"\xe8\x02\n" +
 	"\x06ApiKey\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12/\n" +
@@ -854,7 +877,9 @@ const file_paymix_v1_admin_service_proto_rawDesc = "" +
 	"\vexpire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12;\n" +
 	"\vrevoke_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"revokeTime\"\x8e\x01\n" +
+	"revokeTime\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\b \x01(\tR\tcreatedBy\"\x8e\x01\n" +
 	"\x13CreateApiKeyRequest\x12C\n" +
 	"\x06parent\x18\x01 \x01(\tB+\xbaH(r&2$^organizations/[a-z][a-z0-9-]{1,62}$R\x06parent\x122\n" +
 	"\aapi_key\x18\x02 \x01(\v2\x11.paymix.v1.ApiKeyB\x06\xbaH\x03\xc8\x01\x01R\x06apiKey\"Z\n" +
@@ -864,9 +889,11 @@ const file_paymix_v1_admin_service_proto_rawDesc = "" +
 	"\x12ListApiKeysRequest\x12C\n" +
 	"\x06parent\x18\x01 \x01(\tB+\xbaH(r&2$^organizations/[a-z][a-z0-9-]{1,62}$R\x06parent\"C\n" +
 	"\x13ListApiKeysResponse\x12,\n" +
-	"\bapi_keys\x18\x01 \x03(\v2\x11.paymix.v1.ApiKeyR\aapiKeys\"n\n" +
+	"\bapi_keys\x18\x01 \x03(\v2\x11.paymix.v1.ApiKeyR\aapiKeys\"\xd7\x01\n" +
 	"\x13RevokeApiKeyRequest\x12W\n" +
-	"\x04name\x18\x01 \x01(\tBC\xbaH@r>2<^organizations/[a-z][a-z0-9-]{1,62}/apiKeys/[a-z0-9_]{1,40}$R\x04name\"B\n" +
+	"\x04name\x18\x01 \x01(\tBC\xbaH@r>2<^organizations/[a-z][a-z0-9-]{1,62}/apiKeys/[a-z0-9_]{1,40}$R\x04name\x12g\n" +
+	"\vtransfer_to\x18\x02 \x01(\tBF\xbaHCrA2?^(organizations/[a-z][a-z0-9-]{1,62}/apiKeys/[a-z0-9_]{1,40})?$R\n" +
+	"transferTo\"B\n" +
 	"\x14RevokeApiKeyResponse\x12*\n" +
 	"\aapi_key\x18\x01 \x01(\v2\x11.paymix.v1.ApiKeyR\x06apiKey*z\n" +
 	"\x04Role\x12\x14\n" +
