@@ -227,3 +227,22 @@ func staleEtag(name string) error {
 	return &planner.Error{Kind: planner.KindAborted, Reason: "STALE_ETAG",
 		Message: name + " changed since it was read: get it again, then retry with its new etag"}
 }
+
+// Bootstrap makes a platform-admin key directly in a store, outside the API: the way
+// back in when no key that can manage the platform is left (or was ever made). The
+// key does not expire and has no maker. On SQLite the store can be opened only while
+// paymixd is stopped; on PostgreSQL running replicas see the key at once.
+func Bootstrap(ctx context.Context, st store.Store, now time.Time) (store.APIKey, string, error) {
+	now = now.UTC()
+	err := st.CreateOrganization(ctx, store.Organization{ID: PlatformOrg, DisplayName: "Platform administrators", CreateTime: now}, newOrgPolicies(now))
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return store.APIKey{}, "", err
+	}
+	secret, prefix, hash := NewKey()
+	k := store.APIKey{Prefix: prefix, Org: PlatformOrg, DisplayName: "bootstrap " + now.Format(time.DateOnly), Role: string(RolePlatformAdmin),
+		Hash: hash, CreateTime: now}
+	if err := st.CreateAPIKey(ctx, k); err != nil {
+		return store.APIKey{}, "", err
+	}
+	return k, secret, nil
+}

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/paymix/paymix/planner/ingest"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/paymix/paymix/server"
+	"github.com/paymix/paymix/state"
 	"github.com/paymix/paymix/store"
 	"github.com/paymix/paymix/store/postgres"
 	"github.com/paymix/paymix/store/sqlite"
@@ -33,9 +35,19 @@ func main() {
 }
 
 func run(args []string) error {
+	return runTo(args, os.Stdout)
+}
+
+// runTo runs paymixd; what a subcommand prints for the user (a bootstrap key) goes
+// to stdout, the log to stderr.
+func runTo(args []string, stdout io.Writer) error {
 	migrateOnly := len(args) > 0 && args[0] == "migrate"
 	if migrateOnly {
 		args = args[1:]
+	}
+	bootstrap := len(args) > 1 && args[0] == "keys" && args[1] == "bootstrap"
+	if bootstrap {
+		args = args[2:]
 	}
 	fs := flag.NewFlagSet("paymixd", flag.ContinueOnError)
 	grpcAddr := fs.String("grpc-addr", "127.0.0.1:50051", "gRPC listen address (port 0 picks a free port)")
@@ -60,7 +72,9 @@ func run(args []string) error {
 	fs.Var(&importMaxField, "import-max-field", "the longest cell of an import; a row with a longer one is rejected")
 	requireAuth := fs.Bool("require-auth", false, "require an API key on every call, even before the first key exists")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: paymixd [flags]\n       paymixd migrate [--store URL | --data-dir DIR]   apply schema migrations and exit\n\n"+
+		fmt.Fprintln(fs.Output(), "Usage: paymixd [flags]\n       paymixd migrate [--store URL | --data-dir DIR]   apply schema migrations and exit\n"+
+			"       paymixd keys bootstrap [--store URL | --data-dir DIR]   make a platform-admin key, print it once, and exit\n"+
+			"                     (beside a stopped paymixd on SQLite; at any time on PostgreSQL)\n\n"+
 			"Every flag can also be set by its environment variable, PAYMIX_ and the flag name\nin upper case with underscores (--grpc-addr is PAYMIX_GRPC_ADDR).\n\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -87,6 +101,16 @@ func run(args []string) error {
 	defer st.Close()
 	if migrateOnly {
 		log.Info("migrations applied")
+		return nil
+	}
+	if bootstrap {
+		k, secret, err := state.Bootstrap(ctx, st, time.Now())
+		if err != nil {
+			return err
+		}
+		log.Warn("bootstrap: a platform-admin key was made outside the API", "key", "organizations/"+k.Org+"/apiKeys/"+k.Prefix)
+		fmt.Fprintf(os.Stderr, "created organizations/%s/apiKeys/%s (platform-admin); the key is shown only now:\n", k.Org, k.Prefix)
+		fmt.Fprintln(stdout, secret)
 		return nil
 	}
 	srv, err := server.New(server.Config{
