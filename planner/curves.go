@@ -1,7 +1,9 @@
 package planner
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +30,39 @@ type Planner struct {
 type kept struct {
 	ladders memo[ladderKey, *ladder]
 	diffs   memo[diffKey, Differential]
+	// cohorts lists every cohort once, for streams of all of them to share.
+	cohortsOnce sync.Once
+	cohorts     []Cohort
+}
+
+// Cohort is a cohort of the snapshot with its location resolved.
+type Cohort struct {
+	Key      market.CohortKey
+	Location catalog.Location
+}
+
+// Cohorts lists every cohort of the snapshot, by family, level (ladder order), scope
+// and place, computed once per market and shared: callers must not change it.
+func (pl *Planner) Cohorts() []Cohort {
+	pl.cohortsOnce.Do(func() {
+		if pl.Snapshot == nil {
+			return
+		}
+		rank := map[string]int{}
+		for i, l := range catalog.Ladder {
+			rank[l.ID] = i
+		}
+		keys := pl.Snapshot.Keys()
+		slices.SortFunc(keys, func(a, b market.CohortKey) int {
+			return cmp.Or(cmp.Compare(a.Family, b.Family), cmp.Compare(rank[a.Level], rank[b.Level]),
+				cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Place, b.Place))
+		})
+		pl.cohorts = make([]Cohort, len(keys))
+		for i, k := range keys {
+			pl.cohorts[i] = Cohort{Key: k, Location: catalog.Geo.At(k.Scope, k.Place)}
+		}
+	})
+	return pl.cohorts
 }
 
 // New is a planner on a snapshot (nil until the market is loaded: bands then answer

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"log/slog"
-	"slices"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -16,7 +14,6 @@ import (
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/planner"
 	"github.com/paymix/paymix/planner/catalog"
-	"github.com/paymix/paymix/planner/market"
 	"github.com/paymix/paymix/state"
 )
 
@@ -133,7 +130,7 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 	if err != nil {
 		return err
 	}
-	queries, err := streamQueries(pub.Market, r)
+	queries, err := streamQueries(pub.Planner, r)
 	if err != nil {
 		return err
 	}
@@ -149,9 +146,10 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 	defer out.close()
 	defer func() {
 		// Counts only: no cohort, no figure.
-		s.log.Info("bands stream ended", "sent", sent, "planned", len(queries), "cancelled", ctx.Err() != nil)
+		s.log.Info("bands stream ended", "sent", sent, "planned", queries.len(), "cancelled", ctx.Err() != nil)
 	}()
-	for _, q := range queries {
+	for i := range queries.len() {
+		q := queries.at(i)
 		if err := ctx.Err(); err != nil {
 			return err // the client went away: stop at once
 		}
@@ -201,29 +199,36 @@ var errEmptyGrid = planner.Invalid(planner.Violation{Field: "job_families", Desc
 
 // streamQueries lists a stream's bands: the grid in order, or every cohort of the
 // snapshot by family, level, scope and place.
-func streamQueries(snap *market.Snapshot, r *pb.StreamBandsRequest) ([]query, error) {
+// queries are a stream's bands to come: a grid's, or every cohort's (the market's own
+// list, shared by every such stream rather than copied for each).
+type queries struct {
+	grid    []query
+	cohorts []planner.Cohort
+}
+
+func (q queries) len() int { return len(q.grid) + len(q.cohorts) }
+
+func (q queries) at(i int) query {
+	if q.cohorts != nil {
+		c := &q.cohorts[i]
+		return query{family: c.Key.Family, level: c.Key.Level, location: c.Key.Place, resolved: &c.Location}
+	}
+	return q.grid[i]
+}
+
+func streamQueries(pl *planner.Planner, r *pb.StreamBandsRequest) (queries, error) {
 	if r.GetAllCohorts() {
 		if len(r.GetJobFamilies())+len(r.GetLevels())+len(r.GetLocations()) > 0 {
-			return nil, planner.Invalid(planner.Violation{Field: "all_cohorts", Description: "ask for a grid or for all cohorts, not both"})
+			return queries{}, planner.Invalid(planner.Violation{Field: "all_cohorts", Description: "ask for a grid or for all cohorts, not both"})
 		}
-		keys := snap.Keys()
-		slices.SortFunc(keys, func(a, b market.CohortKey) int {
-			return cmp.Or(cmp.Compare(a.Family, b.Family), cmp.Compare(levelRank(a.Level), levelRank(b.Level)),
-				cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Place, b.Place))
-		})
-		out := make([]query, len(keys))
-		for i, k := range keys {
-			loc := catalog.Geo.At(k.Scope, k.Place)
-			out[i] = query{family: k.Family, level: k.Level, location: k.Place, resolved: &loc}
-		}
-		return out, nil
+		return queries{cohorts: pl.Cohorts()}, nil
 	}
 	n := len(r.GetJobFamilies()) * len(r.GetLevels()) * len(r.GetLocations())
 	if n == 0 {
-		return nil, errEmptyGrid
+		return queries{}, errEmptyGrid
 	}
 	if n > maxStreamBands {
-		return nil, planner.Invalid(planner.Violation{Field: "job_families", Description: "the grid has more than 100,000 bands"})
+		return queries{}, planner.Invalid(planner.Violation{Field: "job_families", Description: "the grid has more than 100,000 bands"})
 	}
 	out := make([]query, 0, n)
 	for _, f := range r.GetJobFamilies() {
@@ -233,5 +238,5 @@ func streamQueries(snap *market.Snapshot, r *pb.StreamBandsRequest) ([]query, er
 			}
 		}
 	}
-	return out, nil
+	return queries{grid: out}, nil
 }

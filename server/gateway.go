@@ -28,8 +28,8 @@ import (
 )
 
 // gatewayConns is how many in-memory connections the JSON gateway spreads its calls
-// over.
-const gatewayConns = 8
+// over (each with two memBuffer pipes).
+const gatewayConns = 4
 
 // httpHandler is the HTTP front: the JSON gateway, a client of the same gRPC server
 // over the in-memory listener (no loopback TCP hop, and every interceptor and
@@ -47,6 +47,9 @@ func (s *Server) httpHandler() (http.Handler, error) {
 	conn, err := grpc.NewClient(r.Scheme()+":///gateway", grpc.WithResolvers(r),
 		grpc.WithDefaultServiceConfig(`{"loadBalancingConfig": [{"round_robin":{}}]}`),
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return s.memLis.DialContext(ctx) }),
+		// Fixed windows: with grpc-go's window estimation the gateway would buffer
+		// megabytes of a stream whose HTTP client has stopped reading.
+		grpc.WithInitialWindowSize(64<<10), grpc.WithInitialConnWindowSize(1<<20),
 		grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return nil, err

@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"runtime"
 	"sync"
 	"testing"
@@ -156,5 +158,43 @@ func TestStreamsPerKeyAndRevocation(t *testing.T) {
 	}
 	if took := time.Since(revoked); took > time.Second {
 		t.Errorf("the streams ended %v after the revocation", took)
+	}
+}
+
+// 100 HTTP bands:stream requests whose clients never read: the heap grows by less than
+// 200 MB, and is back near its baseline within 5 s of the clients going away.
+func TestUnreadHTTPStreamsStayBounded(t *testing.T) {
+	s := startWith(t, func(c *server.Config) { c.StreamStallTimeout = time.Second }).ready(t)
+	s.get(t, "/v1/catalog") // the gateway's in-memory connections are part of the baseline
+	baseHeap, baseG := heapInuse(), runtime.NumGoroutine()
+	var conns []net.Conn
+	for range 100 {
+		c, err := net.Dial("tcp", s.srv.HTTPAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := `{"allCohorts":true}`
+		fmt.Fprintf(c, "POST /v1/bands:stream HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+		conns = append(conns, c) // never read
+	}
+	time.Sleep(2 * time.Second)
+	during := heapInuse()
+	t.Logf("heap %d MB before, %d MB with 100 unread HTTP streams", baseHeap>>20, during>>20)
+	if during > baseHeap+200<<20 {
+		t.Errorf("heap grew by %d MB", (during-baseHeap)>>20)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h, g := heapInuse(), runtime.NumGoroutine()
+		if h < baseHeap+20<<20 && g <= baseG+10 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("5 s after the clients went away: heap %d MB (baseline %d), %d goroutines (baseline %d)", h>>20, baseHeap>>20, g, baseG)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
