@@ -166,11 +166,11 @@ func New(cfg Config) (*Server, error) {
 	reflection.Register(s.grpc)
 
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
-		return nil, fmt.Errorf("gRPC listener on %s: %w", cfg.GRPCAddr, err)
+		return nil, &ListenError{Listener: "gRPC", Addr: cfg.GRPCAddr, Err: err}
 	}
 	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		s.grpcLis.Close()
-		return nil, fmt.Errorf("HTTP listener on %s: %w", cfg.HTTPAddr, err)
+		return nil, &ListenError{Listener: "HTTP", Addr: cfg.HTTPAddr, Err: err}
 	}
 	s.memLis = bufconn.Listen(memBuffer)
 	handler, err := s.httpHandler()
@@ -183,6 +183,16 @@ func New(cfg Config) (*Server, error) {
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: httpHeaderTimeout, ReadTimeout: cmp.Or(cfg.HTTPReadTimeout, httpReadTimeout), IdleTimeout: httpIdleTimeout}
 	return s, nil
 }
+
+// ListenError is a listener that could not be opened (a port in use, say); Listener
+// is "gRPC" or "HTTP", so that the caller can name its own setting.
+type ListenError struct {
+	Listener, Addr string
+	Err            error
+}
+
+func (e *ListenError) Error() string { return e.Listener + " listener on " + e.Addr + ": " + e.Err.Error() }
+func (e *ListenError) Unwrap() error { return e.Err }
 
 // GRPCAddr and HTTPAddr are the addresses actually bound (useful with port 0).
 func (s *Server) GRPCAddr() string { return s.grpcLis.Addr().String() }

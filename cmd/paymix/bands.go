@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
@@ -39,8 +38,8 @@ leading ' so that a spreadsheet shows it as text instead of running it as a form
 const batchSize = 1000
 
 func runBands(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("paymix bands", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	cmd := newCommand("paymix bands", bandsUsage, stdout, stderr)
+	fs := cmd.fs
 	conn := addConnFlags(fs)
 	grid := fs.String("grid", "", "a grid file (JSON or YAML)")
 	queries := fs.String("queries", "", "a CSV file of queries")
@@ -48,12 +47,8 @@ func runBands(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out := fs.String("out", "-", "output file (- for standard output)")
 	format := fs.String("format", "", "csv or jsonl (default: from --out's extension, else csv)")
 	policyName := fs.String("policy-name", "", "a stored policy for every band (organizations/ORG/policies/ID)")
-	fs.Usage = func() { fmt.Fprint(stderr, bandsUsage) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := cmd.parse(args); !ok {
+		return code
 	}
 	chosen := 0
 	for _, set := range []bool{*grid != "", *queries != "", *all} {
@@ -61,9 +56,11 @@ func runBands(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			chosen++
 		}
 	}
-	if chosen != 1 || fs.NArg() != 0 {
-		fmt.Fprint(stderr, "paymix bands: give exactly one of --grid, --queries and --all\n\n"+bandsUsage)
-		return 2
+	if chosen != 1 {
+		return cmd.usageError("give exactly one of --grid, --queries and --all")
+	}
+	if len(cmd.args) != 0 {
+		return cmd.usageError("unexpected argument %q", cmd.args[0])
 	}
 	if *format == "" {
 		*format = "csv"
@@ -72,13 +69,18 @@ func runBands(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	if *format != "csv" && *format != "jsonl" {
-		fmt.Fprintf(stderr, "paymix bands: --format must be csv or jsonl, not %q\n", *format)
-		return 2
+		return cmd.usageError("--format must be csv or jsonl, not %q", *format)
+	}
+	for _, f := range []string{*grid, *queries} {
+		if f != "" {
+			if _, err := os.Stat(f); err != nil {
+				return cmd.localError(err)
+			}
+		}
 	}
 	cc, err := conn.dial()
 	if err != nil {
-		fmt.Fprintln(stderr, "paymix bands:", err)
-		return 1
+		return cmd.localError(err)
 	}
 	defer cc.Close()
 	client := pb.NewBandServiceClient(cc)
@@ -92,8 +94,7 @@ func runBands(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 				rerr = protojson.Unmarshal(raw, stream)
 			}
 			if rerr != nil {
-				fmt.Fprintln(stderr, "paymix bands:", rerr)
-				return 2
+				return cmd.localError(rerr)
 			}
 		}
 		if *policyName != "" {
@@ -102,8 +103,7 @@ func runBands(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	w, commit, abort, err := output(*out, stdout)
 	if err != nil {
-		fmt.Fprintln(stderr, "paymix bands:", err)
-		return 1
+		return cmd.localError(err)
 	}
 	defer abort()
 	rows := newRowWriter(w, *format)
@@ -119,12 +119,13 @@ func runBands(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	progress(-1, 0)
 	if err != nil {
-		printError(stderr, "paymix bands", err)
-		return 1
+		if _, ok := status.FromError(err); !ok {
+			return cmd.localError(err)
+		}
+		return cmd.serverError(err)
 	}
 	if err := commit(); err != nil {
-		fmt.Fprintln(stderr, "paymix bands:", err)
-		return 1
+		return cmd.localError(err)
 	}
 	fmt.Fprintf(stderr, "%d bands written\n", n)
 	return 0

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,9 +23,15 @@ import (
 // chunkSize is the size of one streamed chunk of the file.
 const chunkSize = 256 << 10
 
+const importUsage = `Usage: paymix import [flags] FILE
+
+Streams a market data file (Levels.fyi CSV, or paymix CSV / JSON lines; a .gz file is
+sent as is) to the server, which stores it as one dataset and says what it did with
+every row.`
+
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("paymix import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	cmd := newCommand("paymix import", importUsage, stdout, stderr)
+	fs := cmd.fs
 	conn := addConnFlags(fs)
 	format := fs.String("format", "levelsfyi", "levelsfyi, or paymix (CSV, or JSON lines for .jsonl / .ndjson files)")
 	mode := fs.String("mode", "lenient", "strict (any bad row rejects the file) or lenient (bad rows are reported and skipped)")
@@ -34,28 +39,21 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	requestID := fs.String("request-id", "", "idempotency key; retries reuse it (default: a new one per run)")
 	keepDemo := fs.Bool("keep-demo", false, "keep the built-in synthetic demo data active")
 	outliers := fs.Bool("exclude-outliers", false, "exclude totals outside Tukey's far fences within each family x level x country group")
-	tolerance := fs.Float64("tolerance", -1, "percent a total may differ from base + equity + bonus (default 10)")
+	tolerance := fs.Float64("tolerance", 10, "percent a total may differ from base + equity + bonus")
 	asJSON := fs.Bool("json", false, "print the server's answer as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: paymix import [flags] FILE   (a .gz file is sent as is)\n\nFlags:")
-		fs.PrintDefaults()
+	if code, ok := cmd.parse(args); !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if len(cmd.args) != 1 {
+		return cmd.usageError("give one FILE")
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return 2
-	}
-	path := fs.Arg(0)
+	toleranceSet := false
+	cmd.fs.Visit(func(f *flag.Flag) { toleranceSet = toleranceSet || f.Name == "tolerance" })
+	path := cmd.args[0]
 	header := &pb.ImportHeader{DisplayName: *name, RequestId: *requestID, KeepDemo: *keepDemo, ExcludeOutliers: *outliers}
 	var err error
 	if header.Format, err = importFormat(*format, path); err != nil {
-		fmt.Fprintln(stderr, "paymix import:", err)
-		return 2
+		return cmd.usageError("%v", err)
 	}
 	switch *mode {
 	case "strict":
@@ -63,10 +61,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	case "lenient":
 		header.Mode = pb.ImportMode_IMPORT_MODE_LENIENT
 	default:
-		fmt.Fprintf(stderr, "paymix import: --mode must be strict or lenient, not %q\n", *mode)
-		return 2
+		return cmd.usageError("--mode must be strict or lenient, not %q", *mode)
 	}
-	if *tolerance >= 0 {
+	if toleranceSet {
 		header.TotalTolerancePercent = tolerance
 	}
 	if header.DisplayName == "" {
@@ -78,10 +75,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		header.RequestId = "cli-" + hex.EncodeToString(b[:])
 	}
 
+	if _, err := os.Stat(path); err != nil {
+		return cmd.localError(err)
+	}
 	cc, err := conn.dial()
 	if err != nil {
-		fmt.Fprintln(stderr, "paymix import:", err)
-		return 1
+		return cmd.localError(err)
 	}
 	defer cc.Close()
 	client := pb.NewMarketServiceClient(cc)
@@ -102,8 +101,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 	if err != nil {
-		printError(stderr, "paymix import", err)
-		return 1
+		if _, ok := status.FromError(err); !ok {
+			return cmd.localError(err) // the file, not the server
+		}
+		return cmd.serverError(err)
 	}
 	if *asJSON {
 		b, _ := protojson.MarshalOptions{Multiline: true, EmitDefaultValues: true}.Marshal(resp)

@@ -395,13 +395,15 @@ func TestKeysBootstrap(t *testing.T) {
 		t.Errorf("without a key after the first: exit %d %s", code, errs)
 	}
 	code, out, errs := cli(t, "keys", "list", "--server", addr, "--key", key, "--org", "platform")
-	if code != 0 || !strings.Contains(out, "platform-admin\tactive\tfirst") {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 || strings.Join(strings.Fields(lines[0]), " ") != "NAME ROLE STATE DISPLAY NAME MADE BY" ||
+		strings.Join(strings.Fields(lines[1])[1:], " ") != "platform-admin active first" {
 		t.Errorf("list: exit %d %q %s", code, out, errs)
 	}
 	if code, _, errs := cli(t, "keys", "create", "--server", addr, "--key", key, "--org", "acme", "--role", "admin"); code != 1 || !strings.Contains(errs, "NotFound") {
 		t.Errorf("a key for a missing organisation: exit %d %s", code, errs)
 	}
-	name := strings.Fields(out)[0]
+	name := strings.Fields(lines[1])[0]
 	// The only platform-admin key cannot go: nobody could manage the platform again.
 	if code, _, errs := cli(t, "keys", "revoke", "--server", addr, "--key", key, name); code != 1 || !strings.Contains(errs, "LAST_PLATFORM_ADMIN") && !strings.Contains(errs, "no active platform-admin key") {
 		t.Errorf("revoking the last platform admin: exit %d %s", code, errs)
@@ -410,7 +412,12 @@ func TestKeysBootstrap(t *testing.T) {
 	_, second, _ := cli(t, "keys", "create", "--server", addr, "--key", key, "--org", "platform", "--role", "platform-admin", "--name", "second")
 	second = strings.TrimSpace(second)
 	_, out, _ = cli(t, "keys", "list", "--server", addr, "--key", second, "--org", "platform")
-	secondName := strings.Fields(strings.Split(strings.TrimSpace(out), "\n")[1])[0]
+	var secondName string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		if f := strings.Fields(l); f[0] != name {
+			secondName = f[0]
+		}
+	}
 	if code, out, errs := cli(t, "keys", "revoke", "--server", addr, "--key", key, "--transfer-to", secondName, name); code != 0 || !strings.Contains(out, "revoked") {
 		t.Errorf("revoke: exit %d %s %s", code, out, errs)
 	}

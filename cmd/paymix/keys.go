@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
+	"text/tabwriter"
 	"time"
 
 	"google.golang.org/grpc"
@@ -76,63 +75,78 @@ platform-admin key that does not expire cannot be revoked.
 
 Roles: platform-admin (organisation "platform" only), admin, hris, recruiter, analyst.
 The first key can be made without one while paymixd runs on loopback with no key yet;
-from then on every call needs a key (--key or PAYMIX_API_KEY).
+from then on every call needs a key (--key or PAYMIX_API_KEY). Run "paymix keys
+COMMAND -h" for a command's flags (--server and --key on every one).
 `
 
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, keysUsage)
-		return 2
+		fmt.Fprintf(stderr, "paymix keys: give a command: create, list or revoke (see paymix keys -h)\n")
+		return exitUsage
 	}
-	fs := flag.NewFlagSet("paymix keys "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, keysUsage)
+		return exitOK
+	}
+	sub := args[0]
+	if sub != "create" && sub != "list" && sub != "revoke" {
+		fmt.Fprintf(stderr, "paymix keys: unknown command %q: create, list or revoke (see paymix keys -h)\n", sub)
+		return exitUsage
+	}
+	cmd := newCommand("paymix keys "+sub, keysUsage, stdout, stderr)
+	fs := cmd.fs
 	conn := addConnFlags(fs)
-	org := fs.String("org", "", "the organisation id")
-	role := fs.String("role", "", "the key's role")
-	name := fs.String("name", "", "a name for the key")
-	expires := fs.Duration("expires", 0, "how long the key works (for example 2160h); 0 means no expiry")
-	transferTo := fs.String("transfer-to", "", "revoke: the key that takes over the keys the revoked one made")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	var org, role, name, transferTo *string
+	var expires *time.Duration
+	switch sub {
+	case "create":
+		org = fs.String("org", "", "the organisation id (required)")
+		role = fs.String("role", "", "the key's role (required): platform-admin, admin, hris, recruiter or analyst")
+		name = fs.String("name", "", "a name for the key")
+		expires = fs.Duration("expires", 0, "how long the key works (for example 2160h); 0 means no expiry")
+	case "list":
+		org = fs.String("org", "", "the organisation id (required)")
+	case "revoke":
+		transferTo = fs.String("transfer-to", "", "the key that takes over the keys the revoked one made")
+	}
+	if code, ok := cmd.parse(args[1:]); !ok {
+		return code
+	}
+	switch {
+	case sub == "create" && (*org == "" || roleNames[*role] == 0):
+		return cmd.usageError("--org and --role (platform-admin, admin, hris, recruiter, analyst) are required")
+	case sub == "list" && *org == "":
+		return cmd.usageError("--org is required")
+	case sub == "revoke" && len(cmd.args) != 1:
+		return cmd.usageError("give the key's name: organizations/ORG/apiKeys/PREFIX")
+	case sub != "revoke" && len(cmd.args) != 0:
+		return cmd.usageError("unexpected argument %q", cmd.args[0])
 	}
 	cc, err := conn.dial()
 	if err != nil {
-		fmt.Fprintln(stderr, "paymix keys:", err)
-		return 1
+		return cmd.localError(err)
 	}
 	defer cc.Close()
 	admin := pb.NewAdminServiceClient(cc)
-	switch args[0] {
+	switch sub {
 	case "create":
-		r, ok := roleNames[*role]
-		if *org == "" || !ok {
-			fmt.Fprintf(stderr, "paymix keys create: --org and --role (%s) are required\n", strings.Join([]string{"platform-admin", "admin", "hris", "recruiter", "analyst"}, ", "))
-			return 2
-		}
-		key := &pb.ApiKey{DisplayName: *name, Role: r}
+		key := &pb.ApiKey{DisplayName: *name, Role: roleNames[*role]}
 		if *expires > 0 {
 			key.ExpireTime = timestamppb.New(time.Now().Add(*expires))
 		}
 		resp, err := admin.CreateApiKey(ctx, &pb.CreateApiKeyRequest{Parent: "organizations/" + *org, ApiKey: key})
 		if err != nil {
-			printError(stderr, "paymix keys create", err)
-			return 1
+			return cmd.serverError(err)
 		}
 		fmt.Fprintf(stderr, "created %s (%s); the key is shown only now:\n", resp.GetApiKey().GetName(), roleName(resp.GetApiKey().GetRole()))
 		fmt.Fprintln(stdout, resp.GetSecret())
 	case "list":
-		if *org == "" {
-			fmt.Fprintln(stderr, "paymix keys list: --org is required")
-			return 2
-		}
 		resp, err := admin.ListApiKeys(ctx, &pb.ListApiKeysRequest{Parent: "organizations/" + *org})
 		if err != nil {
-			printError(stderr, "paymix keys list", err)
-			return 1
+			return cmd.serverError(err)
 		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tROLE\tSTATE\tDISPLAY NAME\tMADE BY")
 		for _, k := range resp.GetApiKeys() {
 			state := "active"
 			switch {
@@ -143,22 +157,15 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			case k.GetExpireTime() != nil:
 				state = "expires " + k.GetExpireTime().AsTime().Format(time.DateOnly)
 			}
-			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", k.GetName(), roleName(k.GetRole()), state, k.GetDisplayName())
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.GetName(), roleName(k.GetRole()), state, k.GetDisplayName(), k.GetCreatedBy())
 		}
+		tw.Flush()
 	case "revoke":
-		if fs.NArg() != 1 {
-			fmt.Fprint(stderr, keysUsage)
-			return 2
-		}
-		resp, err := admin.RevokeApiKey(ctx, &pb.RevokeApiKeyRequest{Name: fs.Arg(0), TransferTo: *transferTo})
+		resp, err := admin.RevokeApiKey(ctx, &pb.RevokeApiKeyRequest{Name: cmd.args[0], TransferTo: *transferTo})
 		if err != nil {
-			printError(stderr, "paymix keys revoke", err)
-			return 1
+			return cmd.serverError(err)
 		}
 		fmt.Fprintf(stdout, "revoked %s\n", resp.GetApiKey().GetName())
-	default:
-		fmt.Fprint(stderr, keysUsage)
-		return 2
 	}
 	return 0
 }

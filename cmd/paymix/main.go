@@ -3,6 +3,8 @@
 //
 //	paymix import --server ADDR --format levelsfyi|paymix --mode strict|lenient FILE
 //	paymix keys create|list|revoke
+//	paymix offers evaluate|compare FILE
+//	paymix bands --grid FILE | --queries FILE | --all
 package main
 
 import (
@@ -34,8 +36,8 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+		fmt.Fprintln(stderr, "paymix: give a command: import, keys, offers or bands (see paymix -h)")
+		return exitUsage
 	}
 	switch args[0] {
 	case "import":
@@ -50,6 +52,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "paymix: unknown command %q\n\n%s", args[0], usage)
-	return 2
+	fmt.Fprintf(stderr, "paymix: unknown command %q: import, keys, offers or bands (see paymix -h)\n", args[0])
+	return exitUsage
 }

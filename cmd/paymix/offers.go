@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,48 +24,44 @@ FILE is JSON or YAML with the API's field names (see docs/offers.md); "-" reads 
 `
 
 func runOffers(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprint(stdout, offersUsage)
+		return exitOK
+	}
 	if len(args) == 0 || (args[0] != "evaluate" && args[0] != "compare") {
-		fmt.Fprint(stderr, offersUsage)
-		return 2
+		fmt.Fprintf(stderr, "paymix offers: give a command: evaluate or compare (see paymix offers -h)\n")
+		return exitUsage
 	}
-	fs := flag.NewFlagSet("paymix offers "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	conn := addConnFlags(fs)
-	asJSON := fs.Bool("json", false, "print the server's answer as JSON")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	sub := args[0]
+	cmd := newCommand("paymix offers "+sub, offersUsage, stdout, stderr)
+	conn := addConnFlags(cmd.fs)
+	asJSON := cmd.fs.Bool("json", false, "print the server's answer as JSON")
+	if code, ok := cmd.parse(args[1:]); !ok {
+		return code
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprint(stderr, offersUsage)
-		return 2
+	if len(cmd.args) != 1 {
+		return cmd.usageError("give one FILE (- for standard input)")
 	}
-	wrap := map[string]string{"evaluate": "offer", "compare": "offers"}[args[0]]
-	raw, err := readRequest(fs.Arg(0), wrap)
+	wrap := map[string]string{"evaluate": "offer", "compare": "offers"}[sub]
+	raw, err := readRequest(cmd.args[0], wrap)
 	if err != nil {
-		fmt.Fprintln(stderr, "paymix offers:", err)
-		return 2
+		return cmd.localError(err)
 	}
 	cc, err := conn.dial()
 	if err != nil {
-		fmt.Fprintln(stderr, "paymix offers:", err)
-		return 1
+		return cmd.localError(err)
 	}
 	defer cc.Close()
 	client := pb.NewOfferServiceClient(cc)
 	var resp proto.Message
-	if args[0] == "evaluate" {
+	if sub == "evaluate" {
 		req := &pb.EvaluateOfferRequest{}
 		if err := protojson.Unmarshal(raw, req); err != nil {
-			fmt.Fprintln(stderr, "paymix offers:", err)
-			return 2
+			return cmd.localError(fmt.Errorf("%s: %w", cmd.args[0], err))
 		}
 		r, err := client.EvaluateOffer(ctx, req)
 		if err != nil {
-			printError(stderr, "paymix offers evaluate", err)
-			return 1
+			return cmd.serverError(err)
 		}
 		resp = r
 		if !*asJSON {
@@ -76,13 +70,11 @@ func runOffers(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	} else {
 		req := &pb.CompareOffersRequest{}
 		if err := protojson.Unmarshal(raw, req); err != nil {
-			fmt.Fprintln(stderr, "paymix offers:", err)
-			return 2
+			return cmd.localError(fmt.Errorf("%s: %w", cmd.args[0], err))
 		}
 		r, err := client.CompareOffers(ctx, req)
 		if err != nil {
-			printError(stderr, "paymix offers compare", err)
-			return 1
+			return cmd.serverError(err)
 		}
 		resp = r
 		if !*asJSON {

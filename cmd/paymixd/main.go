@@ -30,9 +30,16 @@ import (
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "paymixd:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
+
+// usageError is a wrong flag or argument: exit code 2, as the Go tools do.
+type usageError struct{ error }
 
 func run(args []string) error {
 	return runTo(args, os.Stdout)
@@ -71,7 +78,11 @@ func runTo(args []string, stdout io.Writer) error {
 	importMaxField := byteSize(ingest.DefaultMaxField)
 	fs.Var(&importMaxField, "import-max-field", "the longest cell of an import; a row with a longer one is rejected")
 	requireAuth := fs.Bool("require-auth", false, "require an API key on every call, even before the first key exists")
-	fs.Usage = func() {
+	fs.SetOutput(io.Discard) // a parse error is one line; -h prints to stdout
+	fs.Usage = func() {}
+	printUsage := func() {
+		fs.SetOutput(stdout)
+		defer fs.SetOutput(io.Discard)
 		fmt.Fprintln(fs.Output(), "Usage: paymixd [flags]\n       paymixd migrate [--store URL | --data-dir DIR]   apply schema migrations and exit\n"+
 			"       paymixd keys bootstrap [--store URL | --data-dir DIR]   make a platform-admin key, print it once, and exit\n"+
 			"                     (beside a stopped paymixd on SQLite; at any time on PostgreSQL)\n\n"+
@@ -80,9 +91,13 @@ func runTo(args []string, stdout io.Writer) error {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			printUsage()
 			return nil
 		}
-		return err
+		return usageError{fmt.Errorf("%w (see paymixd -h)", err)}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q (see paymixd -h)", fs.Arg(0))}
 	}
 	if err := applyEnv(fs); err != nil {
 		return err
@@ -129,6 +144,11 @@ func runTo(args []string, stdout io.Writer) error {
 		MaxStreamsPerKey:        *streamsPerKey,
 		StreamStallTimeout:      *streamStall,
 	})
+	var le *server.ListenError
+	if errors.As(err, &le) {
+		flagName := map[string]string{"gRPC": "--grpc-addr (PAYMIX_GRPC_ADDR)", "HTTP": "--http-addr (PAYMIX_HTTP_ADDR)"}[le.Listener]
+		return fmt.Errorf("%w; choose another address with %s (port 0 picks a free one), or stop what holds it", err, flagName)
+	}
 	if err != nil {
 		return err
 	}
