@@ -191,7 +191,9 @@ type ListenError struct {
 	Err            error
 }
 
-func (e *ListenError) Error() string { return e.Listener + " listener on " + e.Addr + ": " + e.Err.Error() }
+func (e *ListenError) Error() string {
+	return e.Listener + " listener on " + e.Addr + ": " + e.Err.Error()
+}
 func (e *ListenError) Unwrap() error { return e.Err }
 
 // GRPCAddr and HTTPAddr are the addresses actually bound (useful with port 0).
