@@ -268,6 +268,7 @@ func (s *Service) Open(ctx context.Context) error {
 		s.log.Error("purging unfinished imports failed; serving reads, refusing changes until a retry succeeds", "err", err, "retry", s.cfg.PurgeRetry)
 		go s.retryPurge()
 	}
+	go s.purgeDeadImports()
 	if err := s.ensurePlatformOrg(ctx); err != nil {
 		return err
 	}
@@ -281,6 +282,39 @@ func (s *Service) Open(ctx context.Context) error {
 	}
 	s.publish()
 	return nil
+}
+
+// deadPurger is a shared store that can clear the leftovers of imports that died in
+// other processes while it runs (store/postgres).
+type deadPurger interface {
+	PurgeDead(ctx context.Context) (int, error)
+}
+
+// purgeDeadImports clears, every PurgeRetry, what imports killed in other replicas
+// left pending; until the service closes.
+func (s *Service) purgeDeadImports() {
+	dp, ok := s.store.(deadPurger)
+	if !ok {
+		return
+	}
+	t := time.NewTicker(s.cfg.PurgeRetry)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closed:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		n, err := dp.PurgeDead(ctx)
+		cancel()
+		switch {
+		case err != nil:
+			s.log.Warn("purging what dead imports left failed; retried later", "err", err)
+		case n > 0:
+			s.log.Warn("purged what dead imports left", "datasets", n)
+		}
+	}
 }
 
 func (s *Service) purge(ctx context.Context) error {

@@ -247,7 +247,19 @@ func printSummary(w io.Writer, resp *pb.ImportBenchmarksResponse) {
 // printError prints a server error with its field violations.
 func printError(w io.Writer, cmd string, err error) {
 	st := status.Convert(err)
-	fmt.Fprintf(w, "%s: %s: %s\n", cmd, st.Code(), st.Message())
+	msg := st.Message()
+	// The message ends with the field violations, which are listed below one a line:
+	// print them once.
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			parts := make([]string, len(br.GetFieldViolations()))
+			for i, v := range br.GetFieldViolations() {
+				parts[i] = v.GetField() + ": " + v.GetDescription()
+			}
+			msg = strings.TrimSuffix(msg, ": "+strings.Join(parts, "; "))
+		}
+	}
+	fmt.Fprintf(w, "%s: %s: %s\n", cmd, st.Code(), msg)
 	for _, d := range st.Details() {
 		if br, ok := d.(*errdetails.BadRequest); ok {
 			for i, v := range br.GetFieldViolations() {

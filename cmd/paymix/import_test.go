@@ -102,6 +102,11 @@ func TestImportSharedFile(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "strict import rejected whole, nothing stored") || !strings.Contains(errs, "TOTAL_INCONSISTENT") {
 		t.Fatalf("strict import: exit %d\n%s", code, errs)
 	}
+	// Printed once: the first line is the summary, then 20 rows and how many more.
+	lines := strings.Split(strings.TrimSpace(errs), "\n")
+	if len(lines) != 22 || len(lines[0]) > 300 || !strings.HasPrefix(lines[21], "  ... ") || strings.Count(errs, lines[1]) != 1 {
+		t.Errorf("strict refusal printed as %d lines, the first %d bytes:\n%.2000s", len(lines), len(lines[0]), errs)
+	}
 	list, err := datasets.ListDatasets(ctx, &pb.ListDatasetsRequest{})
 	if err != nil || len(list.GetDatasets()) != 1 || !list.GetDatasets()[0].GetSynthetic() {
 		t.Fatalf("after a strict rejection: %v %v", list, err)

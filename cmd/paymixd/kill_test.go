@@ -36,7 +36,7 @@ func TestKillDuringImportsLosesNothing(t *testing.T) {
 			var n int
 			err := db.QueryRow(q).Scan(&n)
 			return n, err
-		})
+		}, func() {})
 	})
 	t.Run("postgres", func(t *testing.T) {
 		url := pgtest.Database(t)
@@ -45,15 +45,27 @@ func TestKillDuringImportsLosesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer pg.Close(context.Background())
-		killRoundsOn(t, url, t.TempDir(), func(q string) (int, error) {
+		count := func(q string) (int, error) {
 			var n int
 			err := pg.QueryRow(context.Background(), q).Scan(&n)
 			return n, err
-		})
+		}
+		// A killed replica's session (and the lock of its import) ends when PostgreSQL
+		// notices the closed connection; the next start purges what it left only then
+		// (running replicas also clear it every 30 s).
+		settle := func() {
+			within(t, 10*time.Second, "the killed replica's session ends", func() error {
+				if n, err := count(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'`); err != nil || n != 0 {
+					return fmt.Errorf("%d advisory locks held (%v)", n, err)
+				}
+				return nil
+			})
+		}
+		killRoundsOn(t, url, t.TempDir(), count, settle)
 	})
 }
 
-func killRoundsOn(t *testing.T, storeURL, dataDir string, count func(query string) (int, error)) {
+func killRoundsOn(t *testing.T, storeURL, dataDir string, count func(query string) (int, error), settle func()) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	stored := map[string]int32{} // dataset id -> rows accepted, answered as stored
 	check := func(when string) {
@@ -86,6 +98,7 @@ func killRoundsOn(t *testing.T, storeURL, dataDir string, count func(query strin
 		time.Sleep(time.Duration(rng.IntN(1200)) * time.Millisecond)
 		r.cmd.Process.Kill()
 		r.cmd.Wait()
+		settle()
 		if resp, ok := <-done; ok {
 			stored[strings.TrimPrefix(resp.GetDataset().GetName(), "datasets/")] = resp.GetSummary().GetRowsAccepted()
 		} else {

@@ -250,10 +250,10 @@ func (res *Result) add(n int, row normalize.Row, err error) error {
 func checkAmounts(r *normalize.Row, cols [5]string, opt Options) error {
 	for i, v := range []float64{r.Base, r.Equity, r.Bonus, r.Total, r.Tokens} {
 		if v < 0 {
-			return reject(cols[i], ReasonNegative, "%g is negative", v)
+			return reject(cols[i], ReasonNegative, "%s is negative", dollars(v))
 		}
 		if v > MaxAmountUSD {
-			return reject(cols[i], ReasonAmountOutOfRange, "%g is above $100,000,000 a year", v)
+			return reject(cols[i], ReasonAmountOutOfRange, "%s is above $100,000,000 a year", dollars(v))
 		}
 	}
 	if r.YearsExperience < 0 || r.YearsAtCompany < 0 {
@@ -265,11 +265,33 @@ func checkAmounts(r *normalize.Row, cols [5]string, opt Options) error {
 	if r.Base > 0 {
 		parts := r.Base + r.Equity + r.Bonus
 		if diff := math.Abs(parts-r.Total) / r.Total * 100; diff > *opt.TolerancePercent {
-			return reject(cols[3], ReasonTotalInconsistent, "total %g differs from base + equity + bonus = %g by %.1f%%, more than %g%%",
-				r.Total, parts, diff, *opt.TolerancePercent)
+			return reject(cols[3], ReasonTotalInconsistent, "total %s differs from base + equity + bonus = %s by %.1f%%, more than %g%%",
+				dollars(r.Total), dollars(parts), diff, *opt.TolerancePercent)
 		}
 	}
 	return nil
+}
+
+// dollars writes an amount as people read it: $1,255,000 (cents kept when there are
+// any; an amount beyond what is paid in exponent form, as it is no amount anyone
+// earns).
+func dollars(v float64) string {
+	if math.Abs(v) >= 1e15 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return strconv.FormatFloat(v, 'g', 4, 64)
+	}
+	neg := v < 0
+	v = math.Abs(v)
+	whole := strconv.FormatFloat(math.Trunc(v), 'f', 0, 64)
+	for i := len(whole) - 3; i > 0; i -= 3 {
+		whole = whole[:i] + "," + whole[i:]
+	}
+	if cents := math.Round((v - math.Trunc(v)) * 100); cents > 0 && cents < 100 {
+		whole += fmt.Sprintf(".%02.0f", cents)
+	}
+	if neg {
+		return "-$" + whole
+	}
+	return "$" + whole
 }
 
 func trimmed(s string) string {

@@ -351,6 +351,19 @@ func (s *Store) Abort(ctx context.Context, id string) error {
 	return wrap(err)
 }
 
+// PurgeDead deletes the pending datasets of imports that died (no session holds their
+// lock), leaving this store's own and other replicas' live ones: a replica killed
+// mid-import leaves rows that the others clear without waiting for a restart.
+func (s *Store) PurgeDead(ctx context.Context) (int, error) {
+	var n int64
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM datasets WHERE state = 'pending' AND pg_try_advisory_xact_lock(hashtextextended(id, 0))`)
+		n = tag.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
 // PurgePending deletes the pending datasets whose lock nobody holds: imports that died
 // with their replica. A live replica's import keeps its lock, and its dataset. This
 // store's own pending imports are purged too, as on SQLite (at start-up it has none).
