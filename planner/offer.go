@@ -298,10 +298,11 @@ func (e *Evaluation) place(ctx OfferContext, o Offer, a Settled) error {
 	view = view.Weighted(band.Provenance.MaxCompanySharePercent, band.Provenance.MinCompanies)
 	position := func(c Component, k market.Kind, pay float64, r Range) Position {
 		p := Position{Component: c, Value: pay}
-		if r.Mid > 0 {
+		// A component the offer does not have has no place in its range.
+		if r.Mid > 0 && pay > 0 {
 			p.CompaRatio = Figure{Value: round4(pay / r.Mid), Published: true}
 		}
-		if r.Max > r.Min {
+		if r.Max > r.Min && pay > 0 {
 			p.RangePenetration = Figure{Value: round4((pay - r.Min) / (r.Max - r.Min)), Published: true}
 		}
 		if view.Count(k) >= stats.MinCentral {

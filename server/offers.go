@@ -153,6 +153,7 @@ func evaluationProto(e planner.Evaluation, stateVersion int64) *pb.OfferEvaluati
 	for _, p := range e.Positions {
 		pos := &pb.Position{Value: p.Value, MarketPercentile: figure(p.MarketPercentile), CompaRatio: figure(p.CompaRatio),
 			RangePenetration: figure(p.RangePenetration)}
+		pos.Component = pb.Component_COMPONENT_TOTAL
 		if !p.IsTotal() {
 			pos.Component = componentProto[p.Component]
 		}

@@ -440,6 +440,29 @@ func TestOffersCLI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "$475,000") || !strings.Contains(out, "21.05%") || !strings.Contains(out, "$18,363") || !strings.Contains(out, "TOKEN_SHARE_HIGH") {
 		t.Errorf("evaluate: exit %d\n%s%s", code, out, errs)
 	}
+	// The band's warnings are printed: the demo market is synthetic.
+	if !strings.Contains(out, "the band behind the positions:") || !strings.Contains(out, "SYNTHETIC_DATA") || strings.Contains(out, "negotiation base") {
+		t.Errorf("evaluate does not pass on the band's warnings:\n%s", out)
+	}
+	// An offer without a bonus has no place in the bonus range; the total is labelled.
+	nobonus := filepath.Join(t.TempDir(), "nobonus.yaml")
+	os.WriteFile(nobonus, []byte("jobFamily: software-engineer\nlevel: IC3\nlocation: Seattle, WA\nbase: 200000\n"), 0o644)
+	_, js, _ := cli(t, "offers", "evaluate", "--server", addr, "--json", nobonus)
+	var ev pb.EvaluateOfferResponse
+	if err := protojson.Unmarshal([]byte(js), &ev); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ev.GetEvaluation().GetPositions() {
+		if p.GetComponent() == pb.Component_COMPONENT_UNSPECIFIED {
+			t.Errorf("a position without a component: %v", p)
+		}
+		if p.GetValue() == 0 && (p.RangePenetration != nil || p.CompaRatio != nil) {
+			t.Errorf("a component the offer does not have is placed in its range: %v", p)
+		}
+	}
+	if ps := ev.GetEvaluation().GetPositions(); len(ps) == 0 || ps[len(ps)-1].GetComponent() != pb.Component_COMPONENT_TOTAL {
+		t.Errorf("the total's position: %v", ps)
+	}
 	code, out, errs = cli(t, "offers", "compare", "--server", addr, filepath.Join("..", "..", "docs", "examples", "compare.yaml"))
 	if code != 0 || !strings.Contains(out, "$300k base, $400k back-loaded grant is worth the most") ||
 		!strings.Contains(out, "$440k base is worth more even at 100% utilisation") || !strings.Contains(out, "271.94%") || !strings.Contains(out, "90.65% personal value share") {

@@ -141,7 +141,7 @@ func printEvaluation(w io.Writer, e *pb.OfferEvaluation) {
 	}
 	fmt.Fprintf(tw, "headline total (annualised)\t%s\t\n", money(e.GetHeadlineTotal()))
 	fmt.Fprintf(tw, "first-year total\t%s\t\n", money(e.GetFirstYearTotal()))
-	fmt.Fprintf(tw, "negotiation base (no tokens)\t%s\t\n", money(e.GetNegotiationBase()))
+	fmt.Fprintf(tw, "base + equity + bonus (what raises build on; no tokens)\t%s\t\n", money(e.GetNegotiationBase()))
 	fmt.Fprintf(tw, "token share of headline\t%.2f%%\t\n", e.GetTokenSharePercent())
 	fmt.Fprintf(tw, "tokens' cash equivalent\t%s\t\n", money(e.GetTokenCashEquivalent()))
 	fmt.Fprintf(tw, "cost to the company\t%s\t\n", money(e.GetCompanyView().GetCostToCompany()))
@@ -153,7 +153,7 @@ func printEvaluation(w io.Writer, e *pb.OfferEvaluation) {
 	positions := map[pb.Component]*pb.Position{}
 	var total *pb.Position
 	for _, p := range e.GetPositions() {
-		if p.GetComponent() == pb.Component_COMPONENT_UNSPECIFIED {
+		if p.GetComponent() == pb.Component_COMPONENT_TOTAL {
 			total = p
 		} else {
 			positions[p.GetComponent()] = p
@@ -188,6 +188,14 @@ func printEvaluation(w io.Writer, e *pb.OfferEvaluation) {
 	tw.Flush()
 	for _, f := range e.GetFlags() {
 		fmt.Fprintf(w, "\n! %s: %s\n", f.GetCode(), f.GetExplanation())
+	}
+	// The band the offer is placed in says what its market is (synthetic data, a
+	// fallback, withheld figures): a reader of the positions must see it too.
+	if ws := e.GetBand().GetWarnings(); len(ws) > 0 {
+		fmt.Fprintln(w, "\nthe band behind the positions:")
+		for _, wn := range ws {
+			fmt.Fprintf(w, "  %s: %s\n", wn.GetCode(), wn.GetMessage())
+		}
 	}
 }
 

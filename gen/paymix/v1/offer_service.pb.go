@@ -519,9 +519,10 @@ type Position struct {
 	// Percentile position in the market cohort, 0-100 (the inverse of type-7
 	// interpolation); absent when the market figure is withheld.
 	MarketPercentile *float64 `protobuf:"fixed64,3,opt,name=market_percentile,json=marketPercentile,proto3,oneof" json:"market_percentile,omitempty"`
-	// Pay / band midpoint.
+	// Pay / band midpoint; absent where the offer has none of the component.
 	CompaRatio *float64 `protobuf:"fixed64,4,opt,name=compa_ratio,json=compaRatio,proto3,oneof" json:"compa_ratio,omitempty"`
-	// (pay - band min) / (band max - band min); absent where min equals max.
+	// (pay - band min) / (band max - band min); absent where min equals max, or where
+	// the offer has none of the component.
 	RangePenetration *float64 `protobuf:"fixed64,5,opt,name=range_penetration,json=rangePenetration,proto3,oneof" json:"range_penetration,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache

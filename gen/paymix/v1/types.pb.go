@@ -38,6 +38,8 @@ const (
 	// An offer's sign-on bonus (offers only; bands have no sign-on): the headline counts
 	// a quarter of it a year.
 	Component_COMPONENT_SIGN_ON Component = 5
+	// The total without tokens (base + equity + bonus): an offer's position as a whole.
+	Component_COMPONENT_TOTAL Component = 6
 )
 
 // Enum value maps for Component.
@@ -49,6 +51,7 @@ var (
 		3: "COMPONENT_BONUS",
 		4: "COMPONENT_TOKENS",
 		5: "COMPONENT_SIGN_ON",
+		6: "COMPONENT_TOTAL",
 	}
 	Component_value = map[string]int32{
 		"COMPONENT_UNSPECIFIED": 0,
@@ -57,6 +60,7 @@ var (
 		"COMPONENT_BONUS":       3,
 		"COMPONENT_TOKENS":      4,
 		"COMPONENT_SIGN_ON":     5,
+		"COMPONENT_TOTAL":       6,
 	}
 )
 
@@ -2700,14 +2704,15 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"provenance\x12.\n" +
 	"\bwarnings\x18\b \x03(\v2\x12.paymix.v1.WarningR\bwarnings\x126\n" +
 	"\vlevel_curve\x18\t \x01(\v2\x15.paymix.v1.LevelCurveR\n" +
-	"levelCurve*\x92\x01\n" +
+	"levelCurve*\xa7\x01\n" +
 	"\tComponent\x12\x19\n" +
 	"\x15COMPONENT_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eCOMPONENT_BASE\x10\x01\x12\x14\n" +
 	"\x10COMPONENT_EQUITY\x10\x02\x12\x13\n" +
 	"\x0fCOMPONENT_BONUS\x10\x03\x12\x14\n" +
 	"\x10COMPONENT_TOKENS\x10\x04\x12\x15\n" +
-	"\x11COMPONENT_SIGN_ON\x10\x05*h\n" +
+	"\x11COMPONENT_SIGN_ON\x10\x05\x12\x13\n" +
+	"\x0fCOMPONENT_TOTAL\x10\x06*h\n" +
 	"\n" +
 	"Confidence\x12\x1a\n" +
 	"\x16CONFIDENCE_UNSPECIFIED\x10\x00\x12\x12\n" +
