@@ -205,6 +205,9 @@ type Provenance struct {
 	GeoAdjustment  bool
 	LevelSmoothing Smoothing
 	Geo            *Differential
+	// Overrides are the parts of the policy the request set itself, by domain field
+	// ("TargetPercentile", "Tokens").
+	Overrides []string
 }
 
 // Warning is something a reader of a band must know; codes are stable.
@@ -298,6 +301,12 @@ func (pl *Planner) Recommend(req Request, today time.Time) (*Band, error) {
 	b := new(builder)
 	b.snap, b.set, b.effective = snap, set, effectiveDate(req.EffectiveDate, today)
 	b.curves = curves{p: pl, policy: policy, q: qOverride, effective: b.effective}
+	if req.TargetPercentile != nil {
+		b.overrides = append(b.overrides, "TargetPercentile")
+	}
+	if req.Tokens != nil {
+		b.overrides = append(b.overrides, "Tokens")
+	}
 	b.band.Currency, b.band.Family, b.band.Level, b.band.Location = Currency, family, level, loc
 	if err := b.build(policy); err != nil {
 		return nil, err
@@ -332,6 +341,7 @@ type builder struct {
 	set       settings
 	effective time.Time
 	curves    curves
+	overrides []string
 	band      Band
 	cohort    market.View
 	fallback  Fallback
@@ -434,6 +444,7 @@ func (b *builder) build(policy *SettledPolicy) error {
 	if r.geoApplied {
 		p.Geo = &r.geo
 	}
+	p.Overrides = b.overrides
 	b.warn()
 	b.curve(lad, at, r)
 	return nil

@@ -217,9 +217,10 @@ func bandProto(b *planner.Band, stateVersion int64) *pb.Band {
 		total   pb.TotalBand
 		without pb.Range
 		curve   pb.LevelCurve
+		market  pb.MarketStats
 		comps   [4]pb.ComponentBand
 		ptrs    [4]*pb.ComponentBand
-		figs    [5*6 + 1]float64
+		figs    [6*6 + 1]float64
 	}
 	figs := a.figs[:0]
 	fig := func(f planner.Figure) *float64 {
@@ -242,9 +243,12 @@ func bandProto(b *planner.Band, stateVersion int64) *pb.Band {
 		Count: int32(m.Count), Mean: fig(m.Mean), Companies: int32(m.Companies), LargestCompanyRowPercent: m.LargestRowPercent,
 		LargestCompanyWeightPercent: m.LargestWeightPercent, Confidence: pb.Confidence(m.Confidence),
 	}
+	a.market = pb.MarketStats{P10: fig(m.P10), P25: fig(m.P25), P50: fig(m.P50), P75: fig(m.P75), P90: fig(m.P90),
+		Count: int32(m.Count), Mean: fig(m.Mean), Companies: int32(m.Companies), LargestCompanyRowPercent: m.LargestRowPercent,
+		LargestCompanyWeightPercent: m.LargestWeightPercent, Confidence: pb.Confidence(m.Confidence)}
 	a.without = pb.Range{Min: b.WithoutTokens.Min, Mid: b.WithoutTokens.Mid, Max: b.WithoutTokens.Max}
 	*out = pb.Band{Currency: b.Currency, Cohort: &a.cohort, Total: &a.total, TotalWithoutTokens: &a.without,
-		Tokens: tokenBudgetProto(b.Tokens), Provenance: provenanceProto(b.Provenance, stateVersion), LevelCurve: &a.curve}
+		Tokens: tokenBudgetProto(b.Tokens), Provenance: provenanceProto(b.Provenance, stateVersion), LevelCurve: &a.curve, TotalMarket: &a.market}
 	a.curve = pb.LevelCurve{RawMidpoint: b.Curve.RawMid, Smoothed: b.Curve.Smoothed, ProgressionFromLevel: b.Curve.Below}
 	if b.Curve.HasProgression {
 		a.curve.MidpointProgressionPercent = fig(planner.Figure{Value: b.Curve.ProgressionPercent, Published: true})
@@ -287,7 +291,10 @@ func tokenBudgetProto(t planner.TokenBudget) *pb.TokenBudget {
 		Mode: pb.TokenMode(t.Mode), Funding: pb.Funding(t.Funding),
 		UsdPerYear: t.USDPerYear, UsdPerMonth: t.USDPerMonth, Capped: t.Capped,
 		UsageMix: usageMixProto(t.UsageMix), ShareOfTotalPercent: t.SharePercent,
-		MarketScope: scopeProto(t.MarketScope),
+	}
+	if t.MarketScope != 0 {
+		scope := scopeProto(t.MarketScope)
+		out.MarketScope = &scope
 	}
 	models := make([]pb.ModelTokens, len(t.Models))
 	out.Models = make([]*pb.ModelTokens, len(t.Models))
@@ -314,6 +321,9 @@ func provenanceProto(p planner.Provenance, stateVersion int64) *pb.Provenance {
 		AgingRatePercent: p.AgingRatePercent, MinSampleSize: int32(p.MinSample),
 		MinCompanies: int32(p.MinCompanies), MaxCompanySharePercent: p.MaxCompanySharePercent,
 		GeoAdjustment: p.GeoAdjustment, LevelSmoothing: pb.LevelSmoothing(p.LevelSmoothing),
+	}
+	for _, o := range p.Overrides {
+		out.Overrides = append(out.Overrides, wirePath(o))
 	}
 	if p.Geo != nil {
 		out.Differential = differentialProto(*p.Geo)

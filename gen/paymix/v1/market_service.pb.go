@@ -596,135 +596,6 @@ func (x *ImportBenchmarksResponse) GetSummary() *ImportSummary {
 	return nil
 }
 
-// MarketStats are the statistics of one component (or the total) of a group of
-// observations. Percentiles are type 7; p25, p50, p75 and the mean are absent below 5
-// observations, p10 and p90 below 10.
-type MarketStats struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	P10   *float64               `protobuf:"fixed64,1,opt,name=p10,proto3,oneof" json:"p10,omitempty"`
-	P25   *float64               `protobuf:"fixed64,2,opt,name=p25,proto3,oneof" json:"p25,omitempty"`
-	P50   *float64               `protobuf:"fixed64,3,opt,name=p50,proto3,oneof" json:"p50,omitempty"`
-	P75   *float64               `protobuf:"fixed64,4,opt,name=p75,proto3,oneof" json:"p75,omitempty"`
-	P90   *float64               `protobuf:"fixed64,5,opt,name=p90,proto3,oneof" json:"p90,omitempty"`
-	Count int32                  `protobuf:"varint,6,opt,name=count,proto3" json:"count,omitempty"`
-	Mean  *float64               `protobuf:"fixed64,7,opt,name=mean,proto3,oneof" json:"mean,omitempty"`
-	// Companies behind the figures, the largest company's share of their rows and its
-	// share of their weight after the cap, in percent, and how far to trust them.
-	Companies                   int32      `protobuf:"varint,8,opt,name=companies,proto3" json:"companies,omitempty"`
-	LargestCompanyRowPercent    float64    `protobuf:"fixed64,9,opt,name=largest_company_row_percent,json=largestCompanyRowPercent,proto3" json:"largest_company_row_percent,omitempty"`
-	LargestCompanyWeightPercent float64    `protobuf:"fixed64,10,opt,name=largest_company_weight_percent,json=largestCompanyWeightPercent,proto3" json:"largest_company_weight_percent,omitempty"`
-	Confidence                  Confidence `protobuf:"varint,11,opt,name=confidence,proto3,enum=paymix.v1.Confidence" json:"confidence,omitempty"`
-	unknownFields               protoimpl.UnknownFields
-	sizeCache                   protoimpl.SizeCache
-}
-
-func (x *MarketStats) Reset() {
-	*x = MarketStats{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[6]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *MarketStats) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*MarketStats) ProtoMessage() {}
-
-func (x *MarketStats) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[6]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use MarketStats.ProtoReflect.Descriptor instead.
-func (*MarketStats) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{6}
-}
-
-func (x *MarketStats) GetP10() float64 {
-	if x != nil && x.P10 != nil {
-		return *x.P10
-	}
-	return 0
-}
-
-func (x *MarketStats) GetP25() float64 {
-	if x != nil && x.P25 != nil {
-		return *x.P25
-	}
-	return 0
-}
-
-func (x *MarketStats) GetP50() float64 {
-	if x != nil && x.P50 != nil {
-		return *x.P50
-	}
-	return 0
-}
-
-func (x *MarketStats) GetP75() float64 {
-	if x != nil && x.P75 != nil {
-		return *x.P75
-	}
-	return 0
-}
-
-func (x *MarketStats) GetP90() float64 {
-	if x != nil && x.P90 != nil {
-		return *x.P90
-	}
-	return 0
-}
-
-func (x *MarketStats) GetCount() int32 {
-	if x != nil {
-		return x.Count
-	}
-	return 0
-}
-
-func (x *MarketStats) GetMean() float64 {
-	if x != nil && x.Mean != nil {
-		return *x.Mean
-	}
-	return 0
-}
-
-func (x *MarketStats) GetCompanies() int32 {
-	if x != nil {
-		return x.Companies
-	}
-	return 0
-}
-
-func (x *MarketStats) GetLargestCompanyRowPercent() float64 {
-	if x != nil {
-		return x.LargestCompanyRowPercent
-	}
-	return 0
-}
-
-func (x *MarketStats) GetLargestCompanyWeightPercent() float64 {
-	if x != nil {
-		return x.LargestCompanyWeightPercent
-	}
-	return 0
-}
-
-func (x *MarketStats) GetConfidence() Confidence {
-	if x != nil {
-		return x.Confidence
-	}
-	return Confidence_CONFIDENCE_UNSPECIFIED
-}
-
 type GetMarketStatsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The cohort: job family, standard level and location. With company set, job
@@ -746,7 +617,7 @@ type GetMarketStatsRequest struct {
 
 func (x *GetMarketStatsRequest) Reset() {
 	*x = GetMarketStatsRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[7]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -758,7 +629,7 @@ func (x *GetMarketStatsRequest) String() string {
 func (*GetMarketStatsRequest) ProtoMessage() {}
 
 func (x *GetMarketStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[7]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -771,7 +642,7 @@ func (x *GetMarketStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMarketStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetMarketStatsRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{7}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetMarketStatsRequest) GetJobFamily() string {
@@ -850,7 +721,7 @@ type GetMarketStatsResponse struct {
 
 func (x *GetMarketStatsResponse) Reset() {
 	*x = GetMarketStatsResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[8]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -862,7 +733,7 @@ func (x *GetMarketStatsResponse) String() string {
 func (*GetMarketStatsResponse) ProtoMessage() {}
 
 func (x *GetMarketStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[8]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -875,7 +746,7 @@ func (x *GetMarketStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMarketStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetMarketStatsResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{8}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetMarketStatsResponse) GetBase() *MarketStats {
@@ -998,7 +869,7 @@ type ListDifferentialsRequest struct {
 
 func (x *ListDifferentialsRequest) Reset() {
 	*x = ListDifferentialsRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[9]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1010,7 +881,7 @@ func (x *ListDifferentialsRequest) String() string {
 func (*ListDifferentialsRequest) ProtoMessage() {}
 
 func (x *ListDifferentialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[9]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1023,7 +894,7 @@ func (x *ListDifferentialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDifferentialsRequest.ProtoReflect.Descriptor instead.
 func (*ListDifferentialsRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{9}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListDifferentialsRequest) GetLocation() string {
@@ -1064,7 +935,7 @@ type ListDifferentialsResponse struct {
 
 func (x *ListDifferentialsResponse) Reset() {
 	*x = ListDifferentialsResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[10]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1076,7 +947,7 @@ func (x *ListDifferentialsResponse) String() string {
 func (*ListDifferentialsResponse) ProtoMessage() {}
 
 func (x *ListDifferentialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[10]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1089,7 +960,7 @@ func (x *ListDifferentialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDifferentialsResponse.ProtoReflect.Descriptor instead.
 func (*ListDifferentialsResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{10}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListDifferentialsResponse) GetLocation() *Location {
@@ -1150,7 +1021,7 @@ type CohortInfo struct {
 
 func (x *CohortInfo) Reset() {
 	*x = CohortInfo{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[11]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1162,7 +1033,7 @@ func (x *CohortInfo) String() string {
 func (*CohortInfo) ProtoMessage() {}
 
 func (x *CohortInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[11]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1175,7 +1046,7 @@ func (x *CohortInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CohortInfo.ProtoReflect.Descriptor instead.
 func (*CohortInfo) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{11}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CohortInfo) GetJobFamily() string {
@@ -1236,7 +1107,7 @@ type ListCohortsRequest struct {
 
 func (x *ListCohortsRequest) Reset() {
 	*x = ListCohortsRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[12]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1248,7 +1119,7 @@ func (x *ListCohortsRequest) String() string {
 func (*ListCohortsRequest) ProtoMessage() {}
 
 func (x *ListCohortsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[12]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1261,7 +1132,7 @@ func (x *ListCohortsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCohortsRequest.ProtoReflect.Descriptor instead.
 func (*ListCohortsRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{12}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListCohortsRequest) GetJobFamily() string {
@@ -1317,7 +1188,7 @@ type ListCohortsResponse struct {
 
 func (x *ListCohortsResponse) Reset() {
 	*x = ListCohortsResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[13]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1329,7 +1200,7 @@ func (x *ListCohortsResponse) String() string {
 func (*ListCohortsResponse) ProtoMessage() {}
 
 func (x *ListCohortsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[13]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1342,7 +1213,7 @@ func (x *ListCohortsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCohortsResponse.ProtoReflect.Descriptor instead.
 func (*ListCohortsResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{13}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListCohortsResponse) GetCohorts() []*CohortInfo {
@@ -1378,7 +1249,7 @@ type UnmappedLevel struct {
 
 func (x *UnmappedLevel) Reset() {
 	*x = UnmappedLevel{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[14]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1390,7 +1261,7 @@ func (x *UnmappedLevel) String() string {
 func (*UnmappedLevel) ProtoMessage() {}
 
 func (x *UnmappedLevel) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[14]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1403,7 +1274,7 @@ func (x *UnmappedLevel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnmappedLevel.ProtoReflect.Descriptor instead.
 func (*UnmappedLevel) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{14}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UnmappedLevel) GetCompany() string {
@@ -1439,7 +1310,7 @@ type ListUnmappedLevelsRequest struct {
 
 func (x *ListUnmappedLevelsRequest) Reset() {
 	*x = ListUnmappedLevelsRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[15]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1322,7 @@ func (x *ListUnmappedLevelsRequest) String() string {
 func (*ListUnmappedLevelsRequest) ProtoMessage() {}
 
 func (x *ListUnmappedLevelsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[15]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1335,7 @@ func (x *ListUnmappedLevelsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUnmappedLevelsRequest.ProtoReflect.Descriptor instead.
 func (*ListUnmappedLevelsRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{15}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListUnmappedLevelsRequest) GetCompany() string {
@@ -1498,7 +1369,7 @@ type ListUnmappedLevelsResponse struct {
 
 func (x *ListUnmappedLevelsResponse) Reset() {
 	*x = ListUnmappedLevelsResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[16]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1510,7 +1381,7 @@ func (x *ListUnmappedLevelsResponse) String() string {
 func (*ListUnmappedLevelsResponse) ProtoMessage() {}
 
 func (x *ListUnmappedLevelsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[16]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1523,7 +1394,7 @@ func (x *ListUnmappedLevelsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUnmappedLevelsResponse.ProtoReflect.Descriptor instead.
 func (*ListUnmappedLevelsResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{16}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListUnmappedLevelsResponse) GetLevels() []*UnmappedLevel {
@@ -1557,7 +1428,7 @@ type LevelMapEntry struct {
 
 func (x *LevelMapEntry) Reset() {
 	*x = LevelMapEntry{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[17]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1569,7 +1440,7 @@ func (x *LevelMapEntry) String() string {
 func (*LevelMapEntry) ProtoMessage() {}
 
 func (x *LevelMapEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[17]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1582,7 +1453,7 @@ func (x *LevelMapEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LevelMapEntry.ProtoReflect.Descriptor instead.
 func (*LevelMapEntry) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{17}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *LevelMapEntry) GetCompanyLevel() string {
@@ -1624,7 +1495,7 @@ type LevelMap struct {
 
 func (x *LevelMap) Reset() {
 	*x = LevelMap{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[18]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1636,7 +1507,7 @@ func (x *LevelMap) String() string {
 func (*LevelMap) ProtoMessage() {}
 
 func (x *LevelMap) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[18]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1649,7 +1520,7 @@ func (x *LevelMap) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LevelMap.ProtoReflect.Descriptor instead.
 func (*LevelMap) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{18}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *LevelMap) GetCompany() string {
@@ -1677,7 +1548,7 @@ type PutLevelMapRequest struct {
 
 func (x *PutLevelMapRequest) Reset() {
 	*x = PutLevelMapRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[19]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1689,7 +1560,7 @@ func (x *PutLevelMapRequest) String() string {
 func (*PutLevelMapRequest) ProtoMessage() {}
 
 func (x *PutLevelMapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[19]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1702,7 +1573,7 @@ func (x *PutLevelMapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutLevelMapRequest.ProtoReflect.Descriptor instead.
 func (*PutLevelMapRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{19}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PutLevelMapRequest) GetCompany() string {
@@ -1728,7 +1599,7 @@ type PutLevelMapResponse struct {
 
 func (x *PutLevelMapResponse) Reset() {
 	*x = PutLevelMapResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[20]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1740,7 +1611,7 @@ func (x *PutLevelMapResponse) String() string {
 func (*PutLevelMapResponse) ProtoMessage() {}
 
 func (x *PutLevelMapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[20]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1753,7 +1624,7 @@ func (x *PutLevelMapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutLevelMapResponse.ProtoReflect.Descriptor instead.
 func (*PutLevelMapResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{20}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *PutLevelMapResponse) GetLevelMap() *LevelMap {
@@ -1771,7 +1642,7 @@ type ListLevelMapsRequest struct {
 
 func (x *ListLevelMapsRequest) Reset() {
 	*x = ListLevelMapsRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[21]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1783,7 +1654,7 @@ func (x *ListLevelMapsRequest) String() string {
 func (*ListLevelMapsRequest) ProtoMessage() {}
 
 func (x *ListLevelMapsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[21]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1796,7 +1667,7 @@ func (x *ListLevelMapsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLevelMapsRequest.ProtoReflect.Descriptor instead.
 func (*ListLevelMapsRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{21}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{20}
 }
 
 type ListLevelMapsResponse struct {
@@ -1808,7 +1679,7 @@ type ListLevelMapsResponse struct {
 
 func (x *ListLevelMapsResponse) Reset() {
 	*x = ListLevelMapsResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[22]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1820,7 +1691,7 @@ func (x *ListLevelMapsResponse) String() string {
 func (*ListLevelMapsResponse) ProtoMessage() {}
 
 func (x *ListLevelMapsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[22]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1833,7 +1704,7 @@ func (x *ListLevelMapsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLevelMapsResponse.ProtoReflect.Descriptor instead.
 func (*ListLevelMapsResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{22}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListLevelMapsResponse) GetLevelMaps() []*LevelMap {
@@ -1859,7 +1730,7 @@ type LocationMapEntry struct {
 
 func (x *LocationMapEntry) Reset() {
 	*x = LocationMapEntry{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[23]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1871,7 +1742,7 @@ func (x *LocationMapEntry) String() string {
 func (*LocationMapEntry) ProtoMessage() {}
 
 func (x *LocationMapEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[23]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1884,7 +1755,7 @@ func (x *LocationMapEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LocationMapEntry.ProtoReflect.Descriptor instead.
 func (*LocationMapEntry) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{23}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *LocationMapEntry) GetText() string {
@@ -1924,7 +1795,7 @@ type PutLocationMapRequest struct {
 
 func (x *PutLocationMapRequest) Reset() {
 	*x = PutLocationMapRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[24]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1936,7 +1807,7 @@ func (x *PutLocationMapRequest) String() string {
 func (*PutLocationMapRequest) ProtoMessage() {}
 
 func (x *PutLocationMapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[24]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1949,7 +1820,7 @@ func (x *PutLocationMapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutLocationMapRequest.ProtoReflect.Descriptor instead.
 func (*PutLocationMapRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{24}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PutLocationMapRequest) GetEntries() []*LocationMapEntry {
@@ -1968,7 +1839,7 @@ type PutLocationMapResponse struct {
 
 func (x *PutLocationMapResponse) Reset() {
 	*x = PutLocationMapResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[25]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1980,7 +1851,7 @@ func (x *PutLocationMapResponse) String() string {
 func (*PutLocationMapResponse) ProtoMessage() {}
 
 func (x *PutLocationMapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[25]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1993,7 +1864,7 @@ func (x *PutLocationMapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutLocationMapResponse.ProtoReflect.Descriptor instead.
 func (*PutLocationMapResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{25}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PutLocationMapResponse) GetEntries() []*LocationMapEntry {
@@ -2011,7 +1882,7 @@ type ListLocationMapRequest struct {
 
 func (x *ListLocationMapRequest) Reset() {
 	*x = ListLocationMapRequest{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[26]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2023,7 +1894,7 @@ func (x *ListLocationMapRequest) String() string {
 func (*ListLocationMapRequest) ProtoMessage() {}
 
 func (x *ListLocationMapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[26]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2036,7 +1907,7 @@ func (x *ListLocationMapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLocationMapRequest.ProtoReflect.Descriptor instead.
 func (*ListLocationMapRequest) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{26}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{25}
 }
 
 type ListLocationMapResponse struct {
@@ -2048,7 +1919,7 @@ type ListLocationMapResponse struct {
 
 func (x *ListLocationMapResponse) Reset() {
 	*x = ListLocationMapResponse{}
-	mi := &file_paymix_v1_market_service_proto_msgTypes[27]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2060,7 +1931,7 @@ func (x *ListLocationMapResponse) String() string {
 func (*ListLocationMapResponse) ProtoMessage() {}
 
 func (x *ListLocationMapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_market_service_proto_msgTypes[27]
+	mi := &file_paymix_v1_market_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2073,7 +1944,7 @@ func (x *ListLocationMapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLocationMapResponse.ProtoReflect.Descriptor instead.
 func (*ListLocationMapResponse) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{27}
+	return file_paymix_v1_market_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListLocationMapResponse) GetEntries() []*LocationMapEntry {
@@ -2130,28 +2001,7 @@ const file_paymix_v1_market_service_proto_rawDesc = "" +
 	"\x0fdropped_columns\x18\r \x03(\tR\x0edroppedColumns\"|\n" +
 	"\x18ImportBenchmarksResponse\x12,\n" +
 	"\adataset\x18\x01 \x01(\v2\x12.paymix.v1.DatasetR\adataset\x122\n" +
-	"\asummary\x18\x02 \x01(\v2\x18.paymix.v1.ImportSummaryR\asummary\"\xb9\x03\n" +
-	"\vMarketStats\x12\x15\n" +
-	"\x03p10\x18\x01 \x01(\x01H\x00R\x03p10\x88\x01\x01\x12\x15\n" +
-	"\x03p25\x18\x02 \x01(\x01H\x01R\x03p25\x88\x01\x01\x12\x15\n" +
-	"\x03p50\x18\x03 \x01(\x01H\x02R\x03p50\x88\x01\x01\x12\x15\n" +
-	"\x03p75\x18\x04 \x01(\x01H\x03R\x03p75\x88\x01\x01\x12\x15\n" +
-	"\x03p90\x18\x05 \x01(\x01H\x04R\x03p90\x88\x01\x01\x12\x14\n" +
-	"\x05count\x18\x06 \x01(\x05R\x05count\x12\x17\n" +
-	"\x04mean\x18\a \x01(\x01H\x05R\x04mean\x88\x01\x01\x12\x1c\n" +
-	"\tcompanies\x18\b \x01(\x05R\tcompanies\x12=\n" +
-	"\x1blargest_company_row_percent\x18\t \x01(\x01R\x18largestCompanyRowPercent\x12C\n" +
-	"\x1elargest_company_weight_percent\x18\n" +
-	" \x01(\x01R\x1blargestCompanyWeightPercent\x125\n" +
-	"\n" +
-	"confidence\x18\v \x01(\x0e2\x15.paymix.v1.ConfidenceR\n" +
-	"confidenceB\x06\n" +
-	"\x04_p10B\x06\n" +
-	"\x04_p25B\x06\n" +
-	"\x04_p50B\x06\n" +
-	"\x04_p75B\x06\n" +
-	"\x04_p90B\a\n" +
-	"\x05_mean\"\xb5\x03\n" +
+	"\asummary\x18\x02 \x01(\v2\x18.paymix.v1.ImportSummaryR\asummary\"\xb5\x03\n" +
 	"\x15GetMarketStatsRequest\x12&\n" +
 	"\n" +
 	"job_family\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\tjobFamily\x12\x1d\n" +
@@ -2294,7 +2144,7 @@ func file_paymix_v1_market_service_proto_rawDescGZIP() []byte {
 }
 
 var file_paymix_v1_market_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_paymix_v1_market_service_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_paymix_v1_market_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_paymix_v1_market_service_proto_goTypes = []any{
 	(ImportMode)(0),                    // 0: paymix.v1.ImportMode
 	(*ImportHeader)(nil),               // 1: paymix.v1.ImportHeader
@@ -2303,88 +2153,86 @@ var file_paymix_v1_market_service_proto_goTypes = []any{
 	(*ReasonCount)(nil),                // 4: paymix.v1.ReasonCount
 	(*ImportSummary)(nil),              // 5: paymix.v1.ImportSummary
 	(*ImportBenchmarksResponse)(nil),   // 6: paymix.v1.ImportBenchmarksResponse
-	(*MarketStats)(nil),                // 7: paymix.v1.MarketStats
-	(*GetMarketStatsRequest)(nil),      // 8: paymix.v1.GetMarketStatsRequest
-	(*GetMarketStatsResponse)(nil),     // 9: paymix.v1.GetMarketStatsResponse
-	(*ListDifferentialsRequest)(nil),   // 10: paymix.v1.ListDifferentialsRequest
-	(*ListDifferentialsResponse)(nil),  // 11: paymix.v1.ListDifferentialsResponse
-	(*CohortInfo)(nil),                 // 12: paymix.v1.CohortInfo
-	(*ListCohortsRequest)(nil),         // 13: paymix.v1.ListCohortsRequest
-	(*ListCohortsResponse)(nil),        // 14: paymix.v1.ListCohortsResponse
-	(*UnmappedLevel)(nil),              // 15: paymix.v1.UnmappedLevel
-	(*ListUnmappedLevelsRequest)(nil),  // 16: paymix.v1.ListUnmappedLevelsRequest
-	(*ListUnmappedLevelsResponse)(nil), // 17: paymix.v1.ListUnmappedLevelsResponse
-	(*LevelMapEntry)(nil),              // 18: paymix.v1.LevelMapEntry
-	(*LevelMap)(nil),                   // 19: paymix.v1.LevelMap
-	(*PutLevelMapRequest)(nil),         // 20: paymix.v1.PutLevelMapRequest
-	(*PutLevelMapResponse)(nil),        // 21: paymix.v1.PutLevelMapResponse
-	(*ListLevelMapsRequest)(nil),       // 22: paymix.v1.ListLevelMapsRequest
-	(*ListLevelMapsResponse)(nil),      // 23: paymix.v1.ListLevelMapsResponse
-	(*LocationMapEntry)(nil),           // 24: paymix.v1.LocationMapEntry
-	(*PutLocationMapRequest)(nil),      // 25: paymix.v1.PutLocationMapRequest
-	(*PutLocationMapResponse)(nil),     // 26: paymix.v1.PutLocationMapResponse
-	(*ListLocationMapRequest)(nil),     // 27: paymix.v1.ListLocationMapRequest
-	(*ListLocationMapResponse)(nil),    // 28: paymix.v1.ListLocationMapResponse
-	(ImportFormat)(0),                  // 29: paymix.v1.ImportFormat
-	(*Dataset)(nil),                    // 30: paymix.v1.Dataset
-	(Confidence)(0),                    // 31: paymix.v1.Confidence
-	(*Location)(nil),                   // 32: paymix.v1.Location
-	(*DatasetRef)(nil),                 // 33: paymix.v1.DatasetRef
-	(*Differential)(nil),               // 34: paymix.v1.Differential
-	(GeoScope)(0),                      // 35: paymix.v1.GeoScope
+	(*GetMarketStatsRequest)(nil),      // 7: paymix.v1.GetMarketStatsRequest
+	(*GetMarketStatsResponse)(nil),     // 8: paymix.v1.GetMarketStatsResponse
+	(*ListDifferentialsRequest)(nil),   // 9: paymix.v1.ListDifferentialsRequest
+	(*ListDifferentialsResponse)(nil),  // 10: paymix.v1.ListDifferentialsResponse
+	(*CohortInfo)(nil),                 // 11: paymix.v1.CohortInfo
+	(*ListCohortsRequest)(nil),         // 12: paymix.v1.ListCohortsRequest
+	(*ListCohortsResponse)(nil),        // 13: paymix.v1.ListCohortsResponse
+	(*UnmappedLevel)(nil),              // 14: paymix.v1.UnmappedLevel
+	(*ListUnmappedLevelsRequest)(nil),  // 15: paymix.v1.ListUnmappedLevelsRequest
+	(*ListUnmappedLevelsResponse)(nil), // 16: paymix.v1.ListUnmappedLevelsResponse
+	(*LevelMapEntry)(nil),              // 17: paymix.v1.LevelMapEntry
+	(*LevelMap)(nil),                   // 18: paymix.v1.LevelMap
+	(*PutLevelMapRequest)(nil),         // 19: paymix.v1.PutLevelMapRequest
+	(*PutLevelMapResponse)(nil),        // 20: paymix.v1.PutLevelMapResponse
+	(*ListLevelMapsRequest)(nil),       // 21: paymix.v1.ListLevelMapsRequest
+	(*ListLevelMapsResponse)(nil),      // 22: paymix.v1.ListLevelMapsResponse
+	(*LocationMapEntry)(nil),           // 23: paymix.v1.LocationMapEntry
+	(*PutLocationMapRequest)(nil),      // 24: paymix.v1.PutLocationMapRequest
+	(*PutLocationMapResponse)(nil),     // 25: paymix.v1.PutLocationMapResponse
+	(*ListLocationMapRequest)(nil),     // 26: paymix.v1.ListLocationMapRequest
+	(*ListLocationMapResponse)(nil),    // 27: paymix.v1.ListLocationMapResponse
+	(ImportFormat)(0),                  // 28: paymix.v1.ImportFormat
+	(*Dataset)(nil),                    // 29: paymix.v1.Dataset
+	(*MarketStats)(nil),                // 30: paymix.v1.MarketStats
+	(*Location)(nil),                   // 31: paymix.v1.Location
+	(*DatasetRef)(nil),                 // 32: paymix.v1.DatasetRef
+	(*Differential)(nil),               // 33: paymix.v1.Differential
+	(GeoScope)(0),                      // 34: paymix.v1.GeoScope
 }
 var file_paymix_v1_market_service_proto_depIdxs = []int32{
-	29, // 0: paymix.v1.ImportHeader.format:type_name -> paymix.v1.ImportFormat
+	28, // 0: paymix.v1.ImportHeader.format:type_name -> paymix.v1.ImportFormat
 	0,  // 1: paymix.v1.ImportHeader.mode:type_name -> paymix.v1.ImportMode
 	1,  // 2: paymix.v1.ImportBenchmarksRequest.header:type_name -> paymix.v1.ImportHeader
 	4,  // 3: paymix.v1.ImportSummary.rejected_by_reason:type_name -> paymix.v1.ReasonCount
 	3,  // 4: paymix.v1.ImportSummary.issues:type_name -> paymix.v1.RowIssue
-	30, // 5: paymix.v1.ImportBenchmarksResponse.dataset:type_name -> paymix.v1.Dataset
+	29, // 5: paymix.v1.ImportBenchmarksResponse.dataset:type_name -> paymix.v1.Dataset
 	5,  // 6: paymix.v1.ImportBenchmarksResponse.summary:type_name -> paymix.v1.ImportSummary
-	31, // 7: paymix.v1.MarketStats.confidence:type_name -> paymix.v1.Confidence
-	7,  // 8: paymix.v1.GetMarketStatsResponse.base:type_name -> paymix.v1.MarketStats
-	7,  // 9: paymix.v1.GetMarketStatsResponse.equity:type_name -> paymix.v1.MarketStats
-	7,  // 10: paymix.v1.GetMarketStatsResponse.bonus:type_name -> paymix.v1.MarketStats
-	7,  // 11: paymix.v1.GetMarketStatsResponse.tokens:type_name -> paymix.v1.MarketStats
-	7,  // 12: paymix.v1.GetMarketStatsResponse.total:type_name -> paymix.v1.MarketStats
-	32, // 13: paymix.v1.GetMarketStatsResponse.location:type_name -> paymix.v1.Location
-	33, // 14: paymix.v1.GetMarketStatsResponse.datasets:type_name -> paymix.v1.DatasetRef
-	32, // 15: paymix.v1.ListDifferentialsResponse.location:type_name -> paymix.v1.Location
-	34, // 16: paymix.v1.ListDifferentialsResponse.differentials:type_name -> paymix.v1.Differential
-	35, // 17: paymix.v1.CohortInfo.scope:type_name -> paymix.v1.GeoScope
-	35, // 18: paymix.v1.ListCohortsRequest.scope:type_name -> paymix.v1.GeoScope
-	12, // 19: paymix.v1.ListCohortsResponse.cohorts:type_name -> paymix.v1.CohortInfo
-	15, // 20: paymix.v1.ListUnmappedLevelsResponse.levels:type_name -> paymix.v1.UnmappedLevel
-	18, // 21: paymix.v1.LevelMap.entries:type_name -> paymix.v1.LevelMapEntry
-	18, // 22: paymix.v1.PutLevelMapRequest.entries:type_name -> paymix.v1.LevelMapEntry
-	19, // 23: paymix.v1.PutLevelMapResponse.level_map:type_name -> paymix.v1.LevelMap
-	19, // 24: paymix.v1.ListLevelMapsResponse.level_maps:type_name -> paymix.v1.LevelMap
-	24, // 25: paymix.v1.PutLocationMapRequest.entries:type_name -> paymix.v1.LocationMapEntry
-	24, // 26: paymix.v1.PutLocationMapResponse.entries:type_name -> paymix.v1.LocationMapEntry
-	24, // 27: paymix.v1.ListLocationMapResponse.entries:type_name -> paymix.v1.LocationMapEntry
-	2,  // 28: paymix.v1.MarketService.ImportBenchmarks:input_type -> paymix.v1.ImportBenchmarksRequest
-	8,  // 29: paymix.v1.MarketService.GetMarketStats:input_type -> paymix.v1.GetMarketStatsRequest
-	10, // 30: paymix.v1.MarketService.ListDifferentials:input_type -> paymix.v1.ListDifferentialsRequest
-	13, // 31: paymix.v1.MarketService.ListCohorts:input_type -> paymix.v1.ListCohortsRequest
-	16, // 32: paymix.v1.MarketService.ListUnmappedLevels:input_type -> paymix.v1.ListUnmappedLevelsRequest
-	20, // 33: paymix.v1.MarketService.PutLevelMap:input_type -> paymix.v1.PutLevelMapRequest
-	22, // 34: paymix.v1.MarketService.ListLevelMaps:input_type -> paymix.v1.ListLevelMapsRequest
-	25, // 35: paymix.v1.MarketService.PutLocationMap:input_type -> paymix.v1.PutLocationMapRequest
-	27, // 36: paymix.v1.MarketService.ListLocationMap:input_type -> paymix.v1.ListLocationMapRequest
-	6,  // 37: paymix.v1.MarketService.ImportBenchmarks:output_type -> paymix.v1.ImportBenchmarksResponse
-	9,  // 38: paymix.v1.MarketService.GetMarketStats:output_type -> paymix.v1.GetMarketStatsResponse
-	11, // 39: paymix.v1.MarketService.ListDifferentials:output_type -> paymix.v1.ListDifferentialsResponse
-	14, // 40: paymix.v1.MarketService.ListCohorts:output_type -> paymix.v1.ListCohortsResponse
-	17, // 41: paymix.v1.MarketService.ListUnmappedLevels:output_type -> paymix.v1.ListUnmappedLevelsResponse
-	21, // 42: paymix.v1.MarketService.PutLevelMap:output_type -> paymix.v1.PutLevelMapResponse
-	23, // 43: paymix.v1.MarketService.ListLevelMaps:output_type -> paymix.v1.ListLevelMapsResponse
-	26, // 44: paymix.v1.MarketService.PutLocationMap:output_type -> paymix.v1.PutLocationMapResponse
-	28, // 45: paymix.v1.MarketService.ListLocationMap:output_type -> paymix.v1.ListLocationMapResponse
-	37, // [37:46] is the sub-list for method output_type
-	28, // [28:37] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	30, // 7: paymix.v1.GetMarketStatsResponse.base:type_name -> paymix.v1.MarketStats
+	30, // 8: paymix.v1.GetMarketStatsResponse.equity:type_name -> paymix.v1.MarketStats
+	30, // 9: paymix.v1.GetMarketStatsResponse.bonus:type_name -> paymix.v1.MarketStats
+	30, // 10: paymix.v1.GetMarketStatsResponse.tokens:type_name -> paymix.v1.MarketStats
+	30, // 11: paymix.v1.GetMarketStatsResponse.total:type_name -> paymix.v1.MarketStats
+	31, // 12: paymix.v1.GetMarketStatsResponse.location:type_name -> paymix.v1.Location
+	32, // 13: paymix.v1.GetMarketStatsResponse.datasets:type_name -> paymix.v1.DatasetRef
+	31, // 14: paymix.v1.ListDifferentialsResponse.location:type_name -> paymix.v1.Location
+	33, // 15: paymix.v1.ListDifferentialsResponse.differentials:type_name -> paymix.v1.Differential
+	34, // 16: paymix.v1.CohortInfo.scope:type_name -> paymix.v1.GeoScope
+	34, // 17: paymix.v1.ListCohortsRequest.scope:type_name -> paymix.v1.GeoScope
+	11, // 18: paymix.v1.ListCohortsResponse.cohorts:type_name -> paymix.v1.CohortInfo
+	14, // 19: paymix.v1.ListUnmappedLevelsResponse.levels:type_name -> paymix.v1.UnmappedLevel
+	17, // 20: paymix.v1.LevelMap.entries:type_name -> paymix.v1.LevelMapEntry
+	17, // 21: paymix.v1.PutLevelMapRequest.entries:type_name -> paymix.v1.LevelMapEntry
+	18, // 22: paymix.v1.PutLevelMapResponse.level_map:type_name -> paymix.v1.LevelMap
+	18, // 23: paymix.v1.ListLevelMapsResponse.level_maps:type_name -> paymix.v1.LevelMap
+	23, // 24: paymix.v1.PutLocationMapRequest.entries:type_name -> paymix.v1.LocationMapEntry
+	23, // 25: paymix.v1.PutLocationMapResponse.entries:type_name -> paymix.v1.LocationMapEntry
+	23, // 26: paymix.v1.ListLocationMapResponse.entries:type_name -> paymix.v1.LocationMapEntry
+	2,  // 27: paymix.v1.MarketService.ImportBenchmarks:input_type -> paymix.v1.ImportBenchmarksRequest
+	7,  // 28: paymix.v1.MarketService.GetMarketStats:input_type -> paymix.v1.GetMarketStatsRequest
+	9,  // 29: paymix.v1.MarketService.ListDifferentials:input_type -> paymix.v1.ListDifferentialsRequest
+	12, // 30: paymix.v1.MarketService.ListCohorts:input_type -> paymix.v1.ListCohortsRequest
+	15, // 31: paymix.v1.MarketService.ListUnmappedLevels:input_type -> paymix.v1.ListUnmappedLevelsRequest
+	19, // 32: paymix.v1.MarketService.PutLevelMap:input_type -> paymix.v1.PutLevelMapRequest
+	21, // 33: paymix.v1.MarketService.ListLevelMaps:input_type -> paymix.v1.ListLevelMapsRequest
+	24, // 34: paymix.v1.MarketService.PutLocationMap:input_type -> paymix.v1.PutLocationMapRequest
+	26, // 35: paymix.v1.MarketService.ListLocationMap:input_type -> paymix.v1.ListLocationMapRequest
+	6,  // 36: paymix.v1.MarketService.ImportBenchmarks:output_type -> paymix.v1.ImportBenchmarksResponse
+	8,  // 37: paymix.v1.MarketService.GetMarketStats:output_type -> paymix.v1.GetMarketStatsResponse
+	10, // 38: paymix.v1.MarketService.ListDifferentials:output_type -> paymix.v1.ListDifferentialsResponse
+	13, // 39: paymix.v1.MarketService.ListCohorts:output_type -> paymix.v1.ListCohortsResponse
+	16, // 40: paymix.v1.MarketService.ListUnmappedLevels:output_type -> paymix.v1.ListUnmappedLevelsResponse
+	20, // 41: paymix.v1.MarketService.PutLevelMap:output_type -> paymix.v1.PutLevelMapResponse
+	22, // 42: paymix.v1.MarketService.ListLevelMaps:output_type -> paymix.v1.ListLevelMapsResponse
+	25, // 43: paymix.v1.MarketService.PutLocationMap:output_type -> paymix.v1.PutLocationMapResponse
+	27, // 44: paymix.v1.MarketService.ListLocationMap:output_type -> paymix.v1.ListLocationMapResponse
+	36, // [36:45] is the sub-list for method output_type
+	27, // [27:36] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_paymix_v1_market_service_proto_init() }
@@ -2399,14 +2247,13 @@ func file_paymix_v1_market_service_proto_init() {
 		(*ImportBenchmarksRequest_Header)(nil),
 		(*ImportBenchmarksRequest_Chunk)(nil),
 	}
-	file_paymix_v1_market_service_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_paymix_v1_market_service_proto_rawDesc), len(file_paymix_v1_market_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   28,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1091,16 +1091,21 @@ func (x *ComponentBand) GetConfidence() Confidence {
 // base is reported (token budgets are a separate series, never part of a total).
 type TotalBand struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Min   float64                `protobuf:"fixed64,1,opt,name=min,proto3" json:"min,omitempty"`
-	Mid   float64                `protobuf:"fixed64,2,opt,name=mid,proto3" json:"mid,omitempty"`
-	Max   float64                `protobuf:"fixed64,3,opt,name=max,proto3" json:"max,omitempty"`
-	P10   *float64               `protobuf:"fixed64,4,opt,name=p10,proto3,oneof" json:"p10,omitempty"`
-	P25   *float64               `protobuf:"fixed64,5,opt,name=p25,proto3,oneof" json:"p25,omitempty"`
-	P50   *float64               `protobuf:"fixed64,6,opt,name=p50,proto3,oneof" json:"p50,omitempty"`
-	P75   *float64               `protobuf:"fixed64,7,opt,name=p75,proto3,oneof" json:"p75,omitempty"`
-	P90   *float64               `protobuf:"fixed64,8,opt,name=p90,proto3,oneof" json:"p90,omitempty"`
-	Count int32                  `protobuf:"varint,9,opt,name=count,proto3" json:"count,omitempty"`
-	Mean  *float64               `protobuf:"fixed64,10,opt,name=mean,proto3,oneof" json:"mean,omitempty"`
+	// The band's total: with the token component when it is funded on top (additive).
+	Min float64 `protobuf:"fixed64,1,opt,name=min,proto3" json:"min,omitempty"`
+	Mid float64 `protobuf:"fixed64,2,opt,name=mid,proto3" json:"mid,omitempty"`
+	Max float64 `protobuf:"fixed64,3,opt,name=max,proto3" json:"max,omitempty"`
+	// Deprecated: the market figures below are of base + equity + bonus, without tokens,
+	// and so do not compare with min, mid and max above when tokens are added; read
+	// Band.total_market (the same figures) beside Band.total_without_tokens instead.
+	// They stay for clients that read them.
+	P10   *float64 `protobuf:"fixed64,4,opt,name=p10,proto3,oneof" json:"p10,omitempty"`
+	P25   *float64 `protobuf:"fixed64,5,opt,name=p25,proto3,oneof" json:"p25,omitempty"`
+	P50   *float64 `protobuf:"fixed64,6,opt,name=p50,proto3,oneof" json:"p50,omitempty"`
+	P75   *float64 `protobuf:"fixed64,7,opt,name=p75,proto3,oneof" json:"p75,omitempty"`
+	P90   *float64 `protobuf:"fixed64,8,opt,name=p90,proto3,oneof" json:"p90,omitempty"`
+	Count int32    `protobuf:"varint,9,opt,name=count,proto3" json:"count,omitempty"`
+	Mean  *float64 `protobuf:"fixed64,10,opt,name=mean,proto3,oneof" json:"mean,omitempty"`
 	// Companies behind the figures, the largest company's share of their rows and its
 	// share of their weight after the cap, in percent, and how far to trust them.
 	Companies                   int32      `protobuf:"varint,11,opt,name=companies,proto3" json:"companies,omitempty"`
@@ -1409,8 +1414,9 @@ type TokenBudget struct {
 	Models   []*ModelTokens `protobuf:"bytes,7,rep,name=models,proto3" json:"models,omitempty"`
 	// The token budget's share of the total midpoint, in percent (two decimals).
 	ShareOfTotalPercent float64 `protobuf:"fixed64,8,opt,name=share_of_total_percent,json=shareOfTotalPercent,proto3" json:"share_of_total_percent,omitempty"`
-	// MARKET mode: the location scope whose budgets set the figure.
-	MarketScope   GeoScope `protobuf:"varint,9,opt,name=market_scope,json=marketScope,proto3,enum=paymix.v1.GeoScope" json:"market_scope,omitempty"`
+	// MARKET mode: the location scope whose budgets set the figure (absent in the other
+	// modes, and when the market budget is withheld).
+	MarketScope   *GeoScope `protobuf:"varint,9,opt,name=market_scope,json=marketScope,proto3,enum=paymix.v1.GeoScope,oneof" json:"market_scope,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1502,8 +1508,8 @@ func (x *TokenBudget) GetShareOfTotalPercent() float64 {
 }
 
 func (x *TokenBudget) GetMarketScope() GeoScope {
-	if x != nil {
-		return x.MarketScope
+	if x != nil && x.MarketScope != nil {
+		return *x.MarketScope
 	}
 	return GeoScope_GEO_SCOPE_UNSPECIFIED
 }
@@ -1950,8 +1956,11 @@ type Provenance struct {
 	GeoAdjustment  bool           `protobuf:"varint,18,opt,name=geo_adjustment,json=geoAdjustment,proto3" json:"geo_adjustment,omitempty"`
 	LevelSmoothing LevelSmoothing `protobuf:"varint,19,opt,name=level_smoothing,json=levelSmoothing,proto3,enum=paymix.v1.LevelSmoothing" json:"level_smoothing,omitempty"`
 	Differential   *Differential  `protobuf:"bytes,20,opt,name=differential,proto3" json:"differential,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The parts of the policy the request set itself ("target_percentile",
+	// "token_policy"): policy names the policy the rest comes from.
+	Overrides     []string `protobuf:"bytes,21,rep,name=overrides,proto3" json:"overrides,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Provenance) Reset() {
@@ -2120,6 +2129,13 @@ func (x *Provenance) GetLevelSmoothing() LevelSmoothing {
 func (x *Provenance) GetDifferential() *Differential {
 	if x != nil {
 		return x.Differential
+	}
+	return nil
+}
+
+func (x *Provenance) GetOverrides() []string {
+	if x != nil {
+		return x.Overrides
 	}
 	return nil
 }
@@ -2361,8 +2377,11 @@ type Band struct {
 	Provenance         *Provenance  `protobuf:"bytes,7,opt,name=provenance,proto3" json:"provenance,omitempty"`
 	Warnings           []*Warning   `protobuf:"bytes,8,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	LevelCurve         *LevelCurve  `protobuf:"bytes,9,opt,name=level_curve,json=levelCurve,proto3" json:"level_curve,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The market of the cohort's totals: base + equity + bonus as reported, never token
+	// budgets. Compare it with total_without_tokens; total adds the tokens on top.
+	TotalMarket   *MarketStats `protobuf:"bytes,10,opt,name=total_market,json=totalMarket,proto3" json:"total_market,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Band) Reset() {
@@ -2456,6 +2475,142 @@ func (x *Band) GetLevelCurve() *LevelCurve {
 		return x.LevelCurve
 	}
 	return nil
+}
+
+func (x *Band) GetTotalMarket() *MarketStats {
+	if x != nil {
+		return x.TotalMarket
+	}
+	return nil
+}
+
+// MarketStats are the statistics of one component (or the total) of a group of
+// observations. Percentiles are type 7; p25, p50, p75 and the mean are absent below 5
+// observations, p10 and p90 below 10.
+type MarketStats struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	P10   *float64               `protobuf:"fixed64,1,opt,name=p10,proto3,oneof" json:"p10,omitempty"`
+	P25   *float64               `protobuf:"fixed64,2,opt,name=p25,proto3,oneof" json:"p25,omitempty"`
+	P50   *float64               `protobuf:"fixed64,3,opt,name=p50,proto3,oneof" json:"p50,omitempty"`
+	P75   *float64               `protobuf:"fixed64,4,opt,name=p75,proto3,oneof" json:"p75,omitempty"`
+	P90   *float64               `protobuf:"fixed64,5,opt,name=p90,proto3,oneof" json:"p90,omitempty"`
+	Count int32                  `protobuf:"varint,6,opt,name=count,proto3" json:"count,omitempty"`
+	Mean  *float64               `protobuf:"fixed64,7,opt,name=mean,proto3,oneof" json:"mean,omitempty"`
+	// Companies behind the figures, the largest company's share of their rows and its
+	// share of their weight after the cap, in percent, and how far to trust them.
+	Companies                   int32      `protobuf:"varint,8,opt,name=companies,proto3" json:"companies,omitempty"`
+	LargestCompanyRowPercent    float64    `protobuf:"fixed64,9,opt,name=largest_company_row_percent,json=largestCompanyRowPercent,proto3" json:"largest_company_row_percent,omitempty"`
+	LargestCompanyWeightPercent float64    `protobuf:"fixed64,10,opt,name=largest_company_weight_percent,json=largestCompanyWeightPercent,proto3" json:"largest_company_weight_percent,omitempty"`
+	Confidence                  Confidence `protobuf:"varint,11,opt,name=confidence,proto3,enum=paymix.v1.Confidence" json:"confidence,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
+}
+
+func (x *MarketStats) Reset() {
+	*x = MarketStats{}
+	mi := &file_paymix_v1_types_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarketStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarketStats) ProtoMessage() {}
+
+func (x *MarketStats) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_types_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarketStats.ProtoReflect.Descriptor instead.
+func (*MarketStats) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *MarketStats) GetP10() float64 {
+	if x != nil && x.P10 != nil {
+		return *x.P10
+	}
+	return 0
+}
+
+func (x *MarketStats) GetP25() float64 {
+	if x != nil && x.P25 != nil {
+		return *x.P25
+	}
+	return 0
+}
+
+func (x *MarketStats) GetP50() float64 {
+	if x != nil && x.P50 != nil {
+		return *x.P50
+	}
+	return 0
+}
+
+func (x *MarketStats) GetP75() float64 {
+	if x != nil && x.P75 != nil {
+		return *x.P75
+	}
+	return 0
+}
+
+func (x *MarketStats) GetP90() float64 {
+	if x != nil && x.P90 != nil {
+		return *x.P90
+	}
+	return 0
+}
+
+func (x *MarketStats) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *MarketStats) GetMean() float64 {
+	if x != nil && x.Mean != nil {
+		return *x.Mean
+	}
+	return 0
+}
+
+func (x *MarketStats) GetCompanies() int32 {
+	if x != nil {
+		return x.Companies
+	}
+	return 0
+}
+
+func (x *MarketStats) GetLargestCompanyRowPercent() float64 {
+	if x != nil {
+		return x.LargestCompanyRowPercent
+	}
+	return 0
+}
+
+func (x *MarketStats) GetLargestCompanyWeightPercent() float64 {
+	if x != nil {
+		return x.LargestCompanyWeightPercent
+	}
+	return 0
+}
+
+func (x *MarketStats) GetConfidence() Confidence {
+	if x != nil {
+		return x.Confidence
+	}
+	return Confidence_CONFIDENCE_UNSPECIFIED
 }
 
 var File_paymix_v1_types_proto protoreflect.FileDescriptor
@@ -2597,7 +2752,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x0ftokens_per_year\x18\x05 \x01(\x01R\rtokensPerYear\x12(\n" +
 	"\x10tokens_per_month\x18\x06 \x01(\x01R\x0etokensPerMonth\x12\x1d\n" +
 	"\n" +
-	"price_date\x18\a \x01(\tR\tpriceDate\"\x92\x03\n" +
+	"price_date\x18\a \x01(\tR\tpriceDate\"\xa8\x03\n" +
 	"\vTokenBudget\x12(\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x14.paymix.v1.TokenModeR\x04mode\x12,\n" +
 	"\afunding\x18\x02 \x01(\x0e2\x12.paymix.v1.FundingR\afunding\x12 \n" +
@@ -2607,8 +2762,9 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x06capped\x18\x05 \x01(\bR\x06capped\x120\n" +
 	"\tusage_mix\x18\x06 \x01(\v2\x13.paymix.v1.UsageMixR\busageMix\x12.\n" +
 	"\x06models\x18\a \x03(\v2\x16.paymix.v1.ModelTokensR\x06models\x123\n" +
-	"\x16share_of_total_percent\x18\b \x01(\x01R\x13shareOfTotalPercent\x126\n" +
-	"\fmarket_scope\x18\t \x01(\x0e2\x13.paymix.v1.GeoScopeR\vmarketScope\"\x81\x02\n" +
+	"\x16share_of_total_percent\x18\b \x01(\x01R\x13shareOfTotalPercent\x12;\n" +
+	"\fmarket_scope\x18\t \x01(\x0e2\x13.paymix.v1.GeoScopeH\x00R\vmarketScope\x88\x01\x01B\x0f\n" +
+	"\r_market_scope\"\x81\x02\n" +
 	"\bLocation\x12\x14\n" +
 	"\x05query\x18\x01 \x01(\tR\x05query\x12)\n" +
 	"\x05scope\x18\x02 \x01(\x0e2\x13.paymix.v1.GeoScopeR\x05scope\x12\x19\n" +
@@ -2647,7 +2803,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x05 \x01(\tR\vdisplayName\x12\x1c\n" +
 	"\tsynthetic\x18\x02 \x01(\bR\tsynthetic\x12%\n" +
 	"\x0eweight_percent\x18\x03 \x01(\x01R\rweightPercent\x12\x12\n" +
-	"\x04rows\x18\x04 \x01(\x05R\x04rows\"\xe5\x06\n" +
+	"\x04rows\x18\x04 \x01(\x05R\x04rows\"\x83\a\n" +
 	"\n" +
 	"Provenance\x12\x1c\n" +
 	"\tsynthetic\x18\x01 \x01(\bR\tsynthetic\x12\x14\n" +
@@ -2670,7 +2826,8 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x19max_company_share_percent\x18\x11 \x01(\x01R\x16maxCompanySharePercent\x12%\n" +
 	"\x0egeo_adjustment\x18\x12 \x01(\bR\rgeoAdjustment\x12B\n" +
 	"\x0flevel_smoothing\x18\x13 \x01(\x0e2\x19.paymix.v1.LevelSmoothingR\x0elevelSmoothing\x12;\n" +
-	"\fdifferential\x18\x14 \x01(\v2\x17.paymix.v1.DifferentialR\fdifferential\"\xd5\x01\n" +
+	"\fdifferential\x18\x14 \x01(\v2\x17.paymix.v1.DifferentialR\fdifferential\x12\x1c\n" +
+	"\toverrides\x18\x15 \x03(\tR\toverrides\"\xd5\x01\n" +
 	"\fDifferential\x12)\n" +
 	"\x05scope\x18\x01 \x01(\x0e2\x13.paymix.v1.GeoScopeR\x05scope\x12\x1f\n" +
 	"\vlocation_id\x18\x02 \x01(\tR\n" +
@@ -2689,7 +2846,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x1d_midpoint_progression_percent\"7\n" +
 	"\aWarning\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\xc6\x03\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\x81\x04\n" +
 	"\x04Band\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12)\n" +
 	"\x06cohort\x18\x02 \x01(\v2\x11.paymix.v1.CohortR\x06cohort\x128\n" +
@@ -2704,7 +2861,30 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"provenance\x12.\n" +
 	"\bwarnings\x18\b \x03(\v2\x12.paymix.v1.WarningR\bwarnings\x126\n" +
 	"\vlevel_curve\x18\t \x01(\v2\x15.paymix.v1.LevelCurveR\n" +
-	"levelCurve*\xa7\x01\n" +
+	"levelCurve\x129\n" +
+	"\ftotal_market\x18\n" +
+	" \x01(\v2\x16.paymix.v1.MarketStatsR\vtotalMarket\"\xb9\x03\n" +
+	"\vMarketStats\x12\x15\n" +
+	"\x03p10\x18\x01 \x01(\x01H\x00R\x03p10\x88\x01\x01\x12\x15\n" +
+	"\x03p25\x18\x02 \x01(\x01H\x01R\x03p25\x88\x01\x01\x12\x15\n" +
+	"\x03p50\x18\x03 \x01(\x01H\x02R\x03p50\x88\x01\x01\x12\x15\n" +
+	"\x03p75\x18\x04 \x01(\x01H\x03R\x03p75\x88\x01\x01\x12\x15\n" +
+	"\x03p90\x18\x05 \x01(\x01H\x04R\x03p90\x88\x01\x01\x12\x14\n" +
+	"\x05count\x18\x06 \x01(\x05R\x05count\x12\x17\n" +
+	"\x04mean\x18\a \x01(\x01H\x05R\x04mean\x88\x01\x01\x12\x1c\n" +
+	"\tcompanies\x18\b \x01(\x05R\tcompanies\x12=\n" +
+	"\x1blargest_company_row_percent\x18\t \x01(\x01R\x18largestCompanyRowPercent\x12C\n" +
+	"\x1elargest_company_weight_percent\x18\n" +
+	" \x01(\x01R\x1blargestCompanyWeightPercent\x125\n" +
+	"\n" +
+	"confidence\x18\v \x01(\x0e2\x15.paymix.v1.ConfidenceR\n" +
+	"confidenceB\x06\n" +
+	"\x04_p10B\x06\n" +
+	"\x04_p25B\x06\n" +
+	"\x04_p50B\x06\n" +
+	"\x04_p75B\x06\n" +
+	"\x04_p90B\a\n" +
+	"\x05_mean*\xa7\x01\n" +
 	"\tComponent\x12\x19\n" +
 	"\x15COMPONENT_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eCOMPONENT_BASE\x10\x01\x12\x14\n" +
@@ -2758,7 +2938,7 @@ func file_paymix_v1_types_proto_rawDescGZIP() []byte {
 }
 
 var file_paymix_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_paymix_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_paymix_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_paymix_v1_types_proto_goTypes = []any{
 	(Component)(0),        // 0: paymix.v1.Component
 	(Confidence)(0),       // 1: paymix.v1.Confidence
@@ -2786,21 +2966,22 @@ var file_paymix_v1_types_proto_goTypes = []any{
 	(*LevelCurve)(nil),    // 23: paymix.v1.LevelCurve
 	(*Warning)(nil),       // 24: paymix.v1.Warning
 	(*Band)(nil),          // 25: paymix.v1.Band
-	nil,                   // 26: paymix.v1.TokenPolicy.FixedUsdByLevelEntry
-	nil,                   // 27: paymix.v1.Policy.RangeSpreadPercentByLevelEntry
-	nil,                   // 28: paymix.v1.Policy.MinCompaniesByLevelEntry
-	nil,                   // 29: paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
+	(*MarketStats)(nil),   // 26: paymix.v1.MarketStats
+	nil,                   // 27: paymix.v1.TokenPolicy.FixedUsdByLevelEntry
+	nil,                   // 28: paymix.v1.Policy.RangeSpreadPercentByLevelEntry
+	nil,                   // 29: paymix.v1.Policy.MinCompaniesByLevelEntry
+	nil,                   // 30: paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
 }
 var file_paymix_v1_types_proto_depIdxs = []int32{
 	3,  // 0: paymix.v1.TokenPolicy.mode:type_name -> paymix.v1.TokenMode
-	26, // 1: paymix.v1.TokenPolicy.fixed_usd_by_level:type_name -> paymix.v1.TokenPolicy.FixedUsdByLevelEntry
+	27, // 1: paymix.v1.TokenPolicy.fixed_usd_by_level:type_name -> paymix.v1.TokenPolicy.FixedUsdByLevelEntry
 	4,  // 2: paymix.v1.TokenPolicy.funding:type_name -> paymix.v1.Funding
 	7,  // 3: paymix.v1.TokenPolicy.usage_mix:type_name -> paymix.v1.UsageMix
 	8,  // 4: paymix.v1.TokenPolicy.prices:type_name -> paymix.v1.ModelPrice
-	27, // 5: paymix.v1.Policy.range_spread_percent_by_level:type_name -> paymix.v1.Policy.RangeSpreadPercentByLevelEntry
+	28, // 5: paymix.v1.Policy.range_spread_percent_by_level:type_name -> paymix.v1.Policy.RangeSpreadPercentByLevelEntry
 	9,  // 6: paymix.v1.Policy.token_policy:type_name -> paymix.v1.TokenPolicy
-	28, // 7: paymix.v1.Policy.min_companies_by_level:type_name -> paymix.v1.Policy.MinCompaniesByLevelEntry
-	29, // 8: paymix.v1.Policy.max_company_share_percent_by_level:type_name -> paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
+	29, // 7: paymix.v1.Policy.min_companies_by_level:type_name -> paymix.v1.Policy.MinCompaniesByLevelEntry
+	30, // 8: paymix.v1.Policy.max_company_share_percent_by_level:type_name -> paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
 	6,  // 9: paymix.v1.Policy.level_smoothing:type_name -> paymix.v1.LevelSmoothing
 	0,  // 10: paymix.v1.ComponentBand.component:type_name -> paymix.v1.Component
 	1,  // 11: paymix.v1.ComponentBand.confidence:type_name -> paymix.v1.Confidence
@@ -2830,11 +3011,13 @@ var file_paymix_v1_types_proto_depIdxs = []int32{
 	21, // 35: paymix.v1.Band.provenance:type_name -> paymix.v1.Provenance
 	24, // 36: paymix.v1.Band.warnings:type_name -> paymix.v1.Warning
 	23, // 37: paymix.v1.Band.level_curve:type_name -> paymix.v1.LevelCurve
-	38, // [38:38] is the sub-list for method output_type
-	38, // [38:38] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	26, // 38: paymix.v1.Band.total_market:type_name -> paymix.v1.MarketStats
+	1,  // 39: paymix.v1.MarketStats.confidence:type_name -> paymix.v1.Confidence
+	40, // [40:40] is the sub-list for method output_type
+	40, // [40:40] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_paymix_v1_types_proto_init() }
@@ -2846,15 +3029,17 @@ func file_paymix_v1_types_proto_init() {
 	file_paymix_v1_types_proto_msgTypes[3].OneofWrappers = []any{}
 	file_paymix_v1_types_proto_msgTypes[4].OneofWrappers = []any{}
 	file_paymix_v1_types_proto_msgTypes[5].OneofWrappers = []any{}
+	file_paymix_v1_types_proto_msgTypes[8].OneofWrappers = []any{}
 	file_paymix_v1_types_proto_msgTypes[15].OneofWrappers = []any{}
 	file_paymix_v1_types_proto_msgTypes[16].OneofWrappers = []any{}
+	file_paymix_v1_types_proto_msgTypes[19].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_paymix_v1_types_proto_rawDesc), len(file_paymix_v1_types_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
