@@ -24,10 +24,11 @@ const bandsUsage = `Usage: paymix bands (--grid FILE | --queries FILE | --all) [
   --queries FILE  CSV with the columns job_family, level, location (and target_percentile)
   --all           every cohort the market holds
 
-One row per query: the cohort, every component's min/mid/max and market percentiles,
-the observation count, the fallback used and the warnings, the total's companies,
-largest company shares (of rows, and of weight after the cap) and confidence grade, or
-the error in its place.
+One row per query: the cohort, the scope and place the band was built on (after any
+fallback) with its observation count, the fallback and the warnings, the total's
+companies, largest company shares (of rows, and of weight after the cap) and
+confidence grade, every component's min/mid/max and market percentiles, the total
+without tokens and the token share; or the error in its place.
 
 A CSV cell that begins with =, +, -, @, a tab or a carriage return is written with a
 leading ' so that a spreadsheet shows it as text instead of running it as a formula
@@ -259,14 +260,16 @@ var components = []string{"base", "equity", "bonus", "tokens", "total"}
 
 // csvHeader names the columns of a band row.
 func csvHeader() []string {
-	h := []string{"job_family", "level", "location", "error", "scope", "place", "count", "fallback", "warnings",
+	// scope, place and count are of the cohort the band was built on (after any
+	// fallback); requested_scope is the location's own.
+	h := []string{"job_family", "level", "location", "error", "requested_scope", "scope", "place", "count", "fallback", "warnings",
 		"companies", "largest_company_row_percent", "largest_company_weight_percent", "confidence"}
 	for _, c := range components {
 		for _, f := range []string{"min", "mid", "max", "p10", "p25", "p50", "p75", "p90"} {
 			h = append(h, c+"_"+f)
 		}
 	}
-	return h
+	return append(h, "total_without_tokens_min", "total_without_tokens_mid", "total_without_tokens_max", "token_share_percent")
 }
 
 func (r *rowWriter) write(res *pb.BandResult) error {
@@ -333,10 +336,8 @@ func csvRow(res *pb.BandResult) []string {
 	for _, w := range b.GetWarnings() {
 		warnings = append(warnings, w.GetCode())
 	}
-	loc := b.GetCohort().GetLocation()
-	place := map[pb.GeoScope]string{pb.GeoScope_GEO_SCOPE_METRO: loc.GetMetroId(), pb.GeoScope_GEO_SCOPE_ZONE: loc.GetZoneId(),
-		pb.GeoScope_GEO_SCOPE_COUNTRY: loc.GetCountryCode()}[loc.GetScope()]
-	row = append(row, "", strings.ToLower(strings.TrimPrefix(loc.GetScope().String(), "GEO_SCOPE_")), place,
+	scope := func(s pb.GeoScope) string { return strings.ToLower(strings.TrimPrefix(s.String(), "GEO_SCOPE_")) }
+	row = append(row, "", scope(fb.GetRequestedScope()), scope(fb.GetUsedScope()), fb.GetUsedLocationId(),
 		strconv.Itoa(int(p.GetCount())), fallback, strings.Join(warnings, ";"))
 	t := b.GetTotal()
 	row = append(row, strconv.Itoa(int(t.GetCompanies())), num(t.GetLargestCompanyRowPercent()), num(t.GetLargestCompanyWeightPercent()),
@@ -344,7 +345,9 @@ func csvRow(res *pb.BandResult) []string {
 	for _, c := range b.GetComponents() {
 		row = append(row, num(c.GetMin()), num(c.GetMid()), num(c.GetMax()), opt(c.P10), opt(c.P25), opt(c.P50), opt(c.P75), opt(c.P90))
 	}
-	return append(row, num(t.GetMin()), num(t.GetMid()), num(t.GetMax()), opt(t.P10), opt(t.P25), opt(t.P50), opt(t.P75), opt(t.P90))
+	row = append(row, num(t.GetMin()), num(t.GetMid()), num(t.GetMax()), opt(t.P10), opt(t.P25), opt(t.P50), opt(t.P75), opt(t.P90))
+	w := b.GetTotalWithoutTokens()
+	return append(row, num(w.GetMin()), num(w.GetMid()), num(w.GetMax()), num(b.GetTokens().GetShareOfTotalPercent()))
 }
 
 // counterTo shows how many bands are done on a terminal, and nothing in a pipe; done

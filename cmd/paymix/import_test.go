@@ -531,6 +531,15 @@ func TestBandsCLIMatchesOneByOne(t *testing.T) {
 		if row[col["total_mid"]] != num(b.GetTotal().GetMid()) || row[col["count"]] != strconv.Itoa(int(b.GetProvenance().GetCount())) {
 			t.Errorf("%v: total %s count %s", row[:3], row[col["total_mid"]], row[col["count"]])
 		}
+		// The scope and place beside the count are of the cohort used.
+		fb := b.GetProvenance().GetFallback()
+		if row[col["scope"]] != strings.ToLower(strings.TrimPrefix(fb.GetUsedScope().String(), "GEO_SCOPE_")) || row[col["place"]] != fb.GetUsedLocationId() ||
+			row[col["requested_scope"]] != strings.ToLower(strings.TrimPrefix(fb.GetRequestedScope().String(), "GEO_SCOPE_")) {
+			t.Errorf("%v: scope %s place %s requested %s, band used %v", row[:3], row[col["scope"]], row[col["place"]], row[col["requested_scope"]], fb)
+		}
+		if row[col["total_without_tokens_mid"]] != num(b.GetTotalWithoutTokens().GetMid()) || row[col["token_share_percent"]] != num(b.GetTokens().GetShareOfTotalPercent()) {
+			t.Errorf("%v: without tokens %s, token share %s", row[:3], row[col["total_without_tokens_mid"]], row[col["token_share_percent"]])
+		}
 		checked++
 	}
 	// 15 queries: M2 is not a software-engineer level (5 errors), Atlantis is nowhere (2).
