@@ -68,6 +68,40 @@ func TestPurgeSparesLiveImports(t *testing.T) {
 	}
 }
 
+// PurgeDead, run by running replicas, clears a dead import's dataset and leaves the
+// live ones: another replica's, and the store's own.
+func TestPurgeDeadSparesOwnAndLiveImports(t *testing.T) {
+	url := pgtest.Database(t)
+	ctx := context.Background()
+	a, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, c := range []struct {
+		s  *postgres.Store
+		id string
+	}{{a, "ds-dies"}, {b, "ds-own"}} {
+		if err := c.s.CreatePending(ctx, store.Dataset{ID: c.id, DisplayName: "x", Format: "paymix-csv", Owner: "shared", Weight: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := b.PurgeDead(ctx); err != nil || n != 0 {
+		t.Fatalf("purge beside live imports: %d %v", n, err)
+	}
+	a.Close()
+	if n, err := b.PurgeDead(ctx); err != nil || n != 1 {
+		t.Fatalf("purge of the dead import: %d %v", n, err)
+	}
+	if err := b.AppendRows(ctx, "ds-own", nil); err != nil {
+		t.Errorf("the store's own import after the purge: %v", err)
+	}
+}
+
 func TestRedact(t *testing.T) {
 	for in, want := range map[string]string{
 		"postgres://paymix:s3cret@db:5432/paymix?sslmode=require": "postgres://paymix:***@db:5432/paymix?sslmode=require",
