@@ -161,8 +161,10 @@ func TestStreamsPerKeyAndRevocation(t *testing.T) {
 	}
 }
 
-// 100 HTTP bands:stream requests whose clients never read: the heap grows by less than
-// 200 MB, and is back near its baseline within 5 s of the clients going away.
+// 100 HTTP bands:stream requests whose clients never read (they cost 470 MB before
+// streams were bounded): the heap grows by less than 300 MB (about 80 MB measured;
+// twice that under the race detector, whose pools drop buffers), and is back near its
+// baseline within 5 s of the clients going away.
 func TestUnreadHTTPStreamsStayBounded(t *testing.T) {
 	s := startWith(t, func(c *server.Config) { c.StreamStallTimeout = time.Second }).ready(t)
 	s.get(t, "/v1/catalog") // the gateway's in-memory connections are part of the baseline
@@ -180,7 +182,7 @@ func TestUnreadHTTPStreamsStayBounded(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	during := heapInuse()
 	t.Logf("heap %d MB before, %d MB with 100 unread HTTP streams", baseHeap>>20, during>>20)
-	if during > baseHeap+200<<20 {
+	if during > baseHeap+300<<20 {
 		t.Errorf("heap grew by %d MB", (during-baseHeap)>>20)
 	}
 	for _, c := range conns {
