@@ -54,5 +54,6 @@ echo "test-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') 
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   echo "export PAYMIX_TEST_PG_URL='$PAYMIX_TEST_PG_URL'"
-  echo "# stop it with: ${as_user[*]} $bin/pg_ctl -D $pg_dir/data stop"
+  echo "# stop it with stop_test_postgres (or: ${as_user[*]} $bin/pg_ctl -D $pg_dir/data stop)"
+  echo "stop_test_postgres() { ${as_user[*]} $bin/pg_ctl -D $pg_dir/data -m immediate stop >/dev/null 2>&1; rm -rf $pg_dir; }"
 fi
