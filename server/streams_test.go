@@ -25,6 +25,23 @@ func heapInuse() uint64 {
 	return m.HeapInuse
 }
 
+// backToBaseline waits up to 5 s for the heap to be within 20 MB and the goroutines
+// within 10 of their baselines, once the clients of a test are gone.
+func backToBaseline(t *testing.T, baseHeap uint64, baseG int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h, g := heapInuse(), runtime.NumGoroutine()
+		if h < baseHeap+20<<20 && g <= baseG+10 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("5 s after the clients went away: heap %d MB (baseline %d), %d goroutines (baseline %d)", h>>20, baseHeap>>20, g, baseG)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // 2,000 StreamBands of every cohort on one connection that never reads: the server
 // runs 100 of them at once (the rest wait for the connection's stream quota), the heap
 // grows by less than 200 MB, and within 5 s of the client going away heap and
@@ -61,17 +78,7 @@ func TestUnreadStreamsStayBounded(t *testing.T) {
 	cancel()
 	conn.Close()
 	opened.Wait()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		h, g := heapInuse(), runtime.NumGoroutine()
-		if h < baseHeap+20<<20 && g <= baseG+10 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("5 s after the client went away: heap %d MB (baseline %d), %d goroutines (baseline %d)", h>>20, baseHeap>>20, g, baseG)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	backToBaseline(t, baseHeap, baseG)
 }
 
 // A stream whose client reads nothing for the stall timeout ends with
@@ -188,15 +195,5 @@ func TestUnreadHTTPStreamsStayBounded(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		h, g := heapInuse(), runtime.NumGoroutine()
-		if h < baseHeap+20<<20 && g <= baseG+10 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("5 s after the clients went away: heap %d MB (baseline %d), %d goroutines (baseline %d)", h>>20, baseHeap>>20, g, baseG)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	backToBaseline(t, baseHeap, baseG)
 }

@@ -568,8 +568,13 @@ func readPolicy(sp store.Policy) (*Policy, error) {
 }
 
 func (s *Service) ensurePlatformOrg(ctx context.Context) error {
-	now := s.now().UTC()
-	err := s.store.CreateOrganization(ctx, store.Organization{ID: PlatformOrg, DisplayName: "Platform administrators", CreateTime: now},
+	return ensurePlatformOrg(ctx, s.store, s.now())
+}
+
+// ensurePlatformOrg records the platform organisation unless it exists.
+func ensurePlatformOrg(ctx context.Context, st store.Store, now time.Time) error {
+	now = now.UTC()
+	err := st.CreateOrganization(ctx, store.Organization{ID: PlatformOrg, DisplayName: "Platform administrators", CreateTime: now},
 		newOrgPolicies(now))
 	if errors.Is(err, store.ErrConflict) {
 		return nil

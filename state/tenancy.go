@@ -234,8 +234,7 @@ func staleEtag(name string) error {
 // paymixd is stopped; on PostgreSQL running replicas see the key at once.
 func Bootstrap(ctx context.Context, st store.Store, now time.Time) (store.APIKey, string, error) {
 	now = now.UTC()
-	err := st.CreateOrganization(ctx, store.Organization{ID: PlatformOrg, DisplayName: "Platform administrators", CreateTime: now}, newOrgPolicies(now))
-	if err != nil && !errors.Is(err, store.ErrConflict) {
+	if err := ensurePlatformOrg(ctx, st, now); err != nil {
 		return store.APIKey{}, "", err
 	}
 	secret, prefix, hash := NewKey()

@@ -377,13 +377,7 @@ func (s *Store) PurgePending(ctx context.Context) (int, error) {
 	for _, id := range own {
 		s.release(id)
 	}
-	var n int64
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM datasets WHERE state = 'pending' AND pg_try_advisory_xact_lock(hashtextextended(id, 0))`)
-		n = tag.RowsAffected()
-		return err
-	})
-	return int(n), err
+	return s.PurgeDead(ctx)
 }
 
 func (s *Store) EnsureBuiltin(ctx context.Context, d store.Dataset) error {

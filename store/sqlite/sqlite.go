@@ -119,6 +119,10 @@ func prepareFile(path string) error {
 		return fmt.Errorf("%s is empty (0 bytes), so it is not a paymix database: restore it from a backup, or remove it to start a fresh install", path)
 	}
 	f, err := os.Open(path)
+	if err == nil && fi.IsDir() {
+		f.Close()
+		err = errors.New("it is a directory")
+	}
 	if err != nil {
 		return fmt.Errorf("%s cannot be read (%w): give paymixd's user read and write access to it", path, err)
 	}
