@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -89,4 +92,32 @@ func (r repeatReader) Read(p []byte) (int, error) {
 		p[i] = byte(r)
 	}
 	return len(p), nil
+}
+
+// 100 HTTP bands:stream requests whose clients never read (470 MB before streams were
+// bounded), against paymixd as a child process, so that only the server's memory is
+// counted: its peak RSS grows by less than 200 MB.
+func TestUnreadHTTPStreamsStayBounded(t *testing.T) {
+	r := startReplicaIn(t, "unread", "sqlite", t.TempDir())
+	pid, httpAddr := r.cmd.Process.Pid, r.httpAddr
+	before := procKB(t, pid, "VmRSS")
+	var conns []net.Conn
+	for range 100 {
+		c, err := net.Dial("tcp", httpAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := `{"allCohorts":true}`
+		fmt.Fprintf(c, "POST /v1/bands:stream HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+		conns = append(conns, c) // never read
+	}
+	time.Sleep(2 * time.Second)
+	peak := procKB(t, pid, "VmHWM")
+	for _, c := range conns {
+		c.Close()
+	}
+	t.Logf("RSS %d MB before, peak %d MB with 100 unread HTTP streams", before>>10, peak>>10)
+	if grew := peak - before; grew >= 200<<10 {
+		t.Errorf("peak RSS grew by %d MB", grew>>10)
+	}
 }
