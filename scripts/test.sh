@@ -10,4 +10,9 @@ if [ -z "${PAYMIX_TEST_PG_URL:-}" ]; then
   source scripts/test-postgres.sh
   trap stop_test_postgres EXIT
 fi
+# The README test runs every block of the README, this command among them: nested in
+# it, the command builds every test and runs none, so the suite does not run twice.
+if [ -n "${PAYMIX_README_NESTED:-}" ]; then
+  set -- -run '^$' "$@"
+fi
 go test -race -count=1 "$@" ./...
