@@ -8,9 +8,13 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 	"google.golang.org/grpc/status"
 
+	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/state"
 )
 
@@ -45,47 +49,47 @@ var (
 // here is refused to everyone, and a test walks every registered method against it.
 // public marks methods that need no key at all.
 var access = map[string][]Role{
-	"/paymix.v1.BandService/RecommendBand":        bandUsers,
-	"/paymix.v1.BandService/BatchRecommendBands":  analysts,
-	"/paymix.v1.BandService/StreamBands":          analysts,
-	"/paymix.v1.OfferService/EvaluateOffer":       bandUsers,
-	"/paymix.v1.OfferService/CompareOffers":       bandUsers,
-	"/paymix.v1.CatalogService/GetCatalog":        everyone,
-	"/paymix.v1.DatasetService/ListDatasets":      roles(RolePlatformAdmin, RoleAdmin, RoleAnalyst),
-	"/paymix.v1.DatasetService/GetDataset":        roles(RolePlatformAdmin, RoleAdmin, RoleAnalyst),
-	"/paymix.v1.DatasetService/DeleteDataset":     platform,
-	"/paymix.v1.DatasetService/ActivateDataset":   platform,
-	"/paymix.v1.MarketService/ImportBenchmarks":   platform,
-	"/paymix.v1.MarketService/GetMarketStats":     roles(RolePlatformAdmin, RoleAnalyst),
-	"/paymix.v1.MarketService/ListCohorts":        roles(RolePlatformAdmin, RoleAnalyst),
-	"/paymix.v1.MarketService/ListDifferentials":  everyone,
-	"/paymix.v1.MarketService/ListUnmappedLevels": platform,
-	"/paymix.v1.MarketService/PutLevelMap":        platform,
-	"/paymix.v1.MarketService/ListLevelMaps":      platform,
-	"/paymix.v1.MarketService/PutLocationMap":     platform,
-	"/paymix.v1.MarketService/ListLocationMap":    platform,
-	"/paymix.v1.PolicyService/CreatePolicy":       roles(RoleAdmin),
-	"/paymix.v1.PolicyService/GetPolicy":          roles(RoleAdmin, RoleHRIS),
-	"/paymix.v1.PolicyService/ListPolicies":       roles(RoleAdmin, RoleHRIS),
-	"/paymix.v1.PolicyService/UpdatePolicy":       roles(RoleAdmin),
-	"/paymix.v1.PolicyService/DeletePolicy":       roles(RoleAdmin),
-	"/paymix.v1.PolicyService/ListPolicyPresets":  roles(RoleAdmin, RoleHRIS),
-	"/paymix.v1.AdminService/CreateOrganization":  platform,
-	"/paymix.v1.AdminService/ListOrganizations":   platform,
-	"/paymix.v1.AdminService/GetOrganization":     roles(RolePlatformAdmin, RoleAdmin),
-	"/paymix.v1.AdminService/CreateApiKey":        roles(RolePlatformAdmin, RoleAdmin),
-	"/paymix.v1.AdminService/ListApiKeys":         roles(RolePlatformAdmin, RoleAdmin),
-	"/paymix.v1.AdminService/RevokeApiKey":        roles(RolePlatformAdmin, RoleAdmin),
+	pb.BandService_RecommendBand_FullMethodName:        bandUsers,
+	pb.BandService_BatchRecommendBands_FullMethodName:  analysts,
+	pb.BandService_StreamBands_FullMethodName:          analysts,
+	pb.OfferService_EvaluateOffer_FullMethodName:       bandUsers,
+	pb.OfferService_CompareOffers_FullMethodName:       bandUsers,
+	pb.CatalogService_GetCatalog_FullMethodName:        everyone,
+	pb.DatasetService_ListDatasets_FullMethodName:      roles(RolePlatformAdmin, RoleAdmin, RoleAnalyst),
+	pb.DatasetService_GetDataset_FullMethodName:        roles(RolePlatformAdmin, RoleAdmin, RoleAnalyst),
+	pb.DatasetService_DeleteDataset_FullMethodName:     platform,
+	pb.DatasetService_ActivateDataset_FullMethodName:   platform,
+	pb.MarketService_ImportBenchmarks_FullMethodName:   platform,
+	pb.MarketService_GetMarketStats_FullMethodName:     roles(RolePlatformAdmin, RoleAnalyst),
+	pb.MarketService_ListCohorts_FullMethodName:        roles(RolePlatformAdmin, RoleAnalyst),
+	pb.MarketService_ListDifferentials_FullMethodName:  everyone,
+	pb.MarketService_ListUnmappedLevels_FullMethodName: platform,
+	pb.MarketService_PutLevelMap_FullMethodName:        platform,
+	pb.MarketService_ListLevelMaps_FullMethodName:      platform,
+	pb.MarketService_PutLocationMap_FullMethodName:     platform,
+	pb.MarketService_ListLocationMap_FullMethodName:    platform,
+	pb.PolicyService_CreatePolicy_FullMethodName:       roles(RoleAdmin),
+	pb.PolicyService_GetPolicy_FullMethodName:          roles(RoleAdmin, RoleHRIS),
+	pb.PolicyService_ListPolicies_FullMethodName:       roles(RoleAdmin, RoleHRIS),
+	pb.PolicyService_UpdatePolicy_FullMethodName:       roles(RoleAdmin),
+	pb.PolicyService_DeletePolicy_FullMethodName:       roles(RoleAdmin),
+	pb.PolicyService_ListPolicyPresets_FullMethodName:  roles(RoleAdmin, RoleHRIS),
+	pb.AdminService_CreateOrganization_FullMethodName:  platform,
+	pb.AdminService_ListOrganizations_FullMethodName:   platform,
+	pb.AdminService_GetOrganization_FullMethodName:     roles(RolePlatformAdmin, RoleAdmin),
+	pb.AdminService_CreateApiKey_FullMethodName:        roles(RolePlatformAdmin, RoleAdmin),
+	pb.AdminService_ListApiKeys_FullMethodName:         roles(RolePlatformAdmin, RoleAdmin),
+	pb.AdminService_RevokeApiKey_FullMethodName:        roles(RolePlatformAdmin, RoleAdmin),
 	// Reflection describes the API to any valid key.
-	"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo":      everyone,
-	"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": everyone,
+	reflectionv1.ServerReflection_ServerReflectionInfo_FullMethodName:      everyone,
+	reflectionv1alpha.ServerReflection_ServerReflectionInfo_FullMethodName: everyone,
 }
 
 // public methods need no key: probes must work without one.
 var public = map[string]bool{
-	"/grpc.health.v1.Health/Check": true,
-	"/grpc.health.v1.Health/Watch": true,
-	"/grpc.health.v1.Health/List":  true,
+	healthpb.Health_Check_FullMethodName: true,
+	healthpb.Health_Watch_FullMethodName: true,
+	healthpb.Health_List_FullMethodName:  true,
 }
 
 type callerKey struct{}
@@ -200,6 +204,19 @@ func decide(pub *state.Published, requireAuth bool, addrs ...string) (open bool,
 func Access(method string) (allowed []Role, isPublic, known bool) {
 	allowed, known = access[method]
 	return allowed, public[method], known || public[method]
+}
+
+// AccessTable lists every method the role table names, public ones included, so that
+// a test can hold it against the registered methods.
+func AccessTable() []string {
+	out := make([]string, 0, len(access)+len(public))
+	for m := range access {
+		out = append(out, m)
+	}
+	for m := range public {
+		out = append(out, m)
+	}
+	return out
 }
 
 // Methods lists every method the server registers, so that a test can hold them all

@@ -418,3 +418,25 @@ func TestKeysCannotEscalate(t *testing.T) {
 		t.Errorf("two authorization values: %v", err)
 	}
 }
+
+// The role table and the registered methods are the same set: a method added without
+// an entry is refused to everyone, and an entry left behind by a removed method hides
+// a stale grant.
+func TestRoleTableMatchesRegisteredMethods(t *testing.T) {
+	s := start(t, nil)
+	registered := s.srv.Methods()
+	table := server.AccessTable()
+	for _, m := range registered {
+		if !slices.Contains(table, m) {
+			t.Errorf("%s is registered but has no entry in the role table", m)
+		}
+	}
+	for _, m := range table {
+		if !slices.Contains(registered, m) {
+			t.Errorf("the role table names %s, which no service registers", m)
+		}
+	}
+	if len(registered) < 30 || len(table) != len(registered) {
+		t.Errorf("%d methods registered, %d in the table", len(registered), len(table))
+	}
+}
