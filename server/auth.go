@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
@@ -108,6 +109,7 @@ type auth struct {
 	app     *state.Service
 	now     func() time.Time
 	streams *keyStreams
+	failed  func(reason string) // counts a refusal (metrics), by a reason of a fixed set
 }
 
 // NewKey makes a key (see state.NewKey).
@@ -137,9 +139,11 @@ func (a *auth) check(ctx context.Context, method string) (context.Context, error
 	md, _ := metadata.FromIncomingContext(ctx)
 	c, err := pub.Authenticate(md.Get("authorization"), a.now())
 	if err != nil {
+		a.failed(state.AuthFailure(err))
 		return ctx, err
 	}
 	if err := authorize(c, method); err != nil {
+		a.failed(authRole)
 		return ctx, err
 	}
 	return context.WithValue(ctx, callerKey{}, c), nil
@@ -197,6 +201,26 @@ func decide(pub *state.Published, requireAuth bool, addrs ...string) (open bool,
 		}
 	}
 	return true, nil
+}
+
+// plaintextRule refuses a listener beyond loopback without TLS, unless the operator
+// says that something in front terminates TLS (which is then logged as a warning):
+// bearer keys and pay data must not cross a network in clear.
+func plaintextRule(tlsOn, insecurePlaintext bool, log *slog.Logger, addrs ...string) error {
+	if tlsOn {
+		return nil
+	}
+	for _, addr := range addrs {
+		if !beyondLoopback(addr) {
+			continue
+		}
+		if !insecurePlaintext {
+			return fmt.Errorf("refusing to listen on %s in plaintext: give --tls-cert and --tls-key, "+
+				"or --insecure-plaintext when a proxy or mesh in front terminates TLS", addr)
+		}
+		log.Warn("serving plaintext beyond loopback (--insecure-plaintext): keys and pay data cross the network in clear unless something in front encrypts them", "addr", addr)
+	}
+	return nil
 }
 
 // Access reports who may call a method: the roles, whether it is public, and whether

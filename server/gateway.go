@@ -44,13 +44,13 @@ func (s *Server) httpHandler() (http.Handler, error) {
 		addrs[i] = resolver.Address{Addr: fmt.Sprintf("memory-%d", i)}
 	}
 	r.InitialState(resolver.State{Addresses: addrs})
-	conn, err := grpc.NewClient(r.Scheme()+":///gateway", grpc.WithResolvers(r),
+	conn, err := grpc.NewClient(r.Scheme()+":///gateway", append(gatewayStats(s.cfg.TracerProvider), grpc.WithResolvers(r),
 		grpc.WithDefaultServiceConfig(`{"loadBalancingConfig": [{"round_robin":{}}]}`),
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return s.memLis.DialContext(ctx) }),
 		// Fixed windows: with grpc-go's window estimation the gateway would buffer
 		// megabytes of a stream whose HTTP client has stopped reading.
 		grpc.WithInitialWindowSize(64<<10), grpc.WithInitialConnWindowSize(1<<20),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
+		grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		return nil, err
 	}

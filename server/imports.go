@@ -24,6 +24,14 @@ var formats = map[pb.ImportFormat]ingest.Format{
 	pb.ImportFormat_IMPORT_FORMAT_PAYMIX_JSONL: ingest.PaymixJSONL,
 }
 
+// formatName is a format's name in metrics: one of a fixed set.
+func formatName(f pb.ImportFormat) string {
+	if name, ok := formats[f]; ok {
+		return name.String()
+	}
+	return "unspecified"
+}
+
 func formatProto(name string) pb.ImportFormat {
 	for p, f := range formats {
 		if f.String() == name {
@@ -45,6 +53,17 @@ func errImportIdle(idle time.Duration) error {
 // ImportBenchmarks streams the file, as its chunks arrive, into the application's
 // import; the first message is the header. A stream idle for s.idle ends.
 func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.ImportBenchmarksRequest, pb.ImportBenchmarksResponse]) error {
+	start, format := time.Now(), "unspecified"
+	res, err := s.importBenchmarks(stream, &format)
+	s.imported(format, time.Since(start), res, err)
+	if err != nil {
+		return err
+	}
+	return stream.SendAndClose(&pb.ImportBenchmarksResponse{Dataset: datasetProto(res.Dataset, s.app.Current()), Summary: summaryProto(res.Summary)})
+}
+
+func (s *marketService) importBenchmarks(stream grpc.ClientStreamingServer[pb.ImportBenchmarksRequest, pb.ImportBenchmarksResponse], format *string) (state.ImportResult, error) {
+	var none state.ImportResult
 	type received struct {
 		msg *pb.ImportBenchmarksRequest
 		err error
@@ -60,18 +79,19 @@ func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.Im
 	case r := <-got:
 		first, err = r.msg, r.err
 	case <-time.After(s.idle):
-		return errImportIdle(s.idle) // ending the call ends the Recv
+		return none, errImportIdle(s.idle) // ending the call ends the Recv
 	}
 	if err == io.EOF {
-		return planner.Invalid(planner.Violation{Field: "header", Description: "the import sent nothing; its first message must be its header"})
+		return none, planner.Invalid(planner.Violation{Field: "header", Description: "the import sent nothing; its first message must be its header"})
 	}
 	if err != nil {
-		return err
+		return none, err
 	}
 	h := first.GetHeader()
 	if h == nil {
-		return planner.Invalid(planner.Violation{Field: "header", Description: "the first message of an import must be its header"})
+		return none, planner.Invalid(planner.Violation{Field: "header", Description: "the first message of an import must be its header"})
 	}
+	*format = formatName(h.GetFormat())
 	header := state.ImportHeader{
 		Format: formats[h.GetFormat()], Strict: h.GetMode() == pb.ImportMode_IMPORT_MODE_STRICT, DisplayName: h.GetDisplayName(),
 		RequestID: h.GetRequestId(), TolerancePercent: h.TotalTolerancePercent, ExcludeOutliers: h.GetExcludeOutliers(), KeepDemo: h.GetKeepDemo(),
@@ -111,11 +131,7 @@ func (s *marketService) ImportBenchmarks(stream grpc.ClientStreamingServer[pb.Im
 			}
 		}
 	}()
-	res, err := s.app.Import(stream.Context(), header, pr)
-	if err != nil {
-		return err
-	}
-	return stream.SendAndClose(&pb.ImportBenchmarksResponse{Dataset: datasetProto(res.Dataset, s.app.Current()), Summary: summaryProto(res.Summary)})
+	return s.app.Import(stream.Context(), header, pr)
 }
 
 func summaryProto(s state.ImportSummary) *pb.ImportSummary {

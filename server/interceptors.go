@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"runtime/debug"
-	"time"
 
 	"buf.build/go/protovalidate"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -22,24 +24,22 @@ const requestIDHeader = "x-request-id"
 
 // The interceptor chain, outermost first (ARCHITECTURE.md, "Request flow"):
 //
-//	request id and logging -> recovery -> error translation -> (metrics slot in here)
+//	request id -> logging -> recovery -> error translation
 //	-> authentication and role check -> protovalidate -> handler
 //
-// Logging is outermost so that every call is logged with its final code, a panic's
-// Internal included; recovery sits right inside it. Logs carry the method, code,
-// duration and request id, never a request or response body: they hold pay data.
-func unaryChain(log *slog.Logger, v protovalidate.Validator, a *auth) []grpc.UnaryServerInterceptor {
-	return []grpc.UnaryServerInterceptor{
-		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-			ctx, done := logCall(ctx, log, info.FullMethod)
-			resp, err := handler(ctx, req)
-			done(err)
-			return resp, err
+// The gRPC metrics and tracing are stats handlers and interceptors around all of it
+// (see observe.go). Logging sits outside recovery so that every call is logged with
+// its final code, a panic's Internal included. Logging and recovery are
+// go-grpc-middleware's; logs carry the method, code, duration, request id and trace
+// id, never a request or response body or an error's text: they hold pay data.
+func unaryChain(log *slog.Logger, v protovalidate.Validator, a *auth, extra ...grpc.UnaryServerInterceptor) []grpc.UnaryServerInterceptor {
+	chain := append([]grpc.UnaryServerInterceptor{}, extra...)
+	return append(chain,
+		func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+			return handler(withRequestID(ctx), req)
 		},
-		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
-			defer recoverTo(ctx, log, info.FullMethod, &err)
-			return handler(ctx, req)
-		},
+		logging.UnaryServerInterceptor(callLogger(log), logOptions...),
+		recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(recoverTo(log))),
 		func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 			resp, err := handler(ctx, req)
 			return resp, toStatus(ctx, log, err)
@@ -53,39 +53,74 @@ func unaryChain(log *slog.Logger, v protovalidate.Validator, a *auth) []grpc.Una
 			}
 			return handler(ctx, req)
 		},
-	}
+	)
 }
 
-func streamChain(log *slog.Logger, v protovalidate.Validator, a *auth) []grpc.StreamServerInterceptor {
-	return []grpc.StreamServerInterceptor{
-		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-			ctx, done := logCall(ss.Context(), log, info.FullMethod)
-			err := handler(srv, &contextStream{ServerStream: ss, ctx: ctx})
-			done(err)
-			return err
+func streamChain(log *slog.Logger, v protovalidate.Validator, a *auth, extra ...grpc.StreamServerInterceptor) []grpc.StreamServerInterceptor {
+	chain := append([]grpc.StreamServerInterceptor{}, extra...)
+	return append(chain,
+		func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+			return handler(srv, &contextStream{ServerStream: ss, ctx: withRequestID(ss.Context())})
 		},
-		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
-			defer recoverTo(ss.Context(), log, info.FullMethod, &err)
-			return handler(srv, ss)
-		},
+		logging.StreamServerInterceptor(callLogger(log), logOptions...),
+		recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(recoverTo(log))),
 		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 			return toStatus(ss.Context(), log, a.stream(srv, ss, info, func(srv any, ss grpc.ServerStream) error {
 				return handler(srv, &validatingStream{ServerStream: ss, v: v})
 			}))
 		},
+	)
+}
+
+// logOptions log each call once, when it ends, at info (error for Internal, Unknown
+// and the like, as go-grpc-middleware grades codes), with the request and trace ids.
+var logOptions = []logging.Option{
+	logging.WithLogOnEvents(logging.FinishCall),
+	logging.WithLevels(func(c codes.Code) logging.Level {
+		switch c {
+		case codes.Internal, codes.Unknown, codes.DataLoss:
+			return logging.LevelError
+		}
+		return logging.LevelInfo
+	}),
+	logging.WithFieldsFromContext(func(ctx context.Context) logging.Fields {
+		f := logging.Fields{"request_id", requestID(ctx)}
+		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+			f = append(f, "trace_id", sc.TraceID().String())
+		}
+		return f
+	}),
+}
+
+// callLogger adapts slog to go-grpc-middleware. It drops grpc.error: an error's text
+// may quote what the caller sent (amounts among it), and the code says enough; the
+// error translator logs what went wrong inside.
+func callLogger(log *slog.Logger) logging.Logger {
+	return logging.LoggerFunc(func(ctx context.Context, level logging.Level, msg string, fields ...any) {
+		attrs := make([]any, 0, len(fields))
+		for i := 0; i+1 < len(fields); i += 2 {
+			if fields[i] == "grpc.error" {
+				continue
+			}
+			attrs = append(attrs, fields[i], fields[i+1])
+		}
+		log.Log(ctx, slog.Level(level), msg, attrs...)
+	})
+}
+
+// recoverTo logs a panic with its stack and answers Internal, saying nothing more.
+func recoverTo(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic", "panic", p, "stack", string(debug.Stack()), "request_id", requestID(ctx))
+		return status.Error(codes.Internal, "internal error")
 	}
 }
 
-func recoverTo(ctx context.Context, log *slog.Logger, method string, err *error) {
-	if r := recover(); r != nil {
-		log.ErrorContext(ctx, "panic", "method", method, "panic", r, "stack", string(debug.Stack()))
-		*err = status.Error(codes.Internal, "internal error")
-	}
-}
+type requestIDKey struct{}
 
-// logCall gives the call a request id (the caller's x-request-id, or a new one),
-// sends it back in the response headers and returns a function that logs the outcome.
-func logCall(ctx context.Context, log *slog.Logger, method string) (context.Context, func(error)) {
+// withRequestID gives the call a request id (the caller's x-request-id, or a new one)
+// and sends it back in the response headers (through the gateway, X-Request-Id).
+func withRequestID(ctx context.Context) context.Context {
 	id := ""
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
 		if v := md.Get(requestIDHeader); len(v) > 0 && validRequestID(v[0]) {
@@ -98,16 +133,12 @@ func logCall(ctx context.Context, log *slog.Logger, method string) (context.Cont
 		id = hex.EncodeToString(b[:])
 	}
 	_ = grpc.SetHeader(ctx, metadata.Pairs(requestIDHeader, id))
-	start := time.Now()
-	return ctx, func(err error) {
-		code := status.Code(err)
-		level := slog.LevelInfo
-		if code == codes.Internal || code == codes.Unknown {
-			level = slog.LevelError
-		}
-		log.Log(ctx, level, "call", "method", method, "code", code.String(),
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
-	}
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
 }
 
 // validRequestID says whether a caller's request id is kept: at most 64 characters

@@ -23,6 +23,8 @@ type marketService struct {
 	now  func() time.Time
 	log  *slog.Logger
 	idle time.Duration // an import that sends nothing this long ends
+	// imported records an import's end in the metrics.
+	imported func(format string, took time.Duration, res state.ImportResult, err error)
 }
 
 func (s *marketService) GetMarketStats(_ context.Context, r *pb.GetMarketStatsRequest) (*pb.GetMarketStatsResponse, error) {

@@ -8,12 +8,16 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"buf.build/go/protovalidate"
 	"google.golang.org/grpc"
@@ -69,20 +73,36 @@ type Config struct {
 	// PartsDir, when set, keeps each dataset's built market part on disk so that a
 	// restart reads it back (see state.Config.PartsDir).
 	PartsDir string
+
+	// TLS, when set (a server configuration, internal/tlsfiles), serves gRPC, HTTP and
+	// metrics over TLS only. Without it, a listener beyond loopback is refused unless
+	// InsecurePlaintext (a mesh that terminates TLS in front).
+	TLS               *tls.Config
+	InsecurePlaintext bool
+	// MetricsAddr is where Prometheus metrics are served (/metrics); empty: nowhere.
+	MetricsAddr string
+	// StoreEngine names the store in metrics: sqlite or postgres.
+	StoreEngine string
+	// TracerProvider, when set, traces every call (the JSON front, the gateway's hop
+	// and the gRPC server); nil: no tracing at all.
+	TracerProvider trace.TracerProvider
 }
 
 // Server is a running paymix server.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	app     *state.Service
-	health  *health.Server
-	grpc    *grpc.Server
-	http    *http.Server
-	grpcLis net.Listener
-	httpLis net.Listener
-	memLis  *bufconn.Listener // the gateway's way in
-	loaded  chan struct{}
+	cfg         Config
+	log         *slog.Logger
+	app         *state.Service
+	health      *health.Server
+	grpc        *grpc.Server
+	http        *http.Server
+	grpcLis     net.Listener
+	httpLis     net.Listener
+	memLis      *bufconn.Listener // the gateway's way in
+	loaded      chan struct{}
+	metrics     *metrics
+	metricsHTTP *http.Server // nil without Config.MetricsAddr
+	metricsLis  net.Listener
 }
 
 // streamWorkers is the pool of goroutines that run calls. A call runs on a worker
@@ -126,7 +146,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("protovalidate: %w", err)
 	}
 	s.health.SetServingStatus(storeService, healthpb.HealthCheckResponse_SERVING)
-	s.app = state.New(state.Config{Store: cfg.Store, Now: cfg.Now, Log: cfg.Log, RequireAuth: cfg.RequireAuth,
+	engine := cmp.Or(cfg.StoreEngine, "sqlite")
+	s.metrics = newMetrics(engine)
+	s.app = state.New(state.Config{Store: observedStore{inner: cfg.Store, m: s.metrics, engine: engine}, Now: cfg.Now, Log: cfg.Log, RequireAuth: cfg.RequireAuth,
 		RetryMin: cfg.RetryMin, RetryMax: cfg.RetryMax, PurgeRetry: cfg.PurgeRetry, Watch: cfg.Watch, PollInterval: cfg.PollInterval, PartsDir: cfg.PartsDir,
 		ImportLimits: cfg.ImportLimits,
 		OnStore: func(reason string) {
@@ -136,24 +158,37 @@ func New(cfg Config) (*Server, error) {
 			}
 			s.health.SetServingStatus(storeService, st)
 		}})
+	s.metrics.watchState(s.app, cfg.Watch != nil)
 	if err := s.app.Open(context.Background()); err != nil {
 		return nil, err
 	}
-	open, err := decide(s.app.Current(), cfg.RequireAuth, cfg.GRPCAddr, cfg.HTTPAddr)
+	addrs := []string{cfg.GRPCAddr, cfg.HTTPAddr}
+	if cfg.MetricsAddr != "" {
+		addrs = append(addrs, cfg.MetricsAddr)
+	}
+	open, err := decide(s.app.Current(), cfg.RequireAuth, addrs...)
 	if err != nil {
+		return nil, err
+	}
+	if err := plaintextRule(cfg.TLS != nil, cfg.InsecurePlaintext, s.log, addrs...); err != nil {
 		return nil, err
 	}
 	if open {
 		s.log.Warn("open development mode: no API key exists and every listener is on loopback, so calls need no key; " +
 			"create a key (paymix keys create) to require keys from then on")
 	}
-	a := &auth{app: s.app, now: cfg.Now, streams: &keyStreams{n: map[string]int{}, max: cmp.Or(cfg.MaxStreamsPerKey, defaultStreamsPerKey)}}
-	s.grpc = grpc.NewServer(
-		grpc.ChainUnaryInterceptor(unaryChain(s.log, validator, a)...),
-		grpc.ChainStreamInterceptor(streamChain(s.log, validator, a)...),
+	a := &auth{app: s.app, now: cfg.Now, streams: &keyStreams{n: map[string]int{}, max: cmp.Or(cfg.MaxStreamsPerKey, defaultStreamsPerKey)},
+		failed: func(reason string) { s.metrics.authFailures.WithLabelValues(reason).Inc() }}
+	opts := append(serverStats(cfg.TracerProvider),
+		grpc.ChainUnaryInterceptor(unaryChain(s.log, validator, a, s.metrics.grpc.UnaryServerInterceptor())...),
+		grpc.ChainStreamInterceptor(streamChain(s.log, validator, a, s.metrics.grpc.StreamServerInterceptor())...),
 		grpc.NumStreamWorkers(streamWorkers),
 		grpc.MaxConcurrentStreams(uint32(cmp.Or(cfg.MaxStreamsPerConnection, defaultStreamsPerConnection))),
 	)
+	if cfg.TLS != nil {
+		opts = append(opts, grpc.Creds(serverCreds(cfg.TLS)))
+	}
+	s.grpc = grpc.NewServer(opts...)
 	pb.RegisterBandServiceServer(s.grpc, &bandService{app: s.app, now: cfg.Now, validator: validator, log: s.log,
 		stall: cmp.Or(cfg.StreamStallTimeout, defaultStreamStall)})
 	pb.RegisterPolicyServiceServer(s.grpc, &policyService{app: s.app})
@@ -161,9 +196,11 @@ func New(cfg Config) (*Server, error) {
 	pb.RegisterAdminServiceServer(s.grpc, &adminService{app: s.app})
 	pb.RegisterCatalogServiceServer(s.grpc, newCatalogService())
 	pb.RegisterDatasetServiceServer(s.grpc, &datasetService{app: s.app})
-	pb.RegisterMarketServiceServer(s.grpc, &marketService{app: s.app, now: cfg.Now, log: cfg.Log, idle: cmp.Or(cfg.ImportIdleTimeout, defaultImportIdle)})
+	pb.RegisterMarketServiceServer(s.grpc, &marketService{app: s.app, now: cfg.Now, log: cfg.Log, idle: cmp.Or(cfg.ImportIdleTimeout, defaultImportIdle),
+		imported: s.metrics.importDone})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
+	s.metrics.grpc.InitializeMetrics(s.grpc)
 
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return nil, &ListenError{Listener: "gRPC", Addr: cfg.GRPCAddr, Err: err}
@@ -172,15 +209,25 @@ func New(cfg Config) (*Server, error) {
 		s.grpcLis.Close()
 		return nil, &ListenError{Listener: "HTTP", Addr: cfg.HTTPAddr, Err: err}
 	}
+	if cfg.MetricsAddr != "" {
+		if s.metricsLis, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			s.grpcLis.Close()
+			s.httpLis.Close()
+			return nil, &ListenError{Listener: "metrics", Addr: cfg.MetricsAddr, Err: err}
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+		s.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: httpHeaderTimeout, ReadTimeout: httpReadTimeout, IdleTimeout: httpIdleTimeout, TLSConfig: cfg.TLS}
+	}
 	s.memLis = bufconn.Listen(memBuffer)
 	handler, err := s.httpHandler()
 	if err != nil {
-		s.grpcLis.Close()
-		s.httpLis.Close()
+		s.closeListeners()
 		return nil, err
 	}
 	// JSON requests are small; httpGuard refuses a bigger body before it is read.
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: httpHeaderTimeout, ReadTimeout: cmp.Or(cfg.HTTPReadTimeout, httpReadTimeout), IdleTimeout: httpIdleTimeout}
+	s.http = &http.Server{Handler: traceHTTP(cfg.TracerProvider, handler), ReadHeaderTimeout: httpHeaderTimeout,
+		ReadTimeout: cmp.Or(cfg.HTTPReadTimeout, httpReadTimeout), IdleTimeout: httpIdleTimeout, TLSConfig: cfg.TLS}
 	return s, nil
 }
 
@@ -196,9 +243,24 @@ func (e *ListenError) Error() string {
 }
 func (e *ListenError) Unwrap() error { return e.Err }
 
-// GRPCAddr and HTTPAddr are the addresses actually bound (useful with port 0).
+func (s *Server) closeListeners() {
+	for _, l := range []net.Listener{s.grpcLis, s.httpLis, s.metricsLis} {
+		if l != nil {
+			l.Close()
+		}
+	}
+}
+
+// GRPCAddr, HTTPAddr and MetricsAddr are the addresses actually bound (useful with
+// port 0); MetricsAddr is empty without metrics.
 func (s *Server) GRPCAddr() string { return s.grpcLis.Addr().String() }
 func (s *Server) HTTPAddr() string { return s.httpLis.Addr().String() }
+func (s *Server) MetricsAddr() string {
+	if s.metricsLis == nil {
+		return ""
+	}
+	return s.metricsLis.Addr().String()
+}
 
 // Loaded is closed once the first snapshot load has finished, well or not.
 func (s *Server) Loaded() <-chan struct{} { return s.loaded }
@@ -215,15 +277,25 @@ func (s *Server) setServing(st healthpb.HealthCheckResponse_ServingStatus) {
 // gracefully; calls still running after ShutdownTimeout are cut. A failed first load
 // ends Run with its error.
 func (s *Server) Run(ctx context.Context) error {
-	s.log.Info("listening", "grpc_addr", s.GRPCAddr(), "http_addr", s.HTTPAddr())
-	errc := make(chan error, 4)
+	s.log.Info("listening", "grpc_addr", s.GRPCAddr(), "http_addr", s.HTTPAddr(), "metrics_addr", s.MetricsAddr(), "tls", s.cfg.TLS != nil)
+	errc := make(chan error, 5)
 	go func() { errc <- s.grpc.Serve(s.grpcLis) }()
 	go func() { errc <- s.grpc.Serve(s.memLis) }()
-	go func() {
-		if err := s.http.Serve(s.httpLis); !errors.Is(err, http.ErrServerClosed) {
+	serveHTTP := func(srv *http.Server, lis net.Listener) {
+		var err error
+		if s.cfg.TLS != nil {
+			err = srv.ServeTLS(lis, "", "") // the certificate comes from TLSConfig
+		} else {
+			err = srv.Serve(lis)
+		}
+		if !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 		}
-	}()
+	}
+	go serveHTTP(s.http, s.httpLis)
+	if s.metricsHTTP != nil {
+		go serveHTTP(s.metricsHTTP, s.metricsLis)
+	}
 	go func() {
 		err := s.app.LoadMarket(ctx)
 		if err == nil {
@@ -256,6 +328,9 @@ func (s *Server) stop() {
 	if err := s.http.Shutdown(ctx); err != nil {
 		s.log.Warn("HTTP shutdown cut short", "err", err)
 		s.http.Close()
+	}
+	if s.metricsHTTP != nil {
+		s.metricsHTTP.Close() // a scrape is not worth waiting for
 	}
 	done := make(chan struct{})
 	go func() { s.grpc.GracefulStop(); close(done) }()

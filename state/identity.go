@@ -76,13 +76,46 @@ func NewKey() (key, prefix string, hash []byte) {
 var (
 	errNoKey = &planner.Error{Kind: planner.KindUnauthenticated, Reason: "API_KEY_REQUIRED",
 		Message: "an API key is required: send \"authorization: Bearer <key>\""}
-	errBadKey = &planner.Error{Kind: planner.KindUnauthenticated, Reason: "API_KEY_INVALID",
-		Message: "the API key is not valid (unknown, revoked or expired)"}
 	errTwoKeys = &planner.Error{Kind: planner.KindUnauthenticated, Reason: "API_KEY_INVALID",
 		Message: "send one authorization header, not several"}
 	errMalformedKey = &planner.Error{Kind: planner.KindUnauthenticated, Reason: "API_KEY_INVALID",
 		Message: "malformed authorization: want \"Bearer pmx_...\""}
+	// The caller learns only that the key is not valid; the server's metrics say why.
+	errUnknownKey  = badKey()
+	errWrongSecret = badKey()
+	errRevokedKey  = badKey()
+	errExpiredKey  = badKey()
 )
+
+func badKey() *planner.Error {
+	return &planner.Error{Kind: planner.KindUnauthenticated, Reason: "API_KEY_INVALID",
+		Message: "the API key is not valid (unknown, revoked or expired)"}
+}
+
+// FailureReasons are the reasons AuthFailure gives, a fixed set (metric labels).
+var FailureReasons = []string{"missing", "several", "malformed", "unknown", "wrong_secret", "revoked", "expired"}
+
+// AuthFailure names why Authenticate refused a call, from FailureReasons ("" for an
+// error that is not one of its refusals).
+func AuthFailure(err error) string {
+	switch err {
+	case errNoKey:
+		return "missing"
+	case errTwoKeys:
+		return "several"
+	case errMalformedKey:
+		return "malformed"
+	case errUnknownKey:
+		return "unknown"
+	case errWrongSecret:
+		return "wrong_secret"
+	case errRevokedKey:
+		return "revoked"
+	case errExpiredKey:
+		return "expired"
+	}
+	return ""
+}
 
 // Authenticate finds the caller of a call from its authorization values, in memory:
 // the published key index holds every key's hash, expiry and revocation.
@@ -102,11 +135,16 @@ func (p *Published) Authenticate(authorization []string, now time.Time) (Caller,
 	}
 	k, ok := p.keys[key[:keyPrefixLen]]
 	if !ok {
-		return Caller{}, errBadKey
+		return Caller{}, errUnknownKey
 	}
 	sum := sha256.Sum256([]byte(key))
-	if subtle.ConstantTimeCompare(sum[:], k.Hash) != 1 || !usable(k, now) {
-		return Caller{}, errBadKey
+	switch {
+	case subtle.ConstantTimeCompare(sum[:], k.Hash) != 1:
+		return Caller{}, errWrongSecret
+	case !k.RevokeTime.IsZero():
+		return Caller{}, errRevokedKey
+	case !usable(k, now):
+		return Caller{}, errExpiredKey
 	}
 	return Caller{Org: k.Org, Role: Role(k.Role), Key: k.Prefix, Expires: k.ExpireTime}, nil
 }

@@ -70,6 +70,10 @@ type Service struct {
 	// imports that could not be purged at start); nil when changes are accepted.
 	readOnly atomic.Pointer[string]
 
+	// behindSince is when a poll first found the store ahead of the published state
+	// (Unix nanoseconds; 0 when a poll last found them in step): replica catch-up lag.
+	behindSince atomic.Int64
+
 	mu       sync.Mutex       // serialises changes and rebuilds
 	market   marketPart       // what the last market rebuild made
 	planner  *planner.Planner // the last published one, whose figures a state on the same market keeps
@@ -226,11 +230,23 @@ func (s *Service) catchUp(ctx context.Context) {
 		what |= rebuildMaps // datasets or maps: the maps are cheap to read again
 	}
 	if what == 0 {
+		s.behindSince.Store(0)
 		return
 	}
+	s.behindSince.CompareAndSwap(0, s.now().UnixNano())
 	if err := s.rebuild(ctx, what); err != nil {
 		s.markStale(err)
 	}
+}
+
+// Behind is how long the store has been ahead of the published state, as the polls
+// of Watch see it (zero when in step, and always without a shared store).
+func (s *Service) Behind() time.Duration {
+	since := s.behindSince.Load()
+	if since == 0 {
+		return 0
+	}
+	return max(0, s.now().Sub(time.Unix(0, since)))
 }
 
 // wrapUnreachable treats a store that does not answer in time as unreachable.
