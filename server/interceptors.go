@@ -76,6 +76,8 @@ func streamChain(log *slog.Logger, v protovalidate.Validator, a *auth, extra ...
 // and the like, as go-grpc-middleware grades codes), with the request and trace ids.
 var logOptions = []logging.Option{
 	logging.WithLogOnEvents(logging.FinishCall),
+	// Constant on every line of a server's log: not worth writing each time.
+	logging.WithDisableLoggingFields(logging.SystemTag[0], logging.ComponentFieldKey, logging.MethodTypeFieldKey),
 	logging.WithLevels(func(c codes.Code) logging.Level {
 		switch c {
 		case codes.Internal, codes.Unknown, codes.DataLoss:
@@ -94,12 +96,16 @@ var logOptions = []logging.Option{
 
 // callLogger adapts slog to go-grpc-middleware. It drops grpc.error: an error's text
 // may quote what the caller sent (amounts among it), and the code says enough; the
-// error translator logs what went wrong inside.
+// error translator logs what went wrong inside. It drops grpc.start_time too: the
+// line's own time and grpc.time_ms say when.
 func callLogger(log *slog.Logger) logging.Logger {
 	return logging.LoggerFunc(func(ctx context.Context, level logging.Level, msg string, fields ...any) {
-		attrs := make([]any, 0, len(fields))
+		if !log.Enabled(ctx, slog.Level(level)) {
+			return
+		}
+		attrs := fields[:0:0]
 		for i := 0; i+1 < len(fields); i += 2 {
-			if fields[i] == "grpc.error" {
+			if k := fields[i]; k == "grpc.error" || k == "grpc.start_time" {
 				continue
 			}
 			attrs = append(attrs, fields[i], fields[i+1])

@@ -11,6 +11,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -179,9 +180,17 @@ func New(cfg Config) (*Server, error) {
 	}
 	a := &auth{app: s.app, now: cfg.Now, streams: &keyStreams{n: map[string]int{}, max: cmp.Or(cfg.MaxStreamsPerKey, defaultStreamsPerKey)},
 		failed: func(reason string) { s.metrics.authFailures.WithLabelValues(reason).Inc() }}
+	// The call metrics, outermost, see every call's final code; without a metrics
+	// listener nobody reads them, so they are not kept.
+	var unaryMetrics []grpc.UnaryServerInterceptor
+	var streamMetrics []grpc.StreamServerInterceptor
+	if cfg.MetricsAddr != "" {
+		unaryMetrics = append(unaryMetrics, s.metrics.grpc.UnaryServerInterceptor())
+		streamMetrics = append(streamMetrics, s.metrics.grpc.StreamServerInterceptor())
+	}
 	opts := append(serverStats(cfg.TracerProvider),
-		grpc.ChainUnaryInterceptor(unaryChain(s.log, validator, a, s.metrics.grpc.UnaryServerInterceptor())...),
-		grpc.ChainStreamInterceptor(streamChain(s.log, validator, a, s.metrics.grpc.StreamServerInterceptor())...),
+		grpc.ChainUnaryInterceptor(unaryChain(s.log, validator, a, unaryMetrics...)...),
+		grpc.ChainStreamInterceptor(streamChain(s.log, validator, a, streamMetrics...)...),
 		grpc.NumStreamWorkers(streamWorkers),
 		grpc.MaxConcurrentStreams(uint32(cmp.Or(cfg.MaxStreamsPerConnection, defaultStreamsPerConnection))),
 	)
@@ -217,7 +226,8 @@ func New(cfg Config) (*Server, error) {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
-		s.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: httpHeaderTimeout, ReadTimeout: httpReadTimeout, IdleTimeout: httpIdleTimeout, TLSConfig: cfg.TLS}
+		s.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: httpHeaderTimeout, ReadTimeout: httpReadTimeout, IdleTimeout: httpIdleTimeout, TLSConfig: cfg.TLS,
+			ErrorLog: connLog(s.log)}
 	}
 	s.memLis = bufconn.Listen(memBuffer)
 	handler, err := s.httpHandler()
@@ -227,7 +237,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	// JSON requests are small; httpGuard refuses a bigger body before it is read.
 	s.http = &http.Server{Handler: traceHTTP(cfg.TracerProvider, handler), ReadHeaderTimeout: httpHeaderTimeout,
-		ReadTimeout: cmp.Or(cfg.HTTPReadTimeout, httpReadTimeout), IdleTimeout: httpIdleTimeout, TLSConfig: cfg.TLS}
+		ReadTimeout: cmp.Or(cfg.HTTPReadTimeout, httpReadTimeout), IdleTimeout: httpIdleTimeout, TLSConfig: cfg.TLS,
+		ErrorLog: connLog(s.log)}
 	return s, nil
 }
 
@@ -242,6 +253,13 @@ func (e *ListenError) Error() string {
 	return e.Listener + " listener on " + e.Addr + ": " + e.Err.Error()
 }
 func (e *ListenError) Unwrap() error { return e.Err }
+
+// connLog takes the HTTP servers' own messages, which are about one client's
+// connection (a failed TLS handshake, a malformed request): debug level, since any
+// scanner on the network makes them.
+func connLog(log *slog.Logger) *stdlog.Logger {
+	return slog.NewLogLogger(log.Handler(), slog.LevelDebug)
+}
 
 func (s *Server) closeListeners() {
 	for _, l := range []net.Listener{s.grpcLis, s.httpLis, s.metricsLis} {

@@ -10,16 +10,20 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/paymix/paymix/gen/paymix/v1"
+	"github.com/paymix/paymix/internal/tlsfiles"
 )
 
 // connFlags are the flags every command that talks to a server shares.
 type connFlags struct {
-	server, key *string
+	server, key       *string
+	tls               *bool
+	ca, cert, certKey *string
 }
 
 func addConnFlags(fs *flag.FlagSet) connFlags {
@@ -27,7 +31,12 @@ func addConnFlags(fs *flag.FlagSet) connFlags {
 		server: fs.String("server", envOr("PAYMIX_SERVER", "127.0.0.1:50051"), "the server's gRPC address (PAYMIX_SERVER)"),
 		// The default stays empty so that help text never prints a secret; the
 		// environment is read when dialling.
-		key: fs.String("key", "", "API key, sent as \"authorization: Bearer KEY\" (default: $PAYMIX_API_KEY)"),
+		key:  fs.String("key", "", "API key, sent as \"authorization: Bearer KEY\" (default: $PAYMIX_API_KEY)"),
+		tls:  fs.Bool("tls", os.Getenv("PAYMIX_TLS") == "true", "connect over TLS (PAYMIX_TLS=true; implied by --ca and --cert)"),
+		ca:   fs.String("ca", os.Getenv("PAYMIX_CA"), "PEM CA certificate that signs the server's certificate (PAYMIX_CA; default: the system's roots)"),
+		cert: fs.String("cert", os.Getenv("PAYMIX_CERT"), "PEM client certificate, for a server that requires one (PAYMIX_CERT)"),
+		// --key is the API key, so the certificate's key has a name of its own.
+		certKey: fs.String("cert-key", os.Getenv("PAYMIX_CERT_KEY"), "PEM private key of --cert (PAYMIX_CERT_KEY)"),
 	}
 }
 
@@ -36,7 +45,15 @@ func (c connFlags) dial() (*grpc.ClientConn, error) {
 	if *c.key == "" {
 		*c.key = os.Getenv("PAYMIX_API_KEY")
 	}
-	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	creds := insecure.NewCredentials()
+	if *c.tls || *c.ca != "" || *c.cert != "" {
+		cfg, err := (tlsfiles.Client{CAFile: *c.ca, CertFile: *c.cert, KeyFile: *c.certKey}).Config()
+		if err != nil {
+			return nil, err
+		}
+		creds = credentials.NewTLS(cfg)
+	}
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
 	if key := *c.key; key != "" {
 		bearer := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 			return invoker(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key), method, req, reply, cc, opts...)
@@ -76,7 +93,8 @@ platform-admin key that does not expire cannot be revoked.
 Roles: platform-admin (organisation "platform" only), admin, hris, recruiter, analyst.
 The first key can be made without one while paymixd runs on loopback with no key yet;
 from then on every call needs a key (--key or PAYMIX_API_KEY). Run "paymix keys
-COMMAND -h" for a command's flags (--server and --key on every one).
+COMMAND -h" for a command's flags (--server, --key and the TLS flags --tls, --ca,
+--cert and --cert-key on every one).
 `
 
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {

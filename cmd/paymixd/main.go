@@ -7,10 +7,10 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/paymix/paymix/planner/ingest"
 	"io"
 	"log/slog"
 	"os"
@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/paymix/paymix/internal/tlsfiles"
+	"github.com/paymix/paymix/planner/ingest"
 	"github.com/paymix/paymix/server"
 	"github.com/paymix/paymix/state"
 	"github.com/paymix/paymix/store"
@@ -48,6 +50,9 @@ func run(args []string) error {
 // runTo runs paymixd; what a subcommand prints for the user (a bootstrap key) goes
 // to stdout, the log to stderr.
 func runTo(args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "health" {
+		return runHealth(args[1:], stdout)
+	}
 	migrateOnly := len(args) > 0 && args[0] == "migrate"
 	if migrateOnly {
 		args = args[1:]
@@ -78,6 +83,12 @@ func runTo(args []string, stdout io.Writer) error {
 	importMaxField := byteSize(ingest.DefaultMaxField)
 	fs.Var(&importMaxField, "import-max-field", "the longest cell of an import; a row with a longer one is rejected")
 	requireAuth := fs.Bool("require-auth", false, "require an API key on every call, even before the first key exists")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate (chain) to serve gRPC, HTTP and metrics over TLS only; a replaced file is\nused from the next handshake a second later, without a restart")
+	tlsKey := fs.String("tls-key", "", "PEM private key of --tls-cert")
+	tlsClientCA := fs.String("tls-client-ca", "", "PEM CA certificate(s): require client certificates it signed, on every listener (API keys are still required)")
+	insecurePlaintext := fs.Bool("insecure-plaintext", false, "allow listening beyond loopback without TLS, for a proxy or mesh that terminates TLS in front (logged as a warning)")
+	metricsAddr := fs.String("metrics-addr", "127.0.0.1:9090", "Prometheus metrics (/metrics) listen address; empty: no metrics. Beyond loopback it follows the TLS rule")
+	tracingMode := fs.String("tracing", "auto", "auto: export traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else none;\noff; or discard (trace every call and drop the spans, to measure tracing's cost)")
 	fs.SetOutput(io.Discard) // a parse error is one line; -h prints to stdout
 	fs.Usage = func() {}
 	printUsage := func() {
@@ -85,7 +96,8 @@ func runTo(args []string, stdout io.Writer) error {
 		defer fs.SetOutput(io.Discard)
 		fmt.Fprintln(fs.Output(), "Usage: paymixd [flags]\n       paymixd migrate [--store URL | --data-dir DIR]   apply schema migrations and exit\n"+
 			"       paymixd keys bootstrap [--store URL | --data-dir DIR]   make a platform-admin key, print it once, and exit\n"+
-			"                     (beside a stopped paymixd on SQLite; at any time on PostgreSQL)\n\n"+
+			"                     (beside a stopped paymixd on SQLite; at any time on PostgreSQL)\n"+
+			"       paymixd health [flags]   check a running paymixd over gRPC: exit 0 only when it is SERVING (see paymixd health -h)\n\n"+
 			"Every flag can also be set by its environment variable, PAYMIX_ and the flag name\nin upper case with underscores (--grpc-addr is PAYMIX_GRPC_ADDR).\n\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -128,7 +140,32 @@ func runTo(args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, secret)
 		return nil
 	}
+	var tlsConfig *tls.Config
+	if *tlsCert != "" || *tlsKey != "" || *tlsClientCA != "" {
+		if tlsConfig, err = (tlsfiles.Server{CertFile: *tlsCert, KeyFile: *tlsKey, ClientCAFile: *tlsClientCA}).Config(log); err != nil {
+			return err
+		}
+	}
+	tp, shutdownTracing, err := tracing(ctx, *tracingMode)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdownTracing(c); err != nil {
+			log.Warn("flushing traces", "err", err)
+		}
+	}()
+	engine := "sqlite"
+	if watch != nil {
+		engine = "postgres"
+	}
 	srv, err := server.New(server.Config{
+		TLS:               tlsConfig,
+		InsecurePlaintext: *insecurePlaintext,
+		MetricsAddr:       *metricsAddr,
+		StoreEngine:       engine,
 		GRPCAddr:        *grpcAddr,
 		HTTPAddr:        *httpAddr,
 		ShutdownTimeout: *shutdownTimeout,
@@ -143,10 +180,12 @@ func runTo(args []string, stdout io.Writer) error {
 		MaxStreamsPerConnection: *streamsPerConn,
 		MaxStreamsPerKey:        *streamsPerKey,
 		StreamStallTimeout:      *streamStall,
+		TracerProvider:          tp,
 	})
 	var le *server.ListenError
 	if errors.As(err, &le) {
-		flagName := map[string]string{"gRPC": "--grpc-addr (PAYMIX_GRPC_ADDR)", "HTTP": "--http-addr (PAYMIX_HTTP_ADDR)"}[le.Listener]
+		flagName := map[string]string{"gRPC": "--grpc-addr (PAYMIX_GRPC_ADDR)", "HTTP": "--http-addr (PAYMIX_HTTP_ADDR)",
+			"metrics": "--metrics-addr (PAYMIX_METRICS_ADDR; empty for none)"}[le.Listener]
 		return fmt.Errorf("%w; choose another address with %s (port 0 picks a free one), or stop what holds it", err, flagName)
 	}
 	if err != nil {

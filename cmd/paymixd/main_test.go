@@ -32,7 +32,8 @@ func TestMain(m *testing.M) {
 func paymixd(t testing.TB, env []string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), "PAYMIXD_RUN_MAIN=1", "PAYMIX_DATA_DIR="+t.TempDir()), env...)
+	// Metrics on a port of their own: tests run side by side.
+	cmd.Env = append(append(os.Environ(), "PAYMIXD_RUN_MAIN=1", "PAYMIX_DATA_DIR="+t.TempDir(), "PAYMIX_METRICS_ADDR=127.0.0.1:0"), env...)
 	return cmd
 }
 

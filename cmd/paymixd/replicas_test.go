@@ -89,7 +89,7 @@ func startReplicaIn(t testing.TB, name, storeURL, dataDir string) *replica {
 	t.Helper()
 	r := &replica{name: name, grpcAddr: freePort(t), httpAddr: freePort(t)}
 	r.cmd = exec.Command(plainBinary(t), "--store", storeURL, "--grpc-addr", r.grpcAddr, "--http-addr", r.httpAddr, "--log-level", "warn")
-	r.cmd.Env = append(os.Environ(), "PAYMIX_DATA_DIR="+dataDir)
+	r.cmd.Env = append(os.Environ(), "PAYMIX_DATA_DIR="+dataDir, "PAYMIX_METRICS_ADDR=127.0.0.1:0")
 	if os.Getenv("PAYMIX_TEST_REPLICA_LOGS") != "" {
 		r.cmd.Stderr = os.Stderr // to read what a failing replica said
 	} else {

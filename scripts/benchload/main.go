@@ -17,6 +17,13 @@
 // percentiles from 25 to 90. Every load is bounded in count and in time.
 //
 //	go run ./scripts/benchload -base a8fde7e -duration 5s -rounds 3
+//
+// With -observe it builds the working tree once and runs it twice, "off" (plaintext,
+// no metrics listener, no tracing) and "on" (TLS on every listener, metrics served,
+// every call traced with the spans dropped in the process), and compares the two the
+// same way: what TLS, metrics and tracing cost.
+//
+//	go run ./scripts/benchload -observe -duration 5s -rounds 3
 package main
 
 import (
@@ -44,6 +51,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
@@ -63,6 +71,7 @@ var (
 	streams  = flag.Int("streams", 16, "concurrent calls per connection")
 	shared   = flag.String("shared", "../shared/data/levels_fyi_salary_data_2017_2021.csv.gz", "the shared export, for stream-all (skipped when absent)")
 	pgURL    = flag.String("pg", "", "a PostgreSQL server (postgres://...) for band-hris on three replicas of the working tree sharing one database")
+	observe  = flag.Bool("observe", false, "compare the working tree with TLS, metrics and tracing off and on, instead of two commits")
 )
 
 func main() {
@@ -74,8 +83,16 @@ func main() {
 	}
 	defer os.RemoveAll(work)
 	builds := []*build{{name: "base " + *base}, {name: "working tree"}}
-	builds[0].bin = buildCommit(work, *base)
-	builds[1].bin = buildTree(work, ".")
+	if *observe {
+		bin := buildTree(work, ".")
+		builds = []*build{{name: "off", bin: bin, args: []string{"--metrics-addr=", "--tracing=off"}},
+			{name: "on (TLS, metrics, tracing)", bin: bin, tls: newCerts(work)}}
+		builds[1].args = []string{"--tls-cert", builds[1].tls.cert, "--tls-key", builds[1].tls.key,
+			"--metrics-addr", "127.0.0.1:0", "--tracing=discard"}
+	} else {
+		builds[0].bin = buildCommit(work, *base)
+		builds[1].bin = buildTree(work, ".")
+	}
 	for _, b := range builds {
 		b.start(work)
 		defer b.stop()
@@ -107,7 +124,7 @@ func main() {
 		}
 	}
 	report(builds, scenarios, results)
-	if *pgURL != "" {
+	if *pgURL != "" && !*observe {
 		replicas(work, builds[1], median(results["band-hris"][builds[1].name]))
 	}
 }
@@ -177,6 +194,8 @@ type build struct {
 	root      string
 	requests  []*pb.RecommendBandRequest
 	imported  bool
+	args      []string // paymixd's own flags
+	tls       *certs   // the server's pair and the CA that signed it; nil: plaintext
 }
 
 type result struct {
@@ -224,7 +243,8 @@ func (b *build) start(work string) {
 	dir, _ := os.MkdirTemp(work, "data-")
 	// The default log level: one line a call, as in production (written to a pipe
 	// that is drained and dropped).
-	b.cmd = exec.Command(b.bin, "--grpc-addr", b.grpcAddr, "--http-addr", b.httpAddr, "--data-dir", dir)
+	b.cmd = exec.Command(b.bin, append([]string{"--grpc-addr", b.grpcAddr, "--http-addr", b.httpAddr, "--data-dir", dir}, b.args...)...)
+	b.cmd.Env = append(os.Environ(), "PAYMIX_METRICS_ADDR=127.0.0.1:0") // an older build ignores it
 	if b.storeURL != "" {
 		b.cmd.Args = append(b.cmd.Args, "--store", b.storeURL)
 	}
@@ -236,7 +256,7 @@ func (b *build) start(work string) {
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		resp, err := http.Get("http://" + b.httpAddr + "/healthz")
+		resp, err := b.httpClient().Get(b.scheme() + "://" + b.httpAddr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -248,11 +268,29 @@ func (b *build) start(work string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	conn, err := grpc.NewClient(b.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	creds := insecure.NewCredentials()
+	if b.tls != nil {
+		creds = credentials.NewTLS(b.tls.client)
+	}
+	conn, err := grpc.NewClient(b.grpcAddr, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		log.Fatal(err)
 	}
 	b.conn = conn
+}
+
+func (b *build) scheme() string {
+	if b.tls != nil {
+		return "https"
+	}
+	return "http"
+}
+
+func (b *build) httpClient() *http.Client {
+	if b.tls == nil {
+		return http.DefaultClient
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: b.tls.client}}
 }
 
 func (b *build) stop() {
@@ -427,7 +465,7 @@ func (b *build) h2load() result {
 	h2 := func(d time.Duration) (int64, time.Duration) {
 		out, err := exec.Command("h2load", "-c", strconv.Itoa(*conns), "-m", strconv.Itoa(*streams), "-D", fmt.Sprintf("%d", int(d.Seconds()+0.5)),
 			"-d", body, "-H", "content-type: application/grpc", "-H", "te: trailers",
-			"http://"+b.grpcAddr+"/grpc.health.v1.Health/Check").CombinedOutput()
+			b.scheme()+"://"+b.grpcAddr+"/grpc.health.v1.Health/Check").CombinedOutput()
 		if err != nil {
 			log.Fatalf("h2load: %v\n%s", err, out)
 		}
@@ -478,7 +516,7 @@ end
 	}
 	defer os.Remove(script)
 	wrkRun := func(d time.Duration) (int64, time.Duration) {
-		args := []string{"-t", "2", "-c", strconv.Itoa(*conns * *streams), "-d", fmt.Sprintf("%ds", max(1, int(d.Seconds()+0.5))), "-s", script, "http://" + b.httpAddr}
+		args := []string{"-t", "2", "-c", strconv.Itoa(*conns * *streams), "-d", fmt.Sprintf("%ds", max(1, int(d.Seconds()+0.5))), "-s", script, b.scheme() + "://" + b.httpAddr}
 		out, err := exec.Command("wrk", args...).CombinedOutput()
 		if err != nil {
 			log.Fatalf("wrk: %v\n%s", err, out)
@@ -605,7 +643,7 @@ func report(builds []*build, scenarios []string, results map[string]map[string][
 		fmt.Printf("    band-json / band-hris CPU per call    %.2f\n", m["band-json"][b.name].cpuPerCall/m["band-hris"][b.name].cpuPerCall)
 	}
 	oldB, newB := builds[0].name, builds[1].name
-	fmt.Printf("  working tree / base:\n")
+	fmt.Printf("  %s / %s:\n", newB, oldB)
 	for _, sc := range scenarios {
 		fmt.Printf("    %-10s CPU per call %.2f, throughput %.2f\n", sc, med[sc][newB].cpuPerCall/med[sc][oldB].cpuPerCall,
 			med[sc][newB].perSecond/med[sc][oldB].perSecond)

@@ -13,9 +13,16 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"testing"
 	"time"
 )
+
+// T is what the functions need of a test (testing.TB has it; so can a benchmark
+// program's own).
+type T interface {
+	Helper()
+	Fatal(args ...any)
+	TempDir() string
+}
 
 // CA is a throw-away certificate authority.
 type CA struct {
@@ -26,7 +33,7 @@ type CA struct {
 }
 
 // NewCA makes a CA named name in a temporary directory.
-func NewCA(t testing.TB, name string) *CA {
+func NewCA(t T, name string) *CA {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -50,7 +57,7 @@ func NewCA(t testing.TB, name string) *CA {
 
 // Issue makes a certificate for localhost and 127.0.0.1 (server and client use both)
 // and writes it and its key as name.pem and name-key.pem.
-func (ca *CA) Issue(t testing.TB, name string) (certFile, keyFile string) {
+func (ca *CA) Issue(t T, name string) (certFile, keyFile string) {
 	t.Helper()
 	certFile, keyFile = filepath.Join(ca.dir, name+".pem"), filepath.Join(ca.dir, name+"-key.pem")
 	ca.IssueTo(t, name, certFile, keyFile)
@@ -59,7 +66,7 @@ func (ca *CA) Issue(t testing.TB, name string) (certFile, keyFile string) {
 
 // IssueTo writes a new certificate named name and its key over the files given (a
 // renewal in place).
-func (ca *CA) IssueTo(t testing.TB, name, certFile, keyFile string) {
+func (ca *CA) IssueTo(t T, name, certFile, keyFile string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -91,7 +98,7 @@ func next() *big.Int {
 }
 
 // write replaces path atomically, as a deployment tool would.
-func write(t testing.TB, path, kind string, der []byte) {
+func write(t T, path, kind string, der []byte) {
 	t.Helper()
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
