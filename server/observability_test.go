@@ -164,12 +164,12 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	}
 	fixed := map[string][]string{
 		"grpc_service": services, "grpc_method": methods, "grpc_code": codeNames,
-		"grpc_type":    {"unary", "client_stream", "server_stream", "bidi_stream"},
-		"reason":       append(slices.Clone(state.FailureReasons), "role"),
-		"outcome":      {"stored", "duplicate", "refused", "failed"},
-		"format":       {"levels-fyi", "levelsfyi", "paymix-csv", "paymix-jsonl", "unspecified"},
-		"store":        {"sqlite", "postgres"},
-		"kind":         {"accepted", "rejected", "unavailable", "full", "other"},
+		"grpc_type": {"unary", "client_stream", "server_stream", "bidi_stream"},
+		"reason":    append(slices.Clone(state.FailureReasons), "role"),
+		"outcome":   {"stored", "duplicate", "refused", "failed"},
+		"format":    {"levels-fyi", "levelsfyi", "paymix-csv", "paymix-jsonl", "unspecified"},
+		"store":     {"sqlite", "postgres"},
+		"kind":      {"accepted", "rejected", "unavailable", "full", "other"},
 	}
 	numeric := regexp.MustCompile(`^([-+]?[0-9.e+-]+|\+Inf)$`)
 	for _, smp := range after {
