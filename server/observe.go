@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc/filters"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
@@ -27,7 +28,9 @@ func serverStats(tp trace.TracerProvider) []grpc.ServerOption {
 	if tp == nil {
 		return nil
 	}
-	return []grpc.ServerOption{grpc.StatsHandler(otelgrpc.NewServerHandler(otelOptions(tp)...))}
+	// Health checks are probes, made every few seconds by every balancer: no traces.
+	opts := append(otelOptions(tp), otelgrpc.WithFilter(filters.Not(filters.HealthCheck())))
+	return []grpc.ServerOption{grpc.StatsHandler(otelgrpc.NewServerHandler(opts...))}
 }
 
 func gatewayStats(tp trace.TracerProvider) []grpc.DialOption {

@@ -84,11 +84,18 @@ func main() {
 	defer os.RemoveAll(work)
 	builds := []*build{{name: "base " + *base}, {name: "working tree"}}
 	if *observe {
+		// Each part alone, then all three: off first and all last, so that the
+		// report's last ratio is all / off.
 		bin := buildTree(work, ".")
-		builds = []*build{{name: "off", bin: bin, args: []string{"--metrics-addr=", "--tracing=off"}},
-			{name: "on (TLS, metrics, tracing)", bin: bin, tls: newCerts(work)}}
-		builds[1].args = []string{"--tls-cert", builds[1].tls.cert, "--tls-key", builds[1].tls.key,
-			"--metrics-addr", "127.0.0.1:0", "--tracing=discard"}
+		c := newCerts(work)
+		tlsArgs := []string{"--tls-cert", c.cert, "--tls-key", c.key}
+		builds = []*build{
+			{name: "off", bin: bin, args: []string{"--metrics-addr=", "--tracing=off"}},
+			{name: "TLS only", bin: bin, tls: c, args: append([]string{"--metrics-addr=", "--tracing=off"}, tlsArgs...)},
+			{name: "metrics only", bin: bin, args: []string{"--metrics-addr=127.0.0.1:0", "--tracing=off"}},
+			{name: "tracing only", bin: bin, args: []string{"--metrics-addr=", "--tracing=discard"}},
+			{name: "all on", bin: bin, tls: c, args: append([]string{"--metrics-addr=127.0.0.1:0", "--tracing=discard"}, tlsArgs...)},
+		}
 	} else {
 		builds[0].bin = buildCommit(work, *base)
 		builds[1].bin = buildTree(work, ".")
@@ -99,7 +106,9 @@ func main() {
 		b.prepare()
 	}
 	scenarios := []string{"health", "health-h2load", "band-open", "band-hris", "band-json"}
-	if _, err := os.Stat(*shared); err == nil {
+	if *observe {
+		scenarios = []string{"health", "band-open", "band-hris", "band-json"}
+	} else if _, err := os.Stat(*shared); err == nil {
 		scenarios = append(scenarios, "stream-all")
 	} else {
 		log.Printf("stream-all skipped: %s is absent", *shared)
@@ -110,7 +119,12 @@ func main() {
 	}
 	// Open-mode scenarios run before the first key exists, keyed ones after; the
 	// stream of the shared export last, since its import replaces the demo data.
-	phases := [][]string{scenarios[:3], scenarios[3:5], scenarios[5:]}
+	var phases [][]string
+	if *observe {
+		phases = [][]string{scenarios[:2], scenarios[2:]}
+	} else {
+		phases = [][]string{scenarios[:3], scenarios[3:5], scenarios[5:]}
+	}
 	for _, phase := range phases {
 		for round := range *rounds {
 			for _, sc := range phase {
@@ -620,7 +634,7 @@ func median(rs []result) result {
 func report(builds []*build, scenarios []string, results map[string]map[string][]result) {
 	fmt.Printf("\n%-12s", "scenario")
 	for _, b := range builds {
-		fmt.Printf(" | %22s calls/s  CPU us/call", b.name)
+		fmt.Printf(" | %14s calls/s CPU us/call", b.name)
 	}
 	fmt.Println()
 	med := map[string]map[string]result{}
@@ -630,7 +644,7 @@ func report(builds []*build, scenarios []string, results map[string]map[string][
 		for _, b := range builds {
 			m := median(results[sc][b.name])
 			med[sc][b.name] = m
-			fmt.Printf(" | %30.0f %12.1f", m.perSecond, m.cpuPerCall)
+			fmt.Printf(" | %22.0f %11.1f", m.perSecond, m.cpuPerCall)
 		}
 		fmt.Println()
 	}
@@ -642,10 +656,14 @@ func report(builds []*build, scenarios []string, results map[string]map[string][
 		fmt.Printf("    band-open / health CPU per call       %.2f\n", m["band-open"][b.name].cpuPerCall/m["health"][b.name].cpuPerCall)
 		fmt.Printf("    band-json / band-hris CPU per call    %.2f\n", m["band-json"][b.name].cpuPerCall/m["band-hris"][b.name].cpuPerCall)
 	}
-	oldB, newB := builds[0].name, builds[1].name
-	fmt.Printf("  %s / %s:\n", newB, oldB)
-	for _, sc := range scenarios {
-		fmt.Printf("    %-10s CPU per call %.2f, throughput %.2f\n", sc, med[sc][newB].cpuPerCall/med[sc][oldB].cpuPerCall,
-			med[sc][newB].perSecond/med[sc][oldB].perSecond)
+	// Every other build against the first (the base, or "off").
+	oldB := builds[0].name
+	for _, nb := range builds[1:] {
+		newB := nb.name
+		fmt.Printf("  %s / %s:\n", newB, oldB)
+		for _, sc := range scenarios {
+			fmt.Printf("    %-10s CPU per call %.2f, throughput %.2f\n", sc, med[sc][newB].cpuPerCall/med[sc][oldB].cpuPerCall,
+				med[sc][newB].perSecond/med[sc][oldB].perSecond)
+		}
 	}
 }
