@@ -226,7 +226,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
-		s.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: httpHeaderTimeout, ReadTimeout: httpReadTimeout, IdleTimeout: httpIdleTimeout, TLSConfig: cfg.TLS,
+		s.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: httpHeaderTimeout, ReadTimeout: httpReadTimeout, IdleTimeout: httpIdleTimeout, TLSConfig: cfg.TLS.Clone(),
 			ErrorLog: connLog(s.log)}
 	}
 	s.memLis = bufconn.Listen(memBuffer)
@@ -235,9 +235,10 @@ func New(cfg Config) (*Server, error) {
 		s.closeListeners()
 		return nil, err
 	}
-	// JSON requests are small; httpGuard refuses a bigger body before it is read.
+	// JSON requests are small; httpGuard refuses a bigger body before it is read. Each
+	// HTTP server has a clone of the TLS configuration: serving adds its ALPN protocols.
 	s.http = &http.Server{Handler: traceHTTP(cfg.TracerProvider, handler), ReadHeaderTimeout: httpHeaderTimeout,
-		ReadTimeout: cmp.Or(cfg.HTTPReadTimeout, httpReadTimeout), IdleTimeout: httpIdleTimeout, TLSConfig: cfg.TLS,
+		ReadTimeout: cmp.Or(cfg.HTTPReadTimeout, httpReadTimeout), IdleTimeout: httpIdleTimeout, TLSConfig: cfg.TLS.Clone(),
 		ErrorLog: connLog(s.log)}
 	return s, nil
 }
