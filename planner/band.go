@@ -137,8 +137,8 @@ type TotalBand struct {
 
 // ModelTokens is a budget in one model's tokens.
 type ModelTokens struct {
-	Price    *tokens.Price // an entry of the policy's price book, shared
-	Blended  float64       // USD per million tokens at the usage mix
+	Price    *tokens.Resolved // the price in effect at the effective date, and its book; shared
+	Blended  float64          // USD per million tokens at the usage mix
 	PerYear  float64
 	PerMonth float64
 }
@@ -208,6 +208,9 @@ type Provenance struct {
 	// Overrides are the parts of the policy the request set itself, by domain field
 	// ("TargetPercentile", "Tokens").
 	Overrides []string
+	// PriceBooks are the price books the token figures were priced on, lowest first:
+	// the built-in book, the organisation's, the policy's or request's own prices.
+	PriceBooks []tokens.Layer
 }
 
 // Warning is something a reader of a band must know; codes are stable.
@@ -291,7 +294,7 @@ func (pl *Planner) Recommend(req Request, today time.Time) (*Band, error) {
 		qOverride = &set.q
 	}
 	if req.Tokens != nil && okLevel {
-		set.tokens = req.Tokens.settle(level, &vs, "Tokens")
+		set.tokens = req.Tokens.settle(level, &vs, "Tokens", withPrices(policy.base, RequestPrices, req.Tokens.Prices))
 	}
 	if err := vs.err(); err != nil {
 		return nil, err
@@ -439,7 +442,7 @@ func (b *builder) build(policy *SettledPolicy) error {
 		Fallback: fb, Policy: policy.Name, PolicyRevision: policy.Revision, TargetPercentile: set.targetPercent,
 		SpreadPercent: set.spreadPercent, AgingRatePercent: set.agingPercent, MinSample: set.minSample,
 		MinCompanies: set.minCompanies, MaxCompanySharePercent: set.maxShare,
-		GeoAdjustment: policy.geo, LevelSmoothing: policy.smoothing,
+		GeoAdjustment: policy.geo, LevelSmoothing: policy.smoothing, PriceBooks: set.tokens.book.Layers(),
 	}
 	if r.geoApplied {
 		p.Geo = &r.geo
@@ -576,10 +579,11 @@ func (b *builder) fund() {
 	budget := &b.band.Tokens
 	budget.USDPerYear = t.Mid
 	budget.USDPerMonth = math.Round(t.Mid / 12)
-	budget.Models = make([]ModelTokens, 0, len(b.set.tokens.prices))
-	for i := range b.set.tokens.prices {
-		p := &b.set.tokens.prices[i]
-		blended := tokens.Blended(*p, b.set.tokens.mix)
+	prices := b.set.tokens.book.At(b.effective)
+	budget.Models = make([]ModelTokens, 0, len(prices))
+	for i := range prices {
+		p := &prices[i]
+		blended := tokens.Blended(p.Price, b.set.tokens.mix)
 		exact, ok := tokens.Exact(t.Mid, blended)
 		if !ok {
 			b.addWarning("MODEL_SKIPPED", "%s has no price at this usage mix, so the budget cannot be counted in its tokens", p.Model)

@@ -158,7 +158,7 @@ func EvaluateOffer(ctx OfferContext, o Offer, a Settled, field string) (Evaluati
 	if a.Years < 1 {
 		vs.add("Assumptions.Years", "must be at least 1, not %d", a.Years)
 	}
-	tokenUSD := offerTokens(ctx.policy().Policy, o, field, &vs)
+	tokenUSD := offerTokens(ctx.policy(), o, a.EffectiveDate, field, &vs)
 	if err := vs.err(); err != nil {
 		return Evaluation{}, err
 	}
@@ -209,29 +209,23 @@ func EvaluateOffer(ctx OfferContext, o Offer, a Settled, field string) (Evaluati
 }
 
 // offerTokens is the offer's token budget in USD a year: given, or tokens a month of
-// a price-book model at the policy's usage mix.
-func offerTokens(p Policy, o Offer, field string, vs *violations) float64 {
+// a model at the policy's usage mix and the price in effect at the effective date.
+func offerTokens(sp *SettledPolicy, o Offer, effective time.Time, field string, vs *violations) float64 {
 	switch {
 	case o.TokensUSD != nil && o.TokensPerMonth != nil:
 		vs.add(field+".Tokens", "give usd_per_year or tokens_per_month with a model, not both")
 	case o.TokensUSD != nil:
 		return *o.TokensUSD
 	case o.TokensPerMonth != nil:
-		tp := value(p.Tokens, TokenPolicy{})
-		mix := tp.UsageMix
-		if mix.IsZero() {
-			mix = tokens.DefaultUsageMix
+		mix := value(sp.Policy.Tokens, TokenPolicy{}).UsageMix.WithDefaultShares()
+		if price, ok := sp.book.Find(o.Model, effective); ok {
+			return *o.TokensPerMonth * 12 * tokens.Blended(price.Price, mix) / 1e6
 		}
-		for _, price := range tokens.Merge(tokens.DefaultPriceBook, tp.Prices) {
-			if price.Model == o.Model {
-				return *o.TokensPerMonth * 12 * tokens.Blended(price, mix) / 1e6
-			}
+		var models []string
+		for _, r := range sp.book.At(effective) {
+			models = append(models, r.Model)
 		}
-		models := []string{}
-		for _, price := range tokens.Merge(tokens.DefaultPriceBook, tp.Prices) {
-			models = append(models, price.Model)
-		}
-		vs.add(field+".Model", "unknown model %q; %s", o.Model, acceptedList(models))
+		vs.add(field+".Model", "unknown model %q, or none of its prices in effect on %s; %s", o.Model, effective.Format(time.DateOnly), acceptedList(models))
 	}
 	return 0
 }

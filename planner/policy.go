@@ -116,7 +116,7 @@ type tokenSettings struct {
 	cap     float64 // +Inf when there is none
 	funding Funding
 	mix     tokens.UsageMix
-	prices  []tokens.Price
+	book    *tokens.Book // the organisation's stack with the policy's (or request's) own prices on top
 }
 
 func value[T any](p *T, def T) T {
@@ -135,6 +135,9 @@ type SettledPolicy struct {
 	Name     string
 	Revision int64
 	levels   map[string]settledLevel // by standard level id
+	// base is the price book below the policy's own prices (built-in, then the
+	// organisation's); book has the policy's prices on top.
+	base, book *tokens.Book
 	// geo and smoothing are the curve settings; fingerprint identifies everything a
 	// served midpoint depends on, so that policies alike share their level curves.
 	geo         bool
@@ -147,18 +150,32 @@ type settledLevel struct {
 	vs  violations // per-level rules this level breaks
 }
 
-// DefaultPolicy is paymix's built-in policy, settled.
+// DefaultPolicy is paymix's built-in policy, settled on the built-in price book.
 var DefaultPolicy = Settle(Policy{}, "default", 0)
 
-// Settle fills a policy's defaults for every level of the ladder and checks the
+// Settle settles a policy on the built-in price book (see SettleOn).
+func Settle(p Policy, name string, revision int64) *SettledPolicy {
+	return SettleOn(p, name, revision, tokens.BuiltIn)
+}
+
+// PolicyPrices names the layer of a policy's own prices in provenance; RequestPrices
+// that of a request's own token policy.
+const (
+	PolicyPrices  = "policy"
+	RequestPrices = "request"
+)
+
+// SettleOn fills a policy's defaults for every level of the ladder and checks the
 // rules that depend on a level; violations name domain fields under "Policy" and stay
 // with their level, so that a band at another level is unaffected (Validate reports
-// them all, for policies that are stored).
-func Settle(p Policy, name string, revision int64) *SettledPolicy {
-	sp := &SettledPolicy{Policy: p, Name: name, Revision: revision, levels: make(map[string]settledLevel, len(catalog.Ladder))}
+// them all, for policies that are stored). base is the price book the policy's own
+// prices go on top of: the built-in book, with the organisation's on it.
+func SettleOn(p Policy, name string, revision int64, base *tokens.Book) *SettledPolicy {
+	sp := &SettledPolicy{Policy: p, Name: name, Revision: revision, levels: make(map[string]settledLevel, len(catalog.Ladder)), base: base}
+	sp.book = withPrices(base, PolicyPrices, value(p.Tokens, TokenPolicy{}).Prices)
 	for _, level := range catalog.Ladder {
 		var vs violations
-		set := p.settle(level, &vs)
+		set := p.settle(level, &vs, sp.book)
 		sp.levels[level.ID] = settledLevel{set: set, vs: vs}
 	}
 	sp.geo = value(p.GeoAdjustment, true)
@@ -213,7 +230,7 @@ func (sp *SettledPolicy) Validate() error {
 // (protovalidate checks them before a request reaches the domain); what is left here
 // is what the wire cannot see: level ids in maps, and what each token mode needs at
 // a level.
-func (p Policy) settle(level catalog.Level, vs *violations) settings {
+func (p Policy) settle(level catalog.Level, vs *violations, book *tokens.Book) settings {
 	s := settings{
 		targetPercent: value(p.TargetPercentile, DefaultTargetPercentile),
 		spreadPercent: value(p.SpreadPercent, level.DefaultSpreadPercent),
@@ -248,32 +265,35 @@ func (p Policy) settle(level catalog.Level, vs *violations) settings {
 			level.ID, s.minCompanies, s.maxShare)
 	}
 	s.q, s.spread, s.agingRate = s.targetPercent/100, s.spreadPercent/100, s.agingPercent/100
-	s.tokens = value(p.Tokens, TokenPolicy{}).settle(level, vs, "Policy.Tokens")
+	s.tokens = value(p.Tokens, TokenPolicy{}).settle(level, vs, "Policy.Tokens", book)
 	return s
 }
 
+// withPrices is book with a layer of inline prices on top, if there are any.
+func withPrices(book *tokens.Book, layer string, prices []tokens.Price) *tokens.Book {
+	if len(prices) == 0 {
+		return book
+	}
+	return book.With(tokens.Layer{Name: layer, Prices: prices})
+}
+
 // settle fills the defaults of a token policy; field is its domain path ("Tokens" for
-// a request's own token policy, "Policy.Tokens" for a policy's).
-func (t TokenPolicy) settle(level catalog.Level, vs *violations, field string) tokenSettings {
+// a request's own token policy, "Policy.Tokens" for a policy's). book is the price
+// book with the token policy's own prices on top.
+func (t TokenPolicy) settle(level catalog.Level, vs *violations, field string, book *tokens.Book) tokenSettings {
 	s := tokenSettings{
 		mode:    t.Mode,
 		percent: value(t.PercentOfBase, 0) / 100,
 		cap:     math.Inf(1),
 		funding: t.Funding,
-		mix:     t.UsageMix,
-		prices:  tokens.DefaultPriceBook,
-	}
-	if len(t.Prices) > 0 {
-		s.prices = tokens.Merge(tokens.DefaultPriceBook, t.Prices)
+		mix:     t.UsageMix.WithDefaultShares(),
+		book:    book,
 	}
 	if s.mode == TokenModeDefault {
 		s.mode = TokenModeMarket
 	}
 	if s.funding == FundingDefault {
 		s.funding = FundingAdditive
-	}
-	if s.mix.IsZero() {
-		s.mix = tokens.DefaultUsageMix
 	}
 	if t.CapUSD != nil {
 		s.cap = math.Floor(*t.CapUSD)

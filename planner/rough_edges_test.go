@@ -40,7 +40,7 @@ func TestTokensCappedIsWarned(t *testing.T) {
 
 // Cached-input prices are a tenth of input, written as the vendors write them.
 func TestCachedPricesPrintAsWritten(t *testing.T) {
-	for _, p := range tokens.DefaultPriceBook {
+	for _, p := range tokens.BuiltInPrices {
 		if s := strconv.FormatFloat(p.CachedInput, 'g', -1, 64); len(s) > 8 {
 			t.Errorf("%s cached input prints as %s", p.Model, s)
 		}

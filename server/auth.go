@@ -75,6 +75,9 @@ var access = map[string][]Role{
 	pb.PolicyService_UpdatePolicy_FullMethodName:       roles(RoleAdmin),
 	pb.PolicyService_DeletePolicy_FullMethodName:       roles(RoleAdmin),
 	pb.PolicyService_ListPolicyPresets_FullMethodName:  roles(RoleAdmin, RoleHRIS),
+	// An organisation's admins keep its price book; its every role reads it.
+	pb.PriceBookService_GetPriceBook_FullMethodName:    roles(RolePlatformAdmin, RoleAdmin, RoleHRIS, RoleRecruiter, RoleAnalyst),
+	pb.PriceBookService_UpdatePriceBook_FullMethodName: roles(RoleAdmin),
 	pb.AdminService_CreateOrganization_FullMethodName:  platform,
 	pb.AdminService_ListOrganizations_FullMethodName:   platform,
 	pb.AdminService_GetOrganization_FullMethodName:     roles(RolePlatformAdmin, RoleAdmin),

@@ -132,6 +132,10 @@ func (tn *tenants) request(t *testing.T, method, org string) proto.Message {
 		r.UpdateMask = &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}
 	case *pb.DeletePolicyRequest:
 		r.Name = orgName + "/policies/default" // refused after authorisation: it cannot go
+	case *pb.GetPriceBookRequest:
+		r.Name = orgName + "/priceBook"
+	case *pb.UpdatePriceBookRequest:
+		r.PriceBook = &pb.PriceBook{Name: orgName + "/priceBook"}
 	case *pb.GetDatasetRequest:
 		r.Name = "datasets/demo-synthetic"
 	case *pb.DeleteDatasetRequest:
@@ -260,19 +264,21 @@ func TestEveryMethodEveryRole(t *testing.T) {
 
 // orgScopedMethods name another organisation's resources in their requests.
 var orgScopedMethods = map[string]bool{
-	"/paymix.v1.BandService/RecommendBand":    true,
-	"/paymix.v1.BandService/StreamBands":      true,
-	"/paymix.v1.OfferService/EvaluateOffer":   true,
-	"/paymix.v1.OfferService/CompareOffers":   true,
-	"/paymix.v1.AdminService/GetOrganization": true,
-	"/paymix.v1.AdminService/CreateApiKey":    true,
-	"/paymix.v1.AdminService/ListApiKeys":     true,
-	"/paymix.v1.AdminService/RevokeApiKey":    true,
-	"/paymix.v1.PolicyService/CreatePolicy":   true,
-	"/paymix.v1.PolicyService/GetPolicy":      true,
-	"/paymix.v1.PolicyService/ListPolicies":   true,
-	"/paymix.v1.PolicyService/UpdatePolicy":   true,
-	"/paymix.v1.PolicyService/DeletePolicy":   true,
+	"/paymix.v1.BandService/RecommendBand":             true,
+	"/paymix.v1.BandService/StreamBands":               true,
+	"/paymix.v1.OfferService/EvaluateOffer":            true,
+	"/paymix.v1.OfferService/CompareOffers":            true,
+	"/paymix.v1.AdminService/GetOrganization":          true,
+	"/paymix.v1.AdminService/CreateApiKey":             true,
+	"/paymix.v1.AdminService/ListApiKeys":              true,
+	"/paymix.v1.AdminService/RevokeApiKey":             true,
+	"/paymix.v1.PolicyService/CreatePolicy":            true,
+	"/paymix.v1.PolicyService/GetPolicy":               true,
+	"/paymix.v1.PolicyService/ListPolicies":            true,
+	"/paymix.v1.PolicyService/UpdatePolicy":            true,
+	"/paymix.v1.PolicyService/DeletePolicy":            true,
+	pb.PriceBookService_GetPriceBook_FullMethodName:    true,
+	pb.PriceBookService_UpdatePriceBook_FullMethodName: true,
 }
 
 // The same over HTTP: 401, 403 and 404 with JSON bodies.

@@ -31,9 +31,10 @@ func newCatalogService() *catalogService {
 	for _, c := range catalog.Countries {
 		r.Countries = append(r.Countries, &pb.Country{Code: c.Code, Name: c.Name})
 	}
-	for _, p := range tokens.DefaultPriceBook {
+	for _, p := range tokens.BuiltInPrices {
 		r.Prices = append(r.Prices, priceProto(p))
 	}
+	r.PriceBookDate = date(tokens.BuiltInDate)
 	return &catalogService{resp: r}
 }
 

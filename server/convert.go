@@ -114,7 +114,7 @@ func policyProto(p planner.Policy) *pb.Policy {
 	if t := p.Tokens; t != nil {
 		out.TokenPolicy = &pb.TokenPolicy{Mode: pb.TokenMode(t.Mode), PercentOfBase: t.PercentOfBase, CapUsd: t.CapUSD,
 			FixedUsd: t.FixedUSD, FixedUsdByLevel: t.FixedByLevel, Funding: pb.Funding(t.Funding)}
-		if !t.UsageMix.IsZero() {
+		if t.UsageMix != (tokens.UsageMix{}) {
 			out.TokenPolicy.UsageMix = usageMixProto(t.UsageMix)
 		}
 		for _, price := range t.Prices {
@@ -135,34 +135,54 @@ func tokenPolicy(t *pb.TokenPolicy, field string) (*planner.TokenPolicy, []plann
 		UsageMix:      usageMix(t.GetUsageMix()),
 	}
 	var vs []planner.Violation
-	for _, p := range t.GetPrices() {
-		eff, v := parseDate(field+".prices.effective_date", p.GetEffectiveDate())
-		if v != nil {
-			vs = append(vs, *v)
-		}
-		tp.Prices = append(tp.Prices, tokens.Price{
-			Model: p.GetModel(), Vendor: p.GetVendor(), Family: p.GetFamily(),
-			Input: p.GetInputUsdPerMillion(), CachedInput: p.GetCachedInputUsdPerMillion(), Output: p.GetOutputUsdPerMillion(),
-			Effective: eff, Source: p.GetSource(),
-		})
-	}
+	tp.Prices, vs = prices(t.GetPrices(), field+".prices")
 	return tp, vs
 }
 
+// prices converts a list of wire prices; field names the list in violations.
+func prices(in []*pb.ModelPrice, field string) ([]tokens.Price, []planner.Violation) {
+	var out []tokens.Price
+	var vs []planner.Violation
+	for _, p := range in {
+		eff, v := parseDate(field+".effective_date", p.GetEffectiveDate())
+		if v != nil {
+			vs = append(vs, *v)
+		}
+		price := tokens.Price{
+			Model: p.GetModel(), Vendor: p.GetVendor(), Family: p.GetFamily(),
+			Input: p.GetInputUsdPerMillion(), CachedInput: p.GetCachedInputUsdPerMillion(), Output: p.GetOutputUsdPerMillion(),
+			Effective: eff, Source: p.GetSource(), Batch: p.GetBatchMultiplier(), Priority: p.GetPriorityMultiplier(),
+		}
+		if t := p.GetLongContext(); t != nil {
+			price.LongContext = &tokens.Tier{ThresholdInputTokens: t.GetThresholdInputTokens(), Input: t.GetInputUsdPerMillion(),
+				CachedInput: t.GetCachedInputUsdPerMillion(), Output: t.GetOutputUsdPerMillion()}
+		}
+		out = append(out, price)
+	}
+	return out, vs
+}
+
 func usageMix(m *pb.UsageMix) tokens.UsageMix {
-	return tokens.UsageMix{InputPercent: m.GetInputPercent(), CachedInputPercent: m.GetCachedInputPercent(), OutputPercent: m.GetOutputPercent()}
+	return tokens.UsageMix{InputPercent: m.GetInputPercent(), CachedInputPercent: m.GetCachedInputPercent(), OutputPercent: m.GetOutputPercent(),
+		LongContextPercent: m.GetLongContextPercent(), BatchPercent: m.GetBatchPercent(), PriorityPercent: m.GetPriorityPercent()}
 }
 
 func usageMixProto(m tokens.UsageMix) *pb.UsageMix {
-	return &pb.UsageMix{InputPercent: m.InputPercent, CachedInputPercent: m.CachedInputPercent, OutputPercent: m.OutputPercent}
+	return &pb.UsageMix{InputPercent: m.InputPercent, CachedInputPercent: m.CachedInputPercent, OutputPercent: m.OutputPercent,
+		LongContextPercent: m.LongContextPercent, BatchPercent: m.BatchPercent, PriorityPercent: m.PriorityPercent}
 }
 
 func priceProto(p tokens.Price) *pb.ModelPrice {
-	return &pb.ModelPrice{
+	out := &pb.ModelPrice{
 		Model: p.Model, Vendor: p.Vendor, Family: p.Family,
 		InputUsdPerMillion: p.Input, CachedInputUsdPerMillion: p.CachedInput, OutputUsdPerMillion: p.Output,
-		EffectiveDate: date(p.Effective), Source: p.Source,
+		EffectiveDate: date(p.Effective), Source: p.Source, BatchMultiplier: p.Batch, PriorityMultiplier: p.Priority,
 	}
+	if t := p.LongContext; t != nil {
+		out.LongContext = &pb.LongContextTier{ThresholdInputTokens: t.ThresholdInputTokens, InputUsdPerMillion: t.Input,
+			CachedInputUsdPerMillion: t.CachedInput, OutputUsdPerMillion: t.Output}
+	}
+	return out
 }
 
 // date is YYYY-MM-DD, or "" for the zero time (written by hand: a band carries a
@@ -302,7 +322,7 @@ func tokenBudgetProto(t planner.TokenBudget) *pb.TokenBudget {
 		models[i] = pb.ModelTokens{
 			Model: m.Price.Model, Vendor: m.Price.Vendor, Family: m.Price.Family,
 			BlendedUsdPerMillion: m.Blended, TokensPerYear: m.PerYear, TokensPerMonth: m.PerMonth,
-			PriceDate: date(m.Price.Effective),
+			PriceDate: date(m.Price.Effective), PriceBook: m.Price.Layer, DiscountPercent: m.Price.DiscountPercent,
 		}
 		out.Models[i] = &models[i]
 	}
@@ -324,6 +344,9 @@ func provenanceProto(p planner.Provenance, stateVersion int64) *pb.Provenance {
 	}
 	for _, o := range p.Overrides {
 		out.Overrides = append(out.Overrides, wirePath(o))
+	}
+	for _, l := range p.PriceBooks {
+		out.PriceBooks = append(out.PriceBooks, &pb.PriceBookRef{Name: l.Name, Date: date(l.Date)})
 	}
 	if p.Geo != nil {
 		out.Differential = differentialProto(*p.Geo)

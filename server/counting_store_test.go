@@ -179,3 +179,13 @@ func (c countingStore) Versions(ctx context.Context) (store.Versions, error) {
 	c.calls.Add(1)
 	return c.inner.Versions(ctx)
 }
+
+func (c countingStore) GetPriceBook(ctx context.Context, org string) (store.PriceBook, error) {
+	c.calls.Add(1)
+	return c.inner.GetPriceBook(ctx, org)
+}
+
+func (c countingStore) PutPriceBook(ctx context.Context, b store.PriceBook, etag string) (store.PriceBook, error) {
+	c.calls.Add(1)
+	return c.inner.PutPriceBook(ctx, b, etag)
+}

@@ -137,6 +137,8 @@ var wireNames = map[string]string{
 	"RoundingUSD": "rounding_usd", "Mode": "mode", "PercentOfBase": "percent_of_base", "CapUSD": "cap_usd",
 	"FixedUSD": "fixed_usd", "FixedByLevel": "fixed_usd_by_level", "Funding": "funding", "UsageMix": "usage_mix",
 	"Prices": "prices", "Model": "model", "Effective": "effective_date",
+	// Price books.
+	"PriceBook": "price_book", "Discounts": "discounts", "Percent": "percent", "LongContext": "long_context",
 	// Offers and their assumptions.
 	"Offer": "offer", "Offers": "offers", "Assumptions": "assumptions", "Years": "years",
 	"Offer.Base": "base", "Offer.BonusTarget": "bonus_target", "Offer.SignOn": "sign_on", "Offer.Grant": "equity.grant_value",

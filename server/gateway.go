@@ -74,7 +74,7 @@ func (s *Server) httpHandler() (http.Handler, error) {
 	}
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		pb.RegisterCatalogServiceHandler, pb.RegisterDatasetServiceHandler, pb.RegisterMarketServiceHandler,
-		pb.RegisterPolicyServiceHandler, pb.RegisterAdminServiceHandler, pb.RegisterOfferServiceHandler,
+		pb.RegisterPolicyServiceHandler, pb.RegisterAdminServiceHandler, pb.RegisterOfferServiceHandler, pb.RegisterPriceBookServiceHandler,
 	} {
 		if err := register(ctx, gw, conn); err != nil {
 			return nil, err

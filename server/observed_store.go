@@ -172,3 +172,13 @@ func (w observedStore) Versions(ctx context.Context) (store.Versions, error) {
 	a, err := w.inner.Versions(ctx)
 	return a, w.seen(err)
 }
+
+func (w observedStore) GetPriceBook(ctx context.Context, org string) (store.PriceBook, error) {
+	a, err := w.inner.GetPriceBook(ctx, org)
+	return a, w.seen(err)
+}
+
+func (w observedStore) PutPriceBook(ctx context.Context, b store.PriceBook, etag string) (store.PriceBook, error) {
+	a, err := w.inner.PutPriceBook(ctx, b, etag)
+	return a, w.seen(err)
+}

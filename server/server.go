@@ -126,7 +126,8 @@ const storeService = "paymix.store"
 // services are the names the health service reports on, besides "" (the whole server).
 var services = []string{pb.BandService_ServiceDesc.ServiceName, pb.CatalogService_ServiceDesc.ServiceName,
 	pb.DatasetService_ServiceDesc.ServiceName, pb.MarketService_ServiceDesc.ServiceName,
-	pb.PolicyService_ServiceDesc.ServiceName, pb.AdminService_ServiceDesc.ServiceName, pb.OfferService_ServiceDesc.ServiceName}
+	pb.PolicyService_ServiceDesc.ServiceName, pb.AdminService_ServiceDesc.ServiceName, pb.OfferService_ServiceDesc.ServiceName,
+	pb.PriceBookService_ServiceDesc.ServiceName}
 
 // New listens on the configured addresses and wires the server; Run serves.
 func New(cfg Config) (*Server, error) {
@@ -204,6 +205,7 @@ func New(cfg Config) (*Server, error) {
 	pb.RegisterOfferServiceServer(s.grpc, &offerService{app: s.app, now: cfg.Now})
 	pb.RegisterAdminServiceServer(s.grpc, &adminService{app: s.app})
 	pb.RegisterCatalogServiceServer(s.grpc, newCatalogService())
+	pb.RegisterPriceBookServiceServer(s.grpc, &priceBookService{app: s.app})
 	pb.RegisterDatasetServiceServer(s.grpc, &datasetService{app: s.app})
 	pb.RegisterMarketServiceServer(s.grpc, &marketService{app: s.app, now: cfg.Now, log: cfg.Log, idle: cmp.Or(cfg.ImportIdleTimeout, defaultImportIdle),
 		imported: s.metrics.importDone})

@@ -53,6 +53,10 @@ type mixDoc struct {
 	Input       float64 `json:"input"`
 	CachedInput float64 `json:"cachedInput"`
 	Output      float64 `json:"output"`
+	// Spend shares (added within version 1: absent means list prices throughout).
+	LongContext float64 `json:"longContext,omitempty"`
+	Batch       float64 `json:"batch,omitempty"`
+	Priority    float64 `json:"priority,omitempty"`
 }
 
 type priceDoc struct {
@@ -64,6 +68,55 @@ type priceDoc struct {
 	Output      float64 `json:"output"`
 	Effective   string  `json:"effective"`
 	Source      string  `json:"source,omitempty"`
+	// Tiers and multipliers (added within version 1: absent means none).
+	LongContext *tierDoc `json:"longContext,omitempty"`
+	Batch       float64  `json:"batch,omitempty"`
+	Priority    float64  `json:"priority,omitempty"`
+}
+
+type tierDoc struct {
+	Threshold   int64   `json:"thresholdInputTokens"`
+	Input       float64 `json:"input"`
+	CachedInput float64 `json:"cachedInput"`
+	Output      float64 `json:"output"`
+}
+
+func priceToDoc(pr tokens.Price) priceDoc {
+	d := priceDoc{Model: pr.Model, Vendor: pr.Vendor, Family: pr.Family, Input: pr.Input, CachedInput: pr.CachedInput,
+		Output: pr.Output, Effective: day(pr.Effective), Source: pr.Source, Batch: pr.Batch, Priority: pr.Priority}
+	if t := pr.LongContext; t != nil {
+		d.LongContext = &tierDoc{Threshold: t.ThresholdInputTokens, Input: t.Input, CachedInput: t.CachedInput, Output: t.Output}
+	}
+	return d
+}
+
+func priceFromDoc(d priceDoc) (tokens.Price, error) {
+	eff, err := parseDay(d.Effective)
+	if err != nil {
+		return tokens.Price{}, err
+	}
+	pr := tokens.Price{Model: d.Model, Vendor: d.Vendor, Family: d.Family, Input: d.Input, CachedInput: d.CachedInput,
+		Output: d.Output, Effective: eff, Source: d.Source, Batch: d.Batch, Priority: d.Priority}
+	if t := d.LongContext; t != nil {
+		pr.LongContext = &tokens.Tier{ThresholdInputTokens: t.Threshold, Input: t.Input, CachedInput: t.CachedInput, Output: t.Output}
+	}
+	return pr, nil
+}
+
+func mixToDoc(m tokens.UsageMix) *mixDoc {
+	if m == (tokens.UsageMix{}) {
+		return nil
+	}
+	return &mixDoc{Input: m.InputPercent, CachedInput: m.CachedInputPercent, Output: m.OutputPercent,
+		LongContext: m.LongContextPercent, Batch: m.BatchPercent, Priority: m.PriorityPercent}
+}
+
+func mixFromDoc(m *mixDoc) tokens.UsageMix {
+	if m == nil {
+		return tokens.UsageMix{}
+	}
+	return tokens.UsageMix{InputPercent: m.Input, CachedInputPercent: m.CachedInput, OutputPercent: m.Output,
+		LongContextPercent: m.LongContext, BatchPercent: m.Batch, PriorityPercent: m.Priority}
 }
 
 // Stable names of the enums in documents; the zero value is the default and is left out.
@@ -82,12 +135,9 @@ func encodePolicy(p planner.Policy) (string, error) {
 	if t := p.Tokens; t != nil {
 		td := &tokenDoc{Mode: modeNames[t.Mode], PercentOfBase: t.PercentOfBase, CapUSD: t.CapUSD, FixedUSD: t.FixedUSD,
 			FixedByLevel: t.FixedByLevel, Funding: fundingNames[t.Funding]}
-		if !t.UsageMix.IsZero() {
-			td.UsageMix = &mixDoc{Input: t.UsageMix.InputPercent, CachedInput: t.UsageMix.CachedInputPercent, Output: t.UsageMix.OutputPercent}
-		}
+		td.UsageMix = mixToDoc(t.UsageMix)
 		for _, pr := range t.Prices {
-			td.Prices = append(td.Prices, priceDoc{Model: pr.Model, Vendor: pr.Vendor, Family: pr.Family, Input: pr.Input,
-				CachedInput: pr.CachedInput, Output: pr.Output, Effective: day(pr.Effective), Source: pr.Source})
+			td.Prices = append(td.Prices, priceToDoc(pr))
 		}
 		d.Tokens = td
 	}
@@ -131,16 +181,13 @@ func decodePolicy(spec string) (planner.Policy, error) {
 		if t.Funding, err = enumByName(fundingNames, td.Funding); err != nil {
 			return p, fmt.Errorf("tokens.funding: %w", err)
 		}
-		if m := td.UsageMix; m != nil {
-			t.UsageMix = tokens.UsageMix{InputPercent: m.Input, CachedInputPercent: m.CachedInput, OutputPercent: m.Output}
-		}
-		for _, pr := range td.Prices {
-			eff, err := parseDay(pr.Effective)
+		t.UsageMix = mixFromDoc(td.UsageMix)
+		for _, d := range td.Prices {
+			pr, err := priceFromDoc(d)
 			if err != nil {
 				return p, fmt.Errorf("tokens.prices: %w", err)
 			}
-			t.Prices = append(t.Prices, tokens.Price{Model: pr.Model, Vendor: pr.Vendor, Family: pr.Family, Input: pr.Input,
-				CachedInput: pr.CachedInput, Output: pr.Output, Effective: eff, Source: pr.Source})
+			t.Prices = append(t.Prices, pr)
 		}
 		p.Tokens = t
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/paymix/paymix/planner"
 	"github.com/paymix/paymix/planner/market"
 	"github.com/paymix/paymix/planner/normalize"
+	"github.com/paymix/paymix/planner/tokens"
 	"github.com/paymix/paymix/store"
 )
 
@@ -43,6 +44,8 @@ type Published struct {
 	policies        map[string][]*Policy // by organisation, by id
 	keys            map[string]store.APIKey
 	keysOf          map[string][]store.APIKey // by organisation, oldest first
+	books           map[string]*PriceBook     // the organisations that have one
+	stacks          map[string]*tokens.Book   // built-in, then the organisation's book
 }
 
 // Quarantine says why a dataset is left out of the market.
@@ -129,7 +132,7 @@ func (p *Published) BandPolicy(c Caller, inline *planner.Policy, name string) (*
 		}
 		return sp.Settled, nil
 	case inline != nil:
-		return planner.Settle(*inline, "inline", 0), nil
+		return planner.SettleOn(*inline, "inline", 0, p.Book(c.Org)), nil
 	case c.Org != "" && c.Org != PlatformOrg:
 		if sp, err := p.Policy(c, c.Org, DefaultPolicyID); err == nil {
 			return sp.Settled, nil

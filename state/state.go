@@ -21,6 +21,7 @@ import (
 	"github.com/paymix/paymix/planner/ingest"
 	"github.com/paymix/paymix/planner/market"
 	"github.com/paymix/paymix/planner/normalize"
+	"github.com/paymix/paymix/planner/tokens"
 	"github.com/paymix/paymix/store"
 )
 
@@ -110,6 +111,8 @@ type tenancyPart struct {
 	policies map[string][]*Policy
 	keys     map[string]store.APIKey
 	keysOf   map[string][]store.APIKey
+	books    map[string]*PriceBook   // the organisations that have one
+	stacks   map[string]*tokens.Book // built-in, then the organisation's book
 }
 
 // New makes the application on a store; Open loads it.
@@ -467,6 +470,7 @@ func (s *Service) publish() {
 		KeysRequired: s.cfg.RequireAuth || len(s.tenancy.keys) > 0,
 		Built:        time.Now(),
 		orgs:         s.tenancy.orgs, policies: s.tenancy.policies, keys: s.tenancy.keys, keysOf: s.tenancy.keysOf,
+		books: s.tenancy.books, stacks: s.tenancy.stacks,
 	}
 	if p.Maps == nil {
 		p.Maps = normalize.NewMaps(nil, nil)
@@ -549,12 +553,26 @@ func (s *Service) loadTenancy(ctx context.Context) error {
 		return err
 	}
 	t := tenancyPart{versions: data.Versions, orgs: map[string]store.Organization{}, policies: map[string][]*Policy{},
-		keys: map[string]store.APIKey{}, keysOf: map[string][]store.APIKey{}}
+		keys: map[string]store.APIKey{}, keysOf: map[string][]store.APIKey{}, books: map[string]*PriceBook{}, stacks: map[string]*tokens.Book{}}
 	for _, o := range data.Organizations {
 		t.orgs[o.ID] = o
 	}
+	// Price books first: an organisation's policies are priced on its book.
+	for _, sb := range data.PriceBooks {
+		b, err := readPriceBook(sb)
+		if err != nil {
+			return err
+		}
+		t.books[sb.Org], t.stacks[sb.Org] = b, tokens.BuiltIn.With(b.layer())
+	}
+	stack := func(org string) *tokens.Book {
+		if b, ok := t.stacks[org]; ok {
+			return b
+		}
+		return tokens.BuiltIn
+	}
 	for _, sp := range data.Policies {
-		p, err := readPolicy(sp)
+		p, err := readPolicy(sp, stack(sp.Org))
 		if err != nil {
 			return err
 		}
@@ -571,15 +589,15 @@ func (s *Service) loadTenancy(ctx context.Context) error {
 	return nil
 }
 
-// readPolicy decodes and settles a stored policy.
-func readPolicy(sp store.Policy) (*Policy, error) {
+// readPolicy decodes a stored policy and settles it on its organisation's price book.
+func readPolicy(sp store.Policy, book *tokens.Book) (*Policy, error) {
 	content, err := decodePolicy(sp.Spec)
 	if err != nil {
 		return nil, fmt.Errorf("stored policy %s cannot be read: %w", PolicyName(sp.Org, sp.ID), err)
 	}
 	p := &Policy{Org: sp.Org, ID: sp.ID, DisplayName: sp.DisplayName, Preset: sp.Preset, Content: content,
 		Revision: sp.Revision, Etag: sp.Etag(), CreateTime: sp.CreateTime, UpdateTime: sp.UpdateTime}
-	p.Settled = planner.Settle(content, p.Name(), sp.Revision)
+	p.Settled = planner.SettleOn(content, p.Name(), sp.Revision, book)
 	return p, nil
 }
 

@@ -174,7 +174,7 @@ func (s *Service) CreatePolicy(ctx context.Context, c Caller, spec PolicySpec, p
 	if err != nil {
 		return nil, err
 	}
-	return readPolicy(saved)
+	return readPolicy(saved, s.Current().Book(saved.Org))
 }
 
 // UpdatePolicy replaces a policy's content and display name if etag is still current.
@@ -202,7 +202,7 @@ func (s *Service) UpdatePolicy(ctx context.Context, c Caller, spec PolicySpec, e
 	if err != nil {
 		return nil, err
 	}
-	return readPolicy(saved)
+	return readPolicy(saved, s.Current().Book(saved.Org))
 }
 
 // DeletePolicy deletes a policy (with a non-empty etag, only if it is current); the

@@ -31,6 +31,23 @@ type Policy struct {
 // Etag is the policy's concurrency token: it changes with every update.
 func (p Policy) Etag() string { return etagOf(p.Revision, p.CreateTime) }
 
+// PriceBook is an organisation's own price book. Spec is its content as the server
+// encodes it; the store versions it without reading it.
+type PriceBook struct {
+	Org        string
+	Spec       string
+	Revision   int64 // 1 at the first update, +1 per update
+	UpdateTime time.Time
+}
+
+// Etag is the book's concurrency token ("" before the first update).
+func (b PriceBook) Etag() string {
+	if b.Revision == 0 {
+		return ""
+	}
+	return etagOf(b.Revision, b.UpdateTime)
+}
+
 // APIKey is a key's metadata and the SHA-256 of the whole key; the key itself is
 // never stored.
 type APIKey struct {
@@ -71,6 +88,14 @@ type Tenancy interface {
 	// DeletePolicy deletes a policy; with a non-empty etag, only if it is current.
 	DeletePolicy(ctx context.Context, org, id, etag string) error
 
+	// GetPriceBook returns an organisation's price book; revision 0 and no spec when
+	// it has none yet. ErrNotFound when the organisation does not exist.
+	GetPriceBook(ctx context.Context, org string) (PriceBook, error)
+	// PutPriceBook replaces an organisation's price book and bumps its revision; with
+	// a non-empty etag, only if it is the current one (ErrStale otherwise). ErrNotFound
+	// when the organisation does not exist.
+	PutPriceBook(ctx context.Context, b PriceBook, etag string) (PriceBook, error)
+
 	CreateAPIKey(ctx context.Context, k APIKey) error
 	// APIKeyByPrefix finds a key by its prefix, revoked or expired ones included.
 	APIKeyByPrefix(ctx context.Context, prefix string) (APIKey, error)
@@ -98,11 +123,12 @@ type Versions struct {
 	State, Tenancy, Market int64
 }
 
-// TenancyData is every organisation, policy and key, and the versions they were
-// read at.
+// TenancyData is every organisation, policy, key and price book, and the versions
+// they were read at.
 type TenancyData struct {
 	Versions      Versions
 	Organizations []Organization
 	Policies      []Policy
 	Keys          []APIKey
+	PriceBooks    []PriceBook // the organisations that have one
 }

@@ -292,9 +292,77 @@ func (s *Store) LoadTenancy(ctx context.Context) (store.TenancyData, error) {
 			}
 			out.Keys = append(out.Keys, k)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT org, spec, revision, update_time FROM price_books ORDER BY org`)
+		if err != nil {
+			return err
+		}
+		out.PriceBooks, err = pgx.CollectRows(rows, scanPriceBook)
+		return err
 	})
 	return out, wrap(err)
+}
+
+func scanPriceBook(row pgx.CollectableRow) (store.PriceBook, error) {
+	var b store.PriceBook
+	err := row.Scan(&b.Org, &b.Spec, &b.Revision, &b.UpdateTime)
+	b.UpdateTime = b.UpdateTime.UTC()
+	return b, err
+}
+
+func (s *Store) GetPriceBook(ctx context.Context, org string) (store.PriceBook, error) {
+	var b store.PriceBook
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		b, err = priceBook(ctx, tx, org, "")
+		return err
+	})
+	return b, err
+}
+
+// priceBook reads an organisation's book (revision 0 when it has none); lock is ""
+// or a locking clause for the organisation's row.
+func priceBook(ctx context.Context, tx pgx.Tx, org, lock string) (store.PriceBook, error) {
+	b := store.PriceBook{Org: org}
+	var id string
+	if err := tx.QueryRow(ctx, `SELECT id FROM organizations WHERE id = $1 `+lock, org).Scan(&id); errors.Is(err, pgx.ErrNoRows) {
+		return b, store.ErrNotFound
+	} else if err != nil {
+		return b, err
+	}
+	err := tx.QueryRow(ctx, `SELECT spec, revision, update_time FROM price_books WHERE org = $1`, org).Scan(&b.Spec, &b.Revision, &b.UpdateTime)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return b, nil
+	}
+	b.UpdateTime = b.UpdateTime.UTC()
+	return b, err
+}
+
+func (s *Store) PutPriceBook(ctx context.Context, b store.PriceBook, etag string) (store.PriceBook, error) {
+	var out store.PriceBook
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		// The organisation's row is locked, so that two updates of a book that does
+		// not exist yet are serialised like any other two.
+		cur, err := priceBook(ctx, tx, b.Org, "FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		if etag != "" && cur.Etag() != etag {
+			return store.ErrStale
+		}
+		out = store.PriceBook{Org: b.Org, Spec: b.Spec, Revision: cur.Revision + 1, UpdateTime: b.UpdateTime.UTC()}
+		// An insert or an update, not an upsert: INSERT ... ON CONFLICT fires the
+		// statement triggers of both, and the state version would count two changes.
+		q := `UPDATE price_books SET spec = $2, revision = $3, update_time = $4 WHERE org = $1`
+		if cur.Revision == 0 {
+			q = `INSERT INTO price_books (org, spec, revision, update_time) VALUES ($1, $2, $3, $4)`
+		}
+		_, err = tx.Exec(ctx, q, out.Org, out.Spec, out.Revision, out.UpdateTime)
+		return err
+	})
+	return out, err
 }
 
 func (s *Store) Versions(ctx context.Context) (store.Versions, error) {

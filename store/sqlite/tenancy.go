@@ -318,7 +318,74 @@ func (s *Store) LoadTenancy(ctx context.Context) (store.TenancyData, error) {
 		}
 		out.Keys = append(out.Keys, k)
 	}
-	return out, keys.Err()
+	if err := keys.Err(); err != nil {
+		return out, err
+	}
+	books, err := tx.QueryContext(ctx, `SELECT org, spec, revision, update_time FROM price_books ORDER BY org`)
+	if err != nil {
+		return out, err
+	}
+	defer books.Close()
+	for books.Next() {
+		var b store.PriceBook
+		var updated string
+		if err := books.Scan(&b.Org, &b.Spec, &b.Revision, &updated); err != nil {
+			return out, err
+		}
+		b.UpdateTime = parseTS(updated)
+		out.PriceBooks = append(out.PriceBooks, b)
+	}
+	return out, books.Err()
+}
+
+func (s *Store) GetPriceBook(ctx context.Context, org string) (store.PriceBook, error) {
+	var b store.PriceBook
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		b, err = priceBook(ctx, tx, org)
+		return err
+	})
+	return b, err
+}
+
+// priceBook reads an organisation's book (revision 0 when it has none).
+func priceBook(ctx context.Context, tx *sql.Tx, org string) (store.PriceBook, error) {
+	b := store.PriceBook{Org: org}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM organizations WHERE id = ?`, org).Scan(&n); err != nil {
+		return b, err
+	}
+	if n == 0 {
+		return b, store.ErrNotFound
+	}
+	var updated string
+	err := tx.QueryRowContext(ctx, `SELECT spec, revision, update_time FROM price_books WHERE org = ?`, org).Scan(&b.Spec, &b.Revision, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return b, nil
+	}
+	b.UpdateTime = parseTS(updated)
+	return b, err
+}
+
+func (s *Store) PutPriceBook(ctx context.Context, b store.PriceBook, etag string) (store.PriceBook, error) {
+	var out store.PriceBook
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		cur, err := priceBook(ctx, tx, b.Org)
+		if err != nil {
+			return err
+		}
+		if etag != "" && cur.Etag() != etag {
+			return store.ErrStale
+		}
+		out = store.PriceBook{Org: b.Org, Spec: b.Spec, Revision: cur.Revision + 1, UpdateTime: b.UpdateTime}
+		q := `UPDATE price_books SET spec = ?2, revision = ?3, update_time = ?4 WHERE org = ?1`
+		if cur.Revision == 0 {
+			q = `INSERT INTO price_books (org, spec, revision, update_time) VALUES (?1, ?2, ?3, ?4)`
+		}
+		_, err = tx.ExecContext(ctx, q, out.Org, out.Spec, out.Revision, ts(out.UpdateTime))
+		return err
+	})
+	return out, err
 }
 
 func (s *Store) Versions(ctx context.Context) (store.Versions, error) {

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Open) {
 		{"Tenancy", tenancy},
 		{"LoadTenancyAndStateVersion", loadTenancyAndStateVersion},
 		{"KeyRevocationCascades", keyRevocationCascades},
+		{"PriceBooks", priceBooks},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := open(t)

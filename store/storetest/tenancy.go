@@ -194,3 +194,55 @@ func keyRevocationCascades(t *testing.T, s store.Store) {
 		t.Error("a refused revocation changed something")
 	}
 }
+
+// An organisation's price book: none at first (revision 0, no etag), then each put
+// bumps the revision and the tenancy version; a stale etag is refused and changes
+// nothing; another organisation's book is its own; a missing organisation has none.
+func priceBooks(t *testing.T, s store.Store) {
+	must(t, s.CreateOrganization(ctx, store.Organization{ID: "acme", DisplayName: "Acme", CreateTime: when}, nil))
+	must(t, s.CreateOrganization(ctx, store.Organization{ID: "globex", DisplayName: "Globex", CreateTime: when}, nil))
+	b, err := s.GetPriceBook(ctx, "acme")
+	must(t, err)
+	if b.Revision != 0 || b.Spec != "" || b.Etag() != "" {
+		t.Errorf("a book never written: %+v", b)
+	}
+	if _, err := s.GetPriceBook(ctx, "initech"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the book of an organisation that does not exist: %v", err)
+	}
+	if _, err := s.PutPriceBook(ctx, store.PriceBook{Org: "initech", Spec: "{}", UpdateTime: when}, ""); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a book for an organisation that does not exist: %v", err)
+	}
+	v0, err := s.Versions(ctx)
+	must(t, err)
+	b1, err := s.PutPriceBook(ctx, store.PriceBook{Org: "acme", Spec: `{"version":1,"n":1}`, UpdateTime: when}, "")
+	must(t, err)
+	if b1.Revision != 1 || b1.Etag() == "" {
+		t.Errorf("the first put: %+v", b1)
+	}
+	b2, err := s.PutPriceBook(ctx, store.PriceBook{Org: "acme", Spec: `{"version":1,"n":2}`, UpdateTime: when.Add(time.Hour)}, b1.Etag())
+	must(t, err)
+	if b2.Revision != 2 || b2.Etag() == b1.Etag() {
+		t.Errorf("the second put: %+v after %+v", b2, b1)
+	}
+	if _, err := s.PutPriceBook(ctx, store.PriceBook{Org: "acme", Spec: `{"stale":true}`, UpdateTime: when}, b1.Etag()); !errors.Is(err, store.ErrStale) {
+		t.Errorf("a put with a stale etag: %v", err)
+	}
+	got, err := s.GetPriceBook(ctx, "acme")
+	must(t, err)
+	if got.Spec != `{"version":1,"n":2}` || got.Revision != 2 || !got.UpdateTime.Equal(when.Add(time.Hour)) {
+		t.Errorf("read back: %+v", got)
+	}
+	v1, err := s.Versions(ctx)
+	must(t, err)
+	if v1.Tenancy != v0.Tenancy+2 || v1.Market != v0.Market {
+		t.Errorf("two puts moved the versions from %+v to %+v", v0, v1)
+	}
+	if g, err := s.GetPriceBook(ctx, "globex"); err != nil || g.Revision != 0 {
+		t.Errorf("another organisation's book: %+v %v", g, err)
+	}
+	data, err := s.LoadTenancy(ctx)
+	must(t, err)
+	if len(data.PriceBooks) != 1 || data.PriceBooks[0].Org != "acme" || data.PriceBooks[0].Spec != got.Spec || data.PriceBooks[0].Etag() != got.Etag() {
+		t.Errorf("loaded books %+v", data.PriceBooks)
+	}
+}

@@ -361,12 +361,15 @@ type GetCatalogResponse struct {
 	Metros      []*Metro               `protobuf:"bytes,3,rep,name=metros,proto3" json:"metros,omitempty"`
 	Zones       []*Zone                `protobuf:"bytes,4,rep,name=zones,proto3" json:"zones,omitempty"`
 	Countries   []*Country             `protobuf:"bytes,5,rep,name=countries,proto3" json:"countries,omitempty"`
-	// The built-in price book.
+	// The built-in price book: every dated price of every model, oldest first by
+	// model, with its tiers and multipliers.
 	Prices []*ModelPrice `protobuf:"bytes,6,rep,name=prices,proto3" json:"prices,omitempty"`
 	// The default usage mix of token budgets.
 	DefaultUsageMix *UsageMix `protobuf:"bytes,7,opt,name=default_usage_mix,json=defaultUsageMix,proto3" json:"default_usage_mix,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// When the built-in book's newest prices were collected.
+	PriceBookDate string `protobuf:"bytes,8,opt,name=price_book_date,json=priceBookDate,proto3" json:"price_book_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetCatalogResponse) Reset() {
@@ -448,6 +451,13 @@ func (x *GetCatalogResponse) GetDefaultUsageMix() *UsageMix {
 	return nil
 }
 
+func (x *GetCatalogResponse) GetPriceBookDate() string {
+	if x != nil {
+		return x.PriceBookDate
+	}
+	return ""
+}
+
 var File_paymix_v1_catalog_service_proto protoreflect.FileDescriptor
 
 const file_paymix_v1_catalog_service_proto_rawDesc = "" +
@@ -472,7 +482,7 @@ const file_paymix_v1_catalog_service_proto_rawDesc = "" +
 	"\fcountry_code\x18\x03 \x01(\tR\vcountryCode\"1\n" +
 	"\aCountry\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\"\xea\x02\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\x92\x03\n" +
 	"\x12GetCatalogResponse\x127\n" +
 	"\fjob_families\x18\x01 \x03(\v2\x14.paymix.v1.JobFamilyR\vjobFamilies\x12(\n" +
 	"\x06levels\x18\x02 \x03(\v2\x10.paymix.v1.LevelR\x06levels\x12(\n" +
@@ -480,7 +490,8 @@ const file_paymix_v1_catalog_service_proto_rawDesc = "" +
 	"\x05zones\x18\x04 \x03(\v2\x0f.paymix.v1.ZoneR\x05zones\x120\n" +
 	"\tcountries\x18\x05 \x03(\v2\x12.paymix.v1.CountryR\tcountries\x12-\n" +
 	"\x06prices\x18\x06 \x03(\v2\x15.paymix.v1.ModelPriceR\x06prices\x12?\n" +
-	"\x11default_usage_mix\x18\a \x01(\v2\x13.paymix.v1.UsageMixR\x0fdefaultUsageMix2p\n" +
+	"\x11default_usage_mix\x18\a \x01(\v2\x13.paymix.v1.UsageMixR\x0fdefaultUsageMix\x12&\n" +
+	"\x0fprice_book_date\x18\b \x01(\tR\rpriceBookDate2p\n" +
 	"\x0eCatalogService\x12^\n" +
 	"\n" +
 	"GetCatalog\x12\x1c.paymix.v1.GetCatalogRequest\x1a\x1d.paymix.v1.GetCatalogResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/catalogB1Z/github.com/paymix/paymix/gen/paymix/v1;paymixv1b\x06proto3"

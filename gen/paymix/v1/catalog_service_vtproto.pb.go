@@ -344,6 +344,13 @@ func (m *GetCatalogResponse) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if len(m.PriceBookDate) > 0 {
+		i -= len(m.PriceBookDate)
+		copy(dAtA[i:], m.PriceBookDate)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.PriceBookDate)))
+		i--
+		dAtA[i] = 0x42
+	}
 	if m.DefaultUsageMix != nil {
 		size, err := m.DefaultUsageMix.MarshalToSizedBufferVT(dAtA[:i])
 		if err != nil {
@@ -589,6 +596,10 @@ func (m *GetCatalogResponse) SizeVT() (n int) {
 	}
 	if m.DefaultUsageMix != nil {
 		l = m.DefaultUsageMix.SizeVT()
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.PriceBookDate)
+	if l > 0 {
 		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
 	}
 	n += len(m.unknownFields)
@@ -1617,6 +1628,38 @@ func (m *GetCatalogResponse) UnmarshalVT(dAtA []byte) error {
 			if err := m.DefaultUsageMix.UnmarshalVT(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PriceBookDate", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return protohelpers.ErrIntOverflow
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return protohelpers.ErrInvalidLength
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return protohelpers.ErrInvalidLength
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PriceBookDate = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
 		default:
 			iNdEx = preIndex

@@ -439,6 +439,14 @@ type UsageMix struct {
 	InputPercent       float64                `protobuf:"fixed64,1,opt,name=input_percent,json=inputPercent,proto3" json:"input_percent,omitempty"`
 	CachedInputPercent float64                `protobuf:"fixed64,2,opt,name=cached_input_percent,json=cachedInputPercent,proto3" json:"cached_input_percent,omitempty"`
 	OutputPercent      float64                `protobuf:"fixed64,3,opt,name=output_percent,json=outputPercent,proto3" json:"output_percent,omitempty"`
+	// Percent of the budget (of spend, not of tokens) spent on long-context requests,
+	// which pay a model's long-context tier for all their tokens (list prices for a
+	// model without one); in batch; and at priority (the model's multipliers, or list
+	// prices where it has none). The rest of the budget is spent at list prices; none
+	// named means list prices throughout.
+	LongContextPercent float64 `protobuf:"fixed64,4,opt,name=long_context_percent,json=longContextPercent,proto3" json:"long_context_percent,omitempty"`
+	BatchPercent       float64 `protobuf:"fixed64,5,opt,name=batch_percent,json=batchPercent,proto3" json:"batch_percent,omitempty"`
+	PriorityPercent    float64 `protobuf:"fixed64,6,opt,name=priority_percent,json=priorityPercent,proto3" json:"priority_percent,omitempty"`
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
@@ -494,6 +502,27 @@ func (x *UsageMix) GetOutputPercent() float64 {
 	return 0
 }
 
+func (x *UsageMix) GetLongContextPercent() float64 {
+	if x != nil {
+		return x.LongContextPercent
+	}
+	return 0
+}
+
+func (x *UsageMix) GetBatchPercent() float64 {
+	if x != nil {
+		return x.BatchPercent
+	}
+	return 0
+}
+
+func (x *UsageMix) GetPriorityPercent() float64 {
+	if x != nil {
+		return x.PriorityPercent
+	}
+	return 0
+}
+
 // ModelPrice is one dated entry of a price book: list prices in USD per million tokens.
 type ModelPrice struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -509,9 +538,14 @@ type ModelPrice struct {
 	// The date from which these prices apply (YYYY-MM-DD).
 	EffectiveDate string `protobuf:"bytes,7,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
 	// Where the prices were published.
-	Source        string `protobuf:"bytes,8,opt,name=source,proto3" json:"source,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Source string `protobuf:"bytes,8,opt,name=source,proto3" json:"source,omitempty"`
+	// The long-context tier, if the model has one.
+	LongContext *LongContextTier `protobuf:"bytes,9,opt,name=long_context,json=longContext,proto3" json:"long_context,omitempty"`
+	// Multipliers of every price in batch and at priority (absent or 0: not offered).
+	BatchMultiplier    float64 `protobuf:"fixed64,10,opt,name=batch_multiplier,json=batchMultiplier,proto3" json:"batch_multiplier,omitempty"`
+	PriorityMultiplier float64 `protobuf:"fixed64,11,opt,name=priority_multiplier,json=priorityMultiplier,proto3" json:"priority_multiplier,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *ModelPrice) Reset() {
@@ -600,6 +634,225 @@ func (x *ModelPrice) GetSource() string {
 	return ""
 }
 
+func (x *ModelPrice) GetLongContext() *LongContextTier {
+	if x != nil {
+		return x.LongContext
+	}
+	return nil
+}
+
+func (x *ModelPrice) GetBatchMultiplier() float64 {
+	if x != nil {
+		return x.BatchMultiplier
+	}
+	return 0
+}
+
+func (x *ModelPrice) GetPriorityMultiplier() float64 {
+	if x != nil {
+		return x.PriorityMultiplier
+	}
+	return 0
+}
+
+// LongContextTier is a model's price above a prompt size: a request with more input
+// tokens than the threshold pays these prices for all its tokens, as the vendors bill.
+type LongContextTier struct {
+	state                    protoimpl.MessageState `protogen:"open.v1"`
+	ThresholdInputTokens     int64                  `protobuf:"varint,1,opt,name=threshold_input_tokens,json=thresholdInputTokens,proto3" json:"threshold_input_tokens,omitempty"`
+	InputUsdPerMillion       float64                `protobuf:"fixed64,2,opt,name=input_usd_per_million,json=inputUsdPerMillion,proto3" json:"input_usd_per_million,omitempty"`
+	CachedInputUsdPerMillion float64                `protobuf:"fixed64,3,opt,name=cached_input_usd_per_million,json=cachedInputUsdPerMillion,proto3" json:"cached_input_usd_per_million,omitempty"`
+	OutputUsdPerMillion      float64                `protobuf:"fixed64,4,opt,name=output_usd_per_million,json=outputUsdPerMillion,proto3" json:"output_usd_per_million,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
+}
+
+func (x *LongContextTier) Reset() {
+	*x = LongContextTier{}
+	mi := &file_paymix_v1_types_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LongContextTier) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LongContextTier) ProtoMessage() {}
+
+func (x *LongContextTier) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_types_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LongContextTier.ProtoReflect.Descriptor instead.
+func (*LongContextTier) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *LongContextTier) GetThresholdInputTokens() int64 {
+	if x != nil {
+		return x.ThresholdInputTokens
+	}
+	return 0
+}
+
+func (x *LongContextTier) GetInputUsdPerMillion() float64 {
+	if x != nil {
+		return x.InputUsdPerMillion
+	}
+	return 0
+}
+
+func (x *LongContextTier) GetCachedInputUsdPerMillion() float64 {
+	if x != nil {
+		return x.CachedInputUsdPerMillion
+	}
+	return 0
+}
+
+func (x *LongContextTier) GetOutputUsdPerMillion() float64 {
+	if x != nil {
+		return x.OutputUsdPerMillion
+	}
+	return 0
+}
+
+// ModelDiscount is a negotiated percentage off a model's price in the books below
+// (the built-in list price), from its effective date: every price and tier, with the
+// batch and priority multipliers on top.
+type ModelDiscount struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Model   string                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	Percent float64                `protobuf:"fixed64,2,opt,name=percent,proto3" json:"percent,omitempty"`
+	// The date from which the discount applies (YYYY-MM-DD).
+	EffectiveDate string `protobuf:"bytes,3,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
+	// Where the discount comes from (a contract, say).
+	Source        string `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelDiscount) Reset() {
+	*x = ModelDiscount{}
+	mi := &file_paymix_v1_types_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelDiscount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelDiscount) ProtoMessage() {}
+
+func (x *ModelDiscount) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_types_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelDiscount.ProtoReflect.Descriptor instead.
+func (*ModelDiscount) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ModelDiscount) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *ModelDiscount) GetPercent() float64 {
+	if x != nil {
+		return x.Percent
+	}
+	return 0
+}
+
+func (x *ModelDiscount) GetEffectiveDate() string {
+	if x != nil {
+		return x.EffectiveDate
+	}
+	return ""
+}
+
+func (x *ModelDiscount) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+// PriceBookRef names a price book a band's token figures were priced on, with its
+// date (when it was collected or last changed; absent for a policy's own prices).
+type PriceBookRef struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "built-in", "organizations/{org}/priceBook", "policy" or "request".
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Date          string `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PriceBookRef) Reset() {
+	*x = PriceBookRef{}
+	mi := &file_paymix_v1_types_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PriceBookRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PriceBookRef) ProtoMessage() {}
+
+func (x *PriceBookRef) ProtoReflect() protoreflect.Message {
+	mi := &file_paymix_v1_types_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PriceBookRef.ProtoReflect.Descriptor instead.
+func (*PriceBookRef) Descriptor() ([]byte, []int) {
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PriceBookRef) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PriceBookRef) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
 // TokenPolicy sets the token component of a band.
 type TokenPolicy struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -623,7 +876,7 @@ type TokenPolicy struct {
 
 func (x *TokenPolicy) Reset() {
 	*x = TokenPolicy{}
-	mi := &file_paymix_v1_types_proto_msgTypes[2]
+	mi := &file_paymix_v1_types_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -635,7 +888,7 @@ func (x *TokenPolicy) String() string {
 func (*TokenPolicy) ProtoMessage() {}
 
 func (x *TokenPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[2]
+	mi := &file_paymix_v1_types_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -648,7 +901,7 @@ func (x *TokenPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenPolicy.ProtoReflect.Descriptor instead.
 func (*TokenPolicy) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{2}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *TokenPolicy) GetMode() TokenMode {
@@ -760,7 +1013,7 @@ type Policy struct {
 
 func (x *Policy) Reset() {
 	*x = Policy{}
-	mi := &file_paymix_v1_types_proto_msgTypes[3]
+	mi := &file_paymix_v1_types_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -772,7 +1025,7 @@ func (x *Policy) String() string {
 func (*Policy) ProtoMessage() {}
 
 func (x *Policy) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[3]
+	mi := &file_paymix_v1_types_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -785,7 +1038,7 @@ func (x *Policy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Policy.ProtoReflect.Descriptor instead.
 func (*Policy) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{3}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Policy) GetTargetPercentile() float64 {
@@ -946,7 +1199,7 @@ type ComponentBand struct {
 
 func (x *ComponentBand) Reset() {
 	*x = ComponentBand{}
-	mi := &file_paymix_v1_types_proto_msgTypes[4]
+	mi := &file_paymix_v1_types_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -958,7 +1211,7 @@ func (x *ComponentBand) String() string {
 func (*ComponentBand) ProtoMessage() {}
 
 func (x *ComponentBand) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[4]
+	mi := &file_paymix_v1_types_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -971,7 +1224,7 @@ func (x *ComponentBand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ComponentBand.ProtoReflect.Descriptor instead.
 func (*ComponentBand) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{4}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ComponentBand) GetComponent() Component {
@@ -1118,7 +1371,7 @@ type TotalBand struct {
 
 func (x *TotalBand) Reset() {
 	*x = TotalBand{}
-	mi := &file_paymix_v1_types_proto_msgTypes[5]
+	mi := &file_paymix_v1_types_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1130,7 +1383,7 @@ func (x *TotalBand) String() string {
 func (*TotalBand) ProtoMessage() {}
 
 func (x *TotalBand) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[5]
+	mi := &file_paymix_v1_types_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1143,7 +1396,7 @@ func (x *TotalBand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TotalBand.ProtoReflect.Descriptor instead.
 func (*TotalBand) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{5}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *TotalBand) GetMin() float64 {
@@ -1256,7 +1509,7 @@ type Range struct {
 
 func (x *Range) Reset() {
 	*x = Range{}
-	mi := &file_paymix_v1_types_proto_msgTypes[6]
+	mi := &file_paymix_v1_types_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1268,7 +1521,7 @@ func (x *Range) String() string {
 func (*Range) ProtoMessage() {}
 
 func (x *Range) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[6]
+	mi := &file_paymix_v1_types_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1281,7 +1534,7 @@ func (x *Range) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Range.ProtoReflect.Descriptor instead.
 func (*Range) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{6}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Range) GetMin() float64 {
@@ -1315,15 +1568,19 @@ type ModelTokens struct {
 	BlendedUsdPerMillion float64 `protobuf:"fixed64,4,opt,name=blended_usd_per_million,json=blendedUsdPerMillion,proto3" json:"blended_usd_per_million,omitempty"`
 	TokensPerYear        float64 `protobuf:"fixed64,5,opt,name=tokens_per_year,json=tokensPerYear,proto3" json:"tokens_per_year,omitempty"`
 	TokensPerMonth       float64 `protobuf:"fixed64,6,opt,name=tokens_per_month,json=tokensPerMonth,proto3" json:"tokens_per_month,omitempty"`
-	// The date of the price-book entry used.
-	PriceDate     string `protobuf:"bytes,7,opt,name=price_date,json=priceDate,proto3" json:"price_date,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The date of the price-book entry used: the price in effect at the effective date.
+	PriceDate string `protobuf:"bytes,7,opt,name=price_date,json=priceDate,proto3" json:"price_date,omitempty"`
+	// The book the price came from (see Provenance.price_books).
+	PriceBook string `protobuf:"bytes,8,opt,name=price_book,json=priceBook,proto3" json:"price_book,omitempty"`
+	// The negotiated discount that book applied to the list price, in percent (0: none).
+	DiscountPercent float64 `protobuf:"fixed64,9,opt,name=discount_percent,json=discountPercent,proto3" json:"discount_percent,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ModelTokens) Reset() {
 	*x = ModelTokens{}
-	mi := &file_paymix_v1_types_proto_msgTypes[7]
+	mi := &file_paymix_v1_types_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1335,7 +1592,7 @@ func (x *ModelTokens) String() string {
 func (*ModelTokens) ProtoMessage() {}
 
 func (x *ModelTokens) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[7]
+	mi := &file_paymix_v1_types_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1348,7 +1605,7 @@ func (x *ModelTokens) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelTokens.ProtoReflect.Descriptor instead.
 func (*ModelTokens) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{7}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ModelTokens) GetModel() string {
@@ -1400,6 +1657,20 @@ func (x *ModelTokens) GetPriceDate() string {
 	return ""
 }
 
+func (x *ModelTokens) GetPriceBook() string {
+	if x != nil {
+		return x.PriceBook
+	}
+	return ""
+}
+
+func (x *ModelTokens) GetDiscountPercent() float64 {
+	if x != nil {
+		return x.DiscountPercent
+	}
+	return 0
+}
+
 // TokenBudget is the token component at the midpoint, in dollars and in tokens.
 type TokenBudget struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
@@ -1423,7 +1694,7 @@ type TokenBudget struct {
 
 func (x *TokenBudget) Reset() {
 	*x = TokenBudget{}
-	mi := &file_paymix_v1_types_proto_msgTypes[8]
+	mi := &file_paymix_v1_types_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1435,7 +1706,7 @@ func (x *TokenBudget) String() string {
 func (*TokenBudget) ProtoMessage() {}
 
 func (x *TokenBudget) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[8]
+	mi := &file_paymix_v1_types_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1448,7 +1719,7 @@ func (x *TokenBudget) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenBudget.ProtoReflect.Descriptor instead.
 func (*TokenBudget) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{8}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *TokenBudget) GetMode() TokenMode {
@@ -1533,7 +1804,7 @@ type Location struct {
 
 func (x *Location) Reset() {
 	*x = Location{}
-	mi := &file_paymix_v1_types_proto_msgTypes[9]
+	mi := &file_paymix_v1_types_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1545,7 +1816,7 @@ func (x *Location) String() string {
 func (*Location) ProtoMessage() {}
 
 func (x *Location) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[9]
+	mi := &file_paymix_v1_types_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1558,7 +1829,7 @@ func (x *Location) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Location.ProtoReflect.Descriptor instead.
 func (*Location) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{9}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Location) GetQuery() string {
@@ -1631,7 +1902,7 @@ type Cohort struct {
 
 func (x *Cohort) Reset() {
 	*x = Cohort{}
-	mi := &file_paymix_v1_types_proto_msgTypes[10]
+	mi := &file_paymix_v1_types_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1643,7 +1914,7 @@ func (x *Cohort) String() string {
 func (*Cohort) ProtoMessage() {}
 
 func (x *Cohort) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[10]
+	mi := &file_paymix_v1_types_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1656,7 +1927,7 @@ func (x *Cohort) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cohort.ProtoReflect.Descriptor instead.
 func (*Cohort) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{10}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Cohort) GetJobFamily() string {
@@ -1711,7 +1982,7 @@ type FallbackStep struct {
 
 func (x *FallbackStep) Reset() {
 	*x = FallbackStep{}
-	mi := &file_paymix_v1_types_proto_msgTypes[11]
+	mi := &file_paymix_v1_types_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1723,7 +1994,7 @@ func (x *FallbackStep) String() string {
 func (*FallbackStep) ProtoMessage() {}
 
 func (x *FallbackStep) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[11]
+	mi := &file_paymix_v1_types_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1736,7 +2007,7 @@ func (x *FallbackStep) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FallbackStep.ProtoReflect.Descriptor instead.
 func (*FallbackStep) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{11}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *FallbackStep) GetScope() GeoScope {
@@ -1788,7 +2059,7 @@ type Fallback struct {
 
 func (x *Fallback) Reset() {
 	*x = Fallback{}
-	mi := &file_paymix_v1_types_proto_msgTypes[12]
+	mi := &file_paymix_v1_types_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1800,7 +2071,7 @@ func (x *Fallback) String() string {
 func (*Fallback) ProtoMessage() {}
 
 func (x *Fallback) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[12]
+	mi := &file_paymix_v1_types_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1813,7 +2084,7 @@ func (x *Fallback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fallback.ProtoReflect.Descriptor instead.
 func (*Fallback) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{12}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Fallback) GetRequestedScope() GeoScope {
@@ -1860,7 +2131,7 @@ type DatasetRef struct {
 
 func (x *DatasetRef) Reset() {
 	*x = DatasetRef{}
-	mi := &file_paymix_v1_types_proto_msgTypes[13]
+	mi := &file_paymix_v1_types_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1872,7 +2143,7 @@ func (x *DatasetRef) String() string {
 func (*DatasetRef) ProtoMessage() {}
 
 func (x *DatasetRef) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[13]
+	mi := &file_paymix_v1_types_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1885,7 +2156,7 @@ func (x *DatasetRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DatasetRef.ProtoReflect.Descriptor instead.
 func (*DatasetRef) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{13}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DatasetRef) GetName() string {
@@ -1958,14 +2229,18 @@ type Provenance struct {
 	Differential   *Differential  `protobuf:"bytes,20,opt,name=differential,proto3" json:"differential,omitempty"`
 	// The parts of the policy the request set itself ("target_percentile",
 	// "token_policy"): policy names the policy the rest comes from.
-	Overrides     []string `protobuf:"bytes,21,rep,name=overrides,proto3" json:"overrides,omitempty"`
+	Overrides []string `protobuf:"bytes,21,rep,name=overrides,proto3" json:"overrides,omitempty"`
+	// The price books the token figures were priced on, lowest first: the built-in book,
+	// the organisation's own, then the policy's or request's own prices. A model's price
+	// is the one of the highest book with an entry in effect at the effective date.
+	PriceBooks    []*PriceBookRef `protobuf:"bytes,22,rep,name=price_books,json=priceBooks,proto3" json:"price_books,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Provenance) Reset() {
 	*x = Provenance{}
-	mi := &file_paymix_v1_types_proto_msgTypes[14]
+	mi := &file_paymix_v1_types_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1977,7 +2252,7 @@ func (x *Provenance) String() string {
 func (*Provenance) ProtoMessage() {}
 
 func (x *Provenance) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[14]
+	mi := &file_paymix_v1_types_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1990,7 +2265,7 @@ func (x *Provenance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Provenance.ProtoReflect.Descriptor instead.
 func (*Provenance) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{14}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Provenance) GetSynthetic() bool {
@@ -2140,6 +2415,13 @@ func (x *Provenance) GetOverrides() []string {
 	return nil
 }
 
+func (x *Provenance) GetPriceBooks() []*PriceBookRef {
+	if x != nil {
+		return x.PriceBooks
+	}
+	return nil
+}
+
 // Differential is a location's ratio to a wider scope that serves it: the mean over
 // every job family and level both serve a band for of mid(location) / mid(wider),
 // weighted by the smaller of the two cohorts' capped weights, at the policy's own
@@ -2160,7 +2442,7 @@ type Differential struct {
 
 func (x *Differential) Reset() {
 	*x = Differential{}
-	mi := &file_paymix_v1_types_proto_msgTypes[15]
+	mi := &file_paymix_v1_types_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2172,7 +2454,7 @@ func (x *Differential) String() string {
 func (*Differential) ProtoMessage() {}
 
 func (x *Differential) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[15]
+	mi := &file_paymix_v1_types_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2185,7 +2467,7 @@ func (x *Differential) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Differential.ProtoReflect.Descriptor instead.
 func (*Differential) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{15}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Differential) GetScope() GeoScope {
@@ -2248,7 +2530,7 @@ type LevelCurve struct {
 
 func (x *LevelCurve) Reset() {
 	*x = LevelCurve{}
-	mi := &file_paymix_v1_types_proto_msgTypes[16]
+	mi := &file_paymix_v1_types_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2260,7 +2542,7 @@ func (x *LevelCurve) String() string {
 func (*LevelCurve) ProtoMessage() {}
 
 func (x *LevelCurve) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[16]
+	mi := &file_paymix_v1_types_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2273,7 +2555,7 @@ func (x *LevelCurve) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LevelCurve.ProtoReflect.Descriptor instead.
 func (*LevelCurve) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{16}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *LevelCurve) GetRawMidpoint() float64 {
@@ -2318,7 +2600,7 @@ type Warning struct {
 
 func (x *Warning) Reset() {
 	*x = Warning{}
-	mi := &file_paymix_v1_types_proto_msgTypes[17]
+	mi := &file_paymix_v1_types_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2330,7 +2612,7 @@ func (x *Warning) String() string {
 func (*Warning) ProtoMessage() {}
 
 func (x *Warning) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[17]
+	mi := &file_paymix_v1_types_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2343,7 +2625,7 @@ func (x *Warning) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Warning.ProtoReflect.Descriptor instead.
 func (*Warning) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{17}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Warning) GetCode() string {
@@ -2386,7 +2668,7 @@ type Band struct {
 
 func (x *Band) Reset() {
 	*x = Band{}
-	mi := &file_paymix_v1_types_proto_msgTypes[18]
+	mi := &file_paymix_v1_types_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2398,7 +2680,7 @@ func (x *Band) String() string {
 func (*Band) ProtoMessage() {}
 
 func (x *Band) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[18]
+	mi := &file_paymix_v1_types_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2411,7 +2693,7 @@ func (x *Band) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Band.ProtoReflect.Descriptor instead.
 func (*Band) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{18}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Band) GetCurrency() string {
@@ -2508,7 +2790,7 @@ type MarketStats struct {
 
 func (x *MarketStats) Reset() {
 	*x = MarketStats{}
-	mi := &file_paymix_v1_types_proto_msgTypes[19]
+	mi := &file_paymix_v1_types_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2520,7 +2802,7 @@ func (x *MarketStats) String() string {
 func (*MarketStats) ProtoMessage() {}
 
 func (x *MarketStats) ProtoReflect() protoreflect.Message {
-	mi := &file_paymix_v1_types_proto_msgTypes[19]
+	mi := &file_paymix_v1_types_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2533,7 +2815,7 @@ func (x *MarketStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarketStats.ProtoReflect.Descriptor instead.
 func (*MarketStats) Descriptor() ([]byte, []int) {
-	return file_paymix_v1_types_proto_rawDescGZIP(), []int{19}
+	return file_paymix_v1_types_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *MarketStats) GetP10() float64 {
@@ -2617,12 +2899,16 @@ var File_paymix_v1_types_proto protoreflect.FileDescriptor
 
 const file_paymix_v1_types_proto_rawDesc = "" +
 	"\n" +
-	"\x15paymix/v1/types.proto\x12\tpaymix.v1\x1a\x1bbuf/validate/validate.proto\"\xea\x04\n" +
+	"\x15paymix/v1/types.proto\x12\tpaymix.v1\x1a\x1bbuf/validate/validate.proto\"\xf4\a\n" +
 	"\bUsageMix\x12<\n" +
 	"\rinput_percent\x18\x01 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\finputPercent\x12I\n" +
 	"\x14cached_input_percent\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\x12cachedInputPercent\x12>\n" +
-	"\x0eoutput_percent\x18\x03 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\routputPercent:\x94\x03\xbaH\x90\x03\x1a\x8d\x03\n" +
-	"\rusage_mix.sum\x12dinput_percent, cached_input_percent and output_percent must sum to 100 (or all be 0 for the default)\x1a\x95\x02(this.input_percent + this.cached_input_percent + this.output_percent - 100.0 < 0.000001 && 100.0 - this.input_percent - this.cached_input_percent - this.output_percent < 0.000001) || (this.input_percent == 0.0 && this.cached_input_percent == 0.0 && this.output_percent == 0.0)\"\xbe\x04\n" +
+	"\x0eoutput_percent\x18\x03 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\routputPercent\x12I\n" +
+	"\x14long_context_percent\x18\x04 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\x12longContextPercent\x12<\n" +
+	"\rbatch_percent\x18\x05 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\fbatchPercent\x12B\n" +
+	"\x10priority_percent\x18\x06 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\x0fpriorityPercent:\xd1\x04\xbaH\xcd\x04\x1a\xba\x01\n" +
+	"\x0fusage_mix.spend\x12Qlong_context_percent, batch_percent and priority_percent together are at most 100\x1aTthis.long_context_percent + this.batch_percent + this.priority_percent <= 100.000001\x1a\x8d\x03\n" +
+	"\rusage_mix.sum\x12dinput_percent, cached_input_percent and output_percent must sum to 100 (or all be 0 for the default)\x1a\x95\x02(this.input_percent + this.cached_input_percent + this.output_percent - 100.0 < 0.000001 && 100.0 - this.input_percent - this.cached_input_percent - this.output_percent < 0.000001) || (this.input_percent == 0.0 && this.cached_input_percent == 0.0 && this.output_percent == 0.0)\"\x8b\x06\n" +
 	"\n" +
 	"ModelPrice\x12\x1f\n" +
 	"\x05model\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05model\x12\x1f\n" +
@@ -2634,7 +2920,26 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x0eeffective_date\x18\a \x01(\tB\x8f\x01\xbaH\x8b\x01\xba\x01e\n" +
 	"\n" +
 	"date.range\x12)must be between 2000-01-01 and 2100-12-31\x1a,this >= '2000-01-01' && this <= '2100-12-31'\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\x12 \n" +
-	"\x06source\x18\b \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x06source\"\x91\x05\n" +
+	"\x06source\x18\b \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x06source\x12=\n" +
+	"\flong_context\x18\t \x01(\v2\x1a.paymix.v1.LongContextTierR\vlongContext\x12B\n" +
+	"\x10batch_multiplier\x18\n" +
+	" \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00$@)\x00\x00\x00\x00\x00\x00\x00\x00R\x0fbatchMultiplier\x12H\n" +
+	"\x13priority_multiplier\x18\v \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00$@)\x00\x00\x00\x00\x00\x00\x00\x00R\x12priorityMultiplier\"\xc8\x02\n" +
+	"\x0fLongContextTier\x12B\n" +
+	"\x16threshold_input_tokens\x18\x01 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xc2\xd7/(\x01R\x14thresholdInputTokens\x12J\n" +
+	"\x15input_usd_per_million\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x88\xc3@)\x00\x00\x00\x00\x00\x00\x00\x00R\x12inputUsdPerMillion\x12W\n" +
+	"\x1ccached_input_usd_per_million\x18\x03 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x88\xc3@)\x00\x00\x00\x00\x00\x00\x00\x00R\x18cachedInputUsdPerMillion\x12L\n" +
+	"\x16output_usd_per_million\x18\x04 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x88\xc3@)\x00\x00\x00\x00\x00\x00\x00\x00R\x13outputUsdPerMillion\"\xbc\x02\n" +
+	"\rModelDiscount\x12\x1f\n" +
+	"\x05model\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05model\x121\n" +
+	"\apercent\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\apercent\x12\xb4\x01\n" +
+	"\x0eeffective_date\x18\x03 \x01(\tB\x8c\x01\xbaH\x88\x01\xba\x01e\n" +
+	"\n" +
+	"date.range\x12)must be between 2000-01-01 and 2100-12-31\x1a,this >= '2000-01-01' && this <= '2100-12-31'r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\x12 \n" +
+	"\x06source\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x06source\"6\n" +
+	"\fPriceBookRef\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\"\x91\x05\n" +
 	"\vTokenPolicy\x122\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x14.paymix.v1.TokenModeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04mode\x12D\n" +
 	"\x0fpercent_of_base\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00H\x00R\rpercentOfBase\x88\x01\x01\x125\n" +
@@ -2743,7 +3048,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x05Range\x12\x10\n" +
 	"\x03min\x18\x01 \x01(\x01R\x03min\x12\x10\n" +
 	"\x03mid\x18\x02 \x01(\x01R\x03mid\x12\x10\n" +
-	"\x03max\x18\x03 \x01(\x01R\x03max\"\xfb\x01\n" +
+	"\x03max\x18\x03 \x01(\x01R\x03max\"\xc5\x02\n" +
 	"\vModelTokens\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x16\n" +
 	"\x06vendor\x18\x02 \x01(\tR\x06vendor\x12\x16\n" +
@@ -2752,7 +3057,10 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x0ftokens_per_year\x18\x05 \x01(\x01R\rtokensPerYear\x12(\n" +
 	"\x10tokens_per_month\x18\x06 \x01(\x01R\x0etokensPerMonth\x12\x1d\n" +
 	"\n" +
-	"price_date\x18\a \x01(\tR\tpriceDate\"\xa8\x03\n" +
+	"price_date\x18\a \x01(\tR\tpriceDate\x12\x1d\n" +
+	"\n" +
+	"price_book\x18\b \x01(\tR\tpriceBook\x12)\n" +
+	"\x10discount_percent\x18\t \x01(\x01R\x0fdiscountPercent\"\xa8\x03\n" +
 	"\vTokenBudget\x12(\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x14.paymix.v1.TokenModeR\x04mode\x12,\n" +
 	"\afunding\x18\x02 \x01(\x0e2\x12.paymix.v1.FundingR\afunding\x12 \n" +
@@ -2803,7 +3111,7 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x05 \x01(\tR\vdisplayName\x12\x1c\n" +
 	"\tsynthetic\x18\x02 \x01(\bR\tsynthetic\x12%\n" +
 	"\x0eweight_percent\x18\x03 \x01(\x01R\rweightPercent\x12\x12\n" +
-	"\x04rows\x18\x04 \x01(\x05R\x04rows\"\x83\a\n" +
+	"\x04rows\x18\x04 \x01(\x05R\x04rows\"\xbd\a\n" +
 	"\n" +
 	"Provenance\x12\x1c\n" +
 	"\tsynthetic\x18\x01 \x01(\bR\tsynthetic\x12\x14\n" +
@@ -2827,7 +3135,9 @@ const file_paymix_v1_types_proto_rawDesc = "" +
 	"\x0egeo_adjustment\x18\x12 \x01(\bR\rgeoAdjustment\x12B\n" +
 	"\x0flevel_smoothing\x18\x13 \x01(\x0e2\x19.paymix.v1.LevelSmoothingR\x0elevelSmoothing\x12;\n" +
 	"\fdifferential\x18\x14 \x01(\v2\x17.paymix.v1.DifferentialR\fdifferential\x12\x1c\n" +
-	"\toverrides\x18\x15 \x03(\tR\toverrides\"\xd5\x01\n" +
+	"\toverrides\x18\x15 \x03(\tR\toverrides\x128\n" +
+	"\vprice_books\x18\x16 \x03(\v2\x17.paymix.v1.PriceBookRefR\n" +
+	"priceBooks\"\xd5\x01\n" +
 	"\fDifferential\x12)\n" +
 	"\x05scope\x18\x01 \x01(\x0e2\x13.paymix.v1.GeoScopeR\x05scope\x12\x1f\n" +
 	"\vlocation_id\x18\x02 \x01(\tR\n" +
@@ -2938,86 +3248,91 @@ func file_paymix_v1_types_proto_rawDescGZIP() []byte {
 }
 
 var file_paymix_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_paymix_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_paymix_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_paymix_v1_types_proto_goTypes = []any{
-	(Component)(0),        // 0: paymix.v1.Component
-	(Confidence)(0),       // 1: paymix.v1.Confidence
-	(PassedOver)(0),       // 2: paymix.v1.PassedOver
-	(TokenMode)(0),        // 3: paymix.v1.TokenMode
-	(Funding)(0),          // 4: paymix.v1.Funding
-	(GeoScope)(0),         // 5: paymix.v1.GeoScope
-	(LevelSmoothing)(0),   // 6: paymix.v1.LevelSmoothing
-	(*UsageMix)(nil),      // 7: paymix.v1.UsageMix
-	(*ModelPrice)(nil),    // 8: paymix.v1.ModelPrice
-	(*TokenPolicy)(nil),   // 9: paymix.v1.TokenPolicy
-	(*Policy)(nil),        // 10: paymix.v1.Policy
-	(*ComponentBand)(nil), // 11: paymix.v1.ComponentBand
-	(*TotalBand)(nil),     // 12: paymix.v1.TotalBand
-	(*Range)(nil),         // 13: paymix.v1.Range
-	(*ModelTokens)(nil),   // 14: paymix.v1.ModelTokens
-	(*TokenBudget)(nil),   // 15: paymix.v1.TokenBudget
-	(*Location)(nil),      // 16: paymix.v1.Location
-	(*Cohort)(nil),        // 17: paymix.v1.Cohort
-	(*FallbackStep)(nil),  // 18: paymix.v1.FallbackStep
-	(*Fallback)(nil),      // 19: paymix.v1.Fallback
-	(*DatasetRef)(nil),    // 20: paymix.v1.DatasetRef
-	(*Provenance)(nil),    // 21: paymix.v1.Provenance
-	(*Differential)(nil),  // 22: paymix.v1.Differential
-	(*LevelCurve)(nil),    // 23: paymix.v1.LevelCurve
-	(*Warning)(nil),       // 24: paymix.v1.Warning
-	(*Band)(nil),          // 25: paymix.v1.Band
-	(*MarketStats)(nil),   // 26: paymix.v1.MarketStats
-	nil,                   // 27: paymix.v1.TokenPolicy.FixedUsdByLevelEntry
-	nil,                   // 28: paymix.v1.Policy.RangeSpreadPercentByLevelEntry
-	nil,                   // 29: paymix.v1.Policy.MinCompaniesByLevelEntry
-	nil,                   // 30: paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
+	(Component)(0),          // 0: paymix.v1.Component
+	(Confidence)(0),         // 1: paymix.v1.Confidence
+	(PassedOver)(0),         // 2: paymix.v1.PassedOver
+	(TokenMode)(0),          // 3: paymix.v1.TokenMode
+	(Funding)(0),            // 4: paymix.v1.Funding
+	(GeoScope)(0),           // 5: paymix.v1.GeoScope
+	(LevelSmoothing)(0),     // 6: paymix.v1.LevelSmoothing
+	(*UsageMix)(nil),        // 7: paymix.v1.UsageMix
+	(*ModelPrice)(nil),      // 8: paymix.v1.ModelPrice
+	(*LongContextTier)(nil), // 9: paymix.v1.LongContextTier
+	(*ModelDiscount)(nil),   // 10: paymix.v1.ModelDiscount
+	(*PriceBookRef)(nil),    // 11: paymix.v1.PriceBookRef
+	(*TokenPolicy)(nil),     // 12: paymix.v1.TokenPolicy
+	(*Policy)(nil),          // 13: paymix.v1.Policy
+	(*ComponentBand)(nil),   // 14: paymix.v1.ComponentBand
+	(*TotalBand)(nil),       // 15: paymix.v1.TotalBand
+	(*Range)(nil),           // 16: paymix.v1.Range
+	(*ModelTokens)(nil),     // 17: paymix.v1.ModelTokens
+	(*TokenBudget)(nil),     // 18: paymix.v1.TokenBudget
+	(*Location)(nil),        // 19: paymix.v1.Location
+	(*Cohort)(nil),          // 20: paymix.v1.Cohort
+	(*FallbackStep)(nil),    // 21: paymix.v1.FallbackStep
+	(*Fallback)(nil),        // 22: paymix.v1.Fallback
+	(*DatasetRef)(nil),      // 23: paymix.v1.DatasetRef
+	(*Provenance)(nil),      // 24: paymix.v1.Provenance
+	(*Differential)(nil),    // 25: paymix.v1.Differential
+	(*LevelCurve)(nil),      // 26: paymix.v1.LevelCurve
+	(*Warning)(nil),         // 27: paymix.v1.Warning
+	(*Band)(nil),            // 28: paymix.v1.Band
+	(*MarketStats)(nil),     // 29: paymix.v1.MarketStats
+	nil,                     // 30: paymix.v1.TokenPolicy.FixedUsdByLevelEntry
+	nil,                     // 31: paymix.v1.Policy.RangeSpreadPercentByLevelEntry
+	nil,                     // 32: paymix.v1.Policy.MinCompaniesByLevelEntry
+	nil,                     // 33: paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
 }
 var file_paymix_v1_types_proto_depIdxs = []int32{
-	3,  // 0: paymix.v1.TokenPolicy.mode:type_name -> paymix.v1.TokenMode
-	27, // 1: paymix.v1.TokenPolicy.fixed_usd_by_level:type_name -> paymix.v1.TokenPolicy.FixedUsdByLevelEntry
-	4,  // 2: paymix.v1.TokenPolicy.funding:type_name -> paymix.v1.Funding
-	7,  // 3: paymix.v1.TokenPolicy.usage_mix:type_name -> paymix.v1.UsageMix
-	8,  // 4: paymix.v1.TokenPolicy.prices:type_name -> paymix.v1.ModelPrice
-	28, // 5: paymix.v1.Policy.range_spread_percent_by_level:type_name -> paymix.v1.Policy.RangeSpreadPercentByLevelEntry
-	9,  // 6: paymix.v1.Policy.token_policy:type_name -> paymix.v1.TokenPolicy
-	29, // 7: paymix.v1.Policy.min_companies_by_level:type_name -> paymix.v1.Policy.MinCompaniesByLevelEntry
-	30, // 8: paymix.v1.Policy.max_company_share_percent_by_level:type_name -> paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
-	6,  // 9: paymix.v1.Policy.level_smoothing:type_name -> paymix.v1.LevelSmoothing
-	0,  // 10: paymix.v1.ComponentBand.component:type_name -> paymix.v1.Component
-	1,  // 11: paymix.v1.ComponentBand.confidence:type_name -> paymix.v1.Confidence
-	1,  // 12: paymix.v1.TotalBand.confidence:type_name -> paymix.v1.Confidence
-	3,  // 13: paymix.v1.TokenBudget.mode:type_name -> paymix.v1.TokenMode
-	4,  // 14: paymix.v1.TokenBudget.funding:type_name -> paymix.v1.Funding
-	7,  // 15: paymix.v1.TokenBudget.usage_mix:type_name -> paymix.v1.UsageMix
-	14, // 16: paymix.v1.TokenBudget.models:type_name -> paymix.v1.ModelTokens
-	5,  // 17: paymix.v1.TokenBudget.market_scope:type_name -> paymix.v1.GeoScope
-	5,  // 18: paymix.v1.Location.scope:type_name -> paymix.v1.GeoScope
-	16, // 19: paymix.v1.Cohort.location:type_name -> paymix.v1.Location
-	5,  // 20: paymix.v1.FallbackStep.scope:type_name -> paymix.v1.GeoScope
-	2,  // 21: paymix.v1.FallbackStep.passed_over:type_name -> paymix.v1.PassedOver
-	5,  // 22: paymix.v1.Fallback.requested_scope:type_name -> paymix.v1.GeoScope
-	5,  // 23: paymix.v1.Fallback.used_scope:type_name -> paymix.v1.GeoScope
-	18, // 24: paymix.v1.Fallback.steps:type_name -> paymix.v1.FallbackStep
-	20, // 25: paymix.v1.Provenance.datasets:type_name -> paymix.v1.DatasetRef
-	19, // 26: paymix.v1.Provenance.fallback:type_name -> paymix.v1.Fallback
-	6,  // 27: paymix.v1.Provenance.level_smoothing:type_name -> paymix.v1.LevelSmoothing
-	22, // 28: paymix.v1.Provenance.differential:type_name -> paymix.v1.Differential
-	5,  // 29: paymix.v1.Differential.scope:type_name -> paymix.v1.GeoScope
-	17, // 30: paymix.v1.Band.cohort:type_name -> paymix.v1.Cohort
-	11, // 31: paymix.v1.Band.components:type_name -> paymix.v1.ComponentBand
-	12, // 32: paymix.v1.Band.total:type_name -> paymix.v1.TotalBand
-	13, // 33: paymix.v1.Band.total_without_tokens:type_name -> paymix.v1.Range
-	15, // 34: paymix.v1.Band.tokens:type_name -> paymix.v1.TokenBudget
-	21, // 35: paymix.v1.Band.provenance:type_name -> paymix.v1.Provenance
-	24, // 36: paymix.v1.Band.warnings:type_name -> paymix.v1.Warning
-	23, // 37: paymix.v1.Band.level_curve:type_name -> paymix.v1.LevelCurve
-	26, // 38: paymix.v1.Band.total_market:type_name -> paymix.v1.MarketStats
-	1,  // 39: paymix.v1.MarketStats.confidence:type_name -> paymix.v1.Confidence
-	40, // [40:40] is the sub-list for method output_type
-	40, // [40:40] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	9,  // 0: paymix.v1.ModelPrice.long_context:type_name -> paymix.v1.LongContextTier
+	3,  // 1: paymix.v1.TokenPolicy.mode:type_name -> paymix.v1.TokenMode
+	30, // 2: paymix.v1.TokenPolicy.fixed_usd_by_level:type_name -> paymix.v1.TokenPolicy.FixedUsdByLevelEntry
+	4,  // 3: paymix.v1.TokenPolicy.funding:type_name -> paymix.v1.Funding
+	7,  // 4: paymix.v1.TokenPolicy.usage_mix:type_name -> paymix.v1.UsageMix
+	8,  // 5: paymix.v1.TokenPolicy.prices:type_name -> paymix.v1.ModelPrice
+	31, // 6: paymix.v1.Policy.range_spread_percent_by_level:type_name -> paymix.v1.Policy.RangeSpreadPercentByLevelEntry
+	12, // 7: paymix.v1.Policy.token_policy:type_name -> paymix.v1.TokenPolicy
+	32, // 8: paymix.v1.Policy.min_companies_by_level:type_name -> paymix.v1.Policy.MinCompaniesByLevelEntry
+	33, // 9: paymix.v1.Policy.max_company_share_percent_by_level:type_name -> paymix.v1.Policy.MaxCompanySharePercentByLevelEntry
+	6,  // 10: paymix.v1.Policy.level_smoothing:type_name -> paymix.v1.LevelSmoothing
+	0,  // 11: paymix.v1.ComponentBand.component:type_name -> paymix.v1.Component
+	1,  // 12: paymix.v1.ComponentBand.confidence:type_name -> paymix.v1.Confidence
+	1,  // 13: paymix.v1.TotalBand.confidence:type_name -> paymix.v1.Confidence
+	3,  // 14: paymix.v1.TokenBudget.mode:type_name -> paymix.v1.TokenMode
+	4,  // 15: paymix.v1.TokenBudget.funding:type_name -> paymix.v1.Funding
+	7,  // 16: paymix.v1.TokenBudget.usage_mix:type_name -> paymix.v1.UsageMix
+	17, // 17: paymix.v1.TokenBudget.models:type_name -> paymix.v1.ModelTokens
+	5,  // 18: paymix.v1.TokenBudget.market_scope:type_name -> paymix.v1.GeoScope
+	5,  // 19: paymix.v1.Location.scope:type_name -> paymix.v1.GeoScope
+	19, // 20: paymix.v1.Cohort.location:type_name -> paymix.v1.Location
+	5,  // 21: paymix.v1.FallbackStep.scope:type_name -> paymix.v1.GeoScope
+	2,  // 22: paymix.v1.FallbackStep.passed_over:type_name -> paymix.v1.PassedOver
+	5,  // 23: paymix.v1.Fallback.requested_scope:type_name -> paymix.v1.GeoScope
+	5,  // 24: paymix.v1.Fallback.used_scope:type_name -> paymix.v1.GeoScope
+	21, // 25: paymix.v1.Fallback.steps:type_name -> paymix.v1.FallbackStep
+	23, // 26: paymix.v1.Provenance.datasets:type_name -> paymix.v1.DatasetRef
+	22, // 27: paymix.v1.Provenance.fallback:type_name -> paymix.v1.Fallback
+	6,  // 28: paymix.v1.Provenance.level_smoothing:type_name -> paymix.v1.LevelSmoothing
+	25, // 29: paymix.v1.Provenance.differential:type_name -> paymix.v1.Differential
+	11, // 30: paymix.v1.Provenance.price_books:type_name -> paymix.v1.PriceBookRef
+	5,  // 31: paymix.v1.Differential.scope:type_name -> paymix.v1.GeoScope
+	20, // 32: paymix.v1.Band.cohort:type_name -> paymix.v1.Cohort
+	14, // 33: paymix.v1.Band.components:type_name -> paymix.v1.ComponentBand
+	15, // 34: paymix.v1.Band.total:type_name -> paymix.v1.TotalBand
+	16, // 35: paymix.v1.Band.total_without_tokens:type_name -> paymix.v1.Range
+	18, // 36: paymix.v1.Band.tokens:type_name -> paymix.v1.TokenBudget
+	24, // 37: paymix.v1.Band.provenance:type_name -> paymix.v1.Provenance
+	27, // 38: paymix.v1.Band.warnings:type_name -> paymix.v1.Warning
+	26, // 39: paymix.v1.Band.level_curve:type_name -> paymix.v1.LevelCurve
+	29, // 40: paymix.v1.Band.total_market:type_name -> paymix.v1.MarketStats
+	1,  // 41: paymix.v1.MarketStats.confidence:type_name -> paymix.v1.Confidence
+	42, // [42:42] is the sub-list for method output_type
+	42, // [42:42] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_paymix_v1_types_proto_init() }
@@ -3025,21 +3340,21 @@ func file_paymix_v1_types_proto_init() {
 	if File_paymix_v1_types_proto != nil {
 		return
 	}
-	file_paymix_v1_types_proto_msgTypes[2].OneofWrappers = []any{}
-	file_paymix_v1_types_proto_msgTypes[3].OneofWrappers = []any{}
-	file_paymix_v1_types_proto_msgTypes[4].OneofWrappers = []any{}
 	file_paymix_v1_types_proto_msgTypes[5].OneofWrappers = []any{}
+	file_paymix_v1_types_proto_msgTypes[6].OneofWrappers = []any{}
+	file_paymix_v1_types_proto_msgTypes[7].OneofWrappers = []any{}
 	file_paymix_v1_types_proto_msgTypes[8].OneofWrappers = []any{}
-	file_paymix_v1_types_proto_msgTypes[15].OneofWrappers = []any{}
-	file_paymix_v1_types_proto_msgTypes[16].OneofWrappers = []any{}
+	file_paymix_v1_types_proto_msgTypes[11].OneofWrappers = []any{}
+	file_paymix_v1_types_proto_msgTypes[18].OneofWrappers = []any{}
 	file_paymix_v1_types_proto_msgTypes[19].OneofWrappers = []any{}
+	file_paymix_v1_types_proto_msgTypes[22].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_paymix_v1_types_proto_rawDesc), len(file_paymix_v1_types_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   24,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
