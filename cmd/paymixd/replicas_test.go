@@ -220,6 +220,30 @@ func TestReplicasStayInSync(t *testing.T) {
 		})
 	}
 
+	// A price book put through replica 2 prices Acme's bands on replicas 1 and 3: Argon
+	// at 1 / 0.05 / 5 from 2026-12-01 is round(10^11 / 0.4875) tokens for $100,000.
+	if _, err := pb.NewPriceBookServiceClient(r2.conn).UpdatePriceBook(keyed(orgAdmin.GetSecret()), &pb.UpdatePriceBookRequest{
+		PriceBook: &pb.PriceBook{Name: "organizations/acme/priceBook", Prices: []*pb.ModelPrice{{Model: "gemini-4-argon",
+			InputUsdPerMillion: 1, CachedInputUsdPerMillion: 0.05, OutputUsdPerMillion: 5, EffectiveDate: "2026-12-01"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*replica{r1, r3} {
+		within(t, time.Second, "the price book on "+r.name, func() error {
+			resp, err := pb.NewBandServiceClient(r.conn).RecommendBand(keyed(hris.GetSecret()), &pb.RecommendBandRequest{JobFamily: "software-engineer",
+				Level: "IC3", Location: "Seattle, WA", EffectiveDate: "2026-12-01",
+				TokenPolicy: &pb.TokenPolicy{Mode: pb.TokenMode_TOKEN_MODE_FIXED, FixedUsd: proto.Float64(100000)}})
+			if err != nil {
+				return err
+			}
+			for _, m := range resp.GetBand().GetTokens().GetModels() {
+				if m.GetModel() == "gemini-4-argon" && m.GetTokensPerYear() == 205_128_205_128 && m.GetPriceBook() == "organizations/acme/priceBook" {
+					return nil
+				}
+			}
+			return fmt.Errorf("Argon is not at the negotiated price yet")
+		})
+	}
+
 	// Two replicas update one policy with the same etag: exactly one succeeds.
 	cur, err := policies3.GetPolicy(keyed(orgAdmin.GetSecret()), &pb.GetPolicyRequest{Name: "organizations/acme/policies/half"})
 	if err != nil {

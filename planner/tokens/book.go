@@ -1,6 +1,7 @@
 package tokens
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -159,13 +160,15 @@ func (b *Book) resolve(model string, day time.Time, top int) (Resolved, bool) {
 	return Resolved{}, false
 }
 
-// discounted is the price with percent off every figure, its tier's too.
+// discounted is the price with percent off every figure, its tier's too, to a
+// billionth of a dollar (0.1 x 0.8 is 0.08, not 0.08000000000000002).
 func (p Price) discounted(percent float64) Price {
 	f := 1 - percent/100
-	p.Input, p.CachedInput, p.Output = p.Input*f, p.CachedInput*f, p.Output*f
+	off := func(x float64) float64 { return math.Round(x*f*1e9) / 1e9 }
+	p.Input, p.CachedInput, p.Output = off(p.Input), off(p.CachedInput), off(p.Output)
 	if p.LongContext != nil {
 		t := *p.LongContext
-		t.Input, t.CachedInput, t.Output = t.Input*f, t.CachedInput*f, t.Output*f
+		t.Input, t.CachedInput, t.Output = off(t.Input), off(t.CachedInput), off(t.Output)
 		p.LongContext = &t
 	}
 	return p

@@ -185,7 +185,7 @@ func TestBookLayers(t *testing.T) {
 		t.Errorf("before the negotiated price, the list price: %+v", before)
 	}
 	sonnet, _ := book.Find("claude-sonnet-5.5", day("2026-12-01"))
-	if math.Abs(sonnet.CachedInput-0.08) > 1e-15 || math.Abs(sonnet.Input-1.6) > 1e-15 || sonnet.DiscountPercent != 20 || sonnet.Layer != org.Name {
+	if sonnet.CachedInput != 0.08 || sonnet.Input != 1.6 || sonnet.DiscountPercent != 20 || sonnet.Layer != org.Name {
 		t.Errorf("Sonnet 5.5 at 20%% off: %+v", sonnet)
 	}
 	if early, _ := book.Find("claude-sonnet-5.5", day("2026-10-31")); early.DiscountPercent != 0 || early.Input != 2 {
