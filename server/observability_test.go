@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -205,18 +206,26 @@ func TestOneTraceFromJSONToHandler(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("band over JSON: %d", code)
 	}
-	tp.ForceFlush(context.Background())
-	got := spans.GetSpans()
+	// The handler's span ends when the call's last frame is written, which may be
+	// after the HTTP answer reached the client: wait for it.
+	var got tracetest.SpanStubs
 	var httpSpan, client, srv *tracetest.SpanStub
-	for i := range got {
-		sp := &got[i]
-		switch {
-		case sp.SpanKind == trace.SpanKindServer && sp.Name == "POST":
-			httpSpan = sp
-		case sp.SpanKind == trace.SpanKindClient && sp.Name == "paymix.v1.BandService/RecommendBand":
-			client = sp
-		case sp.SpanKind == trace.SpanKindServer && sp.Name == "paymix.v1.BandService/RecommendBand":
-			srv = sp
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		got = spans.GetSpans()
+		httpSpan, client, srv = nil, nil, nil
+		for i := range got {
+			sp := &got[i]
+			switch {
+			case sp.SpanKind == trace.SpanKindServer && sp.Name == "POST":
+				httpSpan = sp
+			case sp.SpanKind == trace.SpanKindClient && sp.Name == "paymix.v1.BandService/RecommendBand":
+				client = sp
+			case sp.SpanKind == trace.SpanKindServer && sp.Name == "paymix.v1.BandService/RecommendBand":
+				srv = sp
+			}
+		}
+		if httpSpan != nil && client != nil && srv != nil {
+			break
 		}
 	}
 	if httpSpan == nil || client == nil || srv == nil {
