@@ -260,6 +260,12 @@ func printError(w io.Writer, cmd string, err error) {
 		}
 	}
 	fmt.Fprintf(w, "%s: %s: %s\n", cmd, st.Code(), msg)
+	// A plaintext client of a TLS server, or the reverse, sees the connection fail
+	// with no word of TLS.
+	if st.Code() == codes.Unavailable && (strings.Contains(msg, "server preface") || strings.Contains(msg, "handshake") ||
+		strings.Contains(msg, "first record does not look like a TLS handshake") || strings.Contains(msg, "certificate")) {
+		fmt.Fprintf(w, "  (does the server use TLS? connect with --tls or --ca FILE, and --cert/--cert-key when it requires a client certificate)\n")
+	}
 	for _, d := range st.Details() {
 		if br, ok := d.(*errdetails.BadRequest); ok {
 			for i, v := range br.GetFieldViolations() {

@@ -97,7 +97,9 @@ func Blended(p Price, m UsageMix) float64 {
 	if atList {
 		return list // no tier or multiplier applies: exactly the list blend
 	}
-	return 1 / perDollar
+	// To a billionth of a dollar a million: 1 / (0.7 / 1.95 + 0.3 / 0.975) is 1.5, not
+	// 1.4999999999999998.
+	return math.Round(1e9/perDollar) / 1e9
 }
 
 func mixPrice(in, cached, out float64, m UsageMix) float64 {

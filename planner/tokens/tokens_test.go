@@ -137,7 +137,7 @@ func TestTiersAndMultipliers(t *testing.T) {
 	mix := DefaultUsageMix
 	mix.LongContextPercent = 50
 	blended, n := tokensAt(t, BuiltIn, "claude-haiku-5.5", "2026-12-01", mix)
-	if math.Abs(blended-0.0875) > 1e-12 || n != 1_142_857_142_857 {
+	if blended != 0.0875 || n != 1_142_857_142_857 {
 		t.Errorf("Haiku 5.5 half long-context: %v, %v tokens", blended, n)
 	}
 	// Claude Opus 5.5, 30% of the budget in batch at 0.5x: list 1.95, batch 0.975,
@@ -145,7 +145,7 @@ func TestTiersAndMultipliers(t *testing.T) {
 	mix = DefaultUsageMix
 	mix.BatchPercent = 30
 	blended, n = tokensAt(t, BuiltIn, "claude-opus-5.5", "2026-12-01", mix)
-	if math.Abs(blended-1.5) > 1e-12 || n != 66_666_666_667 {
+	if blended != 1.5 || n != 66_666_666_667 {
 		t.Errorf("Opus 5.5 30%% batch: %v, %v tokens", blended, n)
 	}
 	// A model without the tier or multiplier is priced at list for that share.
@@ -155,13 +155,13 @@ func TestTiersAndMultipliers(t *testing.T) {
 	}
 	// GPT-6 Astra at priority (2x) for 10%, long context (2x input, 1.5x output) for 20%:
 	// list 0.2 x 10 + 0.75 x 1 + 0.05 x 50 = 5.25; tier 4 + 1.5 + 3.75 = 9.25;
-	// priority 10.5; B = 1 / (0.7 / 5.25 + 0.2 / 9.25 + 0.1 / 10.5).
+	// priority 10.5; B = 1 / (0.7 / 5.25 + 0.2 / 9.25 + 0.1 / 10.5) = 6.07981220657...,
+	// kept to a billionth of a dollar.
 	mix = DefaultUsageMix
 	mix.LongContextPercent, mix.PriorityPercent = 20, 10
 	astra, _ := BuiltIn.Find("gpt-6-astra", day("2026-12-01"))
-	want := 1 / (0.7/5.25 + 0.2/9.25 + 0.1/10.5)
-	if got := Blended(astra.Price, mix); math.Abs(got-want) > 1e-12 {
-		t.Errorf("GPT-6 Astra: %v, want %v", got, want)
+	if got := Blended(astra.Price, mix); got != 6.079812207 {
+		t.Errorf("GPT-6 Astra: %v, want 6.079812207", got)
 	}
 }
 
