@@ -124,6 +124,21 @@ func TestPriceBooks(t *testing.T) {
 	if n := len(inline.GetProvenance().GetPriceBooks()); n != 3 {
 		t.Errorf("an inline price's band names %d books, want 3", n)
 	}
+	// So does an inline policy's token policy.
+	inlinePolicy, err := pb.NewBandServiceClient(tn.conn).RecommendBand(withKey(ctx, acmeHRIS), &pb.RecommendBandRequest{
+		JobFamily: "software-engineer", Level: "IC3", Location: "San Francisco, CA", EffectiveDate: "2026-12-01",
+		Policy: &pb.Policy{TokenPolicy: &pb.TokenPolicy{Mode: pb.TokenMode_TOKEN_MODE_FIXED, FixedUsd: proto.Float64(100000),
+			Prices: []*pb.ModelPrice{{Model: "gemini-4-argon", InputUsdPerMillion: 3, CachedInputUsdPerMillion: 0.3, OutputUsdPerMillion: 9, EffectiveDate: "2026-01-01"}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := modelTokens(t, inlinePolicy.GetBand(), "gemini-4-argon"); m.GetTokensPerYear() != 78_431_372_549 || m.GetPriceBook() != "policy" {
+		t.Errorf("the inline policy's price: %v tokens from %q", m.GetTokensPerYear(), m.GetPriceBook())
+	}
+	if refs := inlinePolicy.GetBand().GetProvenance().GetPriceBooks(); len(refs) != 3 || refs[1].GetName() != "organizations/acme/priceBook" || refs[2].GetName() != "policy" {
+		t.Errorf("an inline policy's books: %v", refs)
+	}
 
 	// A stale etag is refused; so is a discount of a model with no built-in price, and
 	// another organisation's book is not found.
