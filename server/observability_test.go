@@ -21,6 +21,8 @@ import (
 	pb "github.com/paymix/paymix/gen/paymix/v1"
 	"github.com/paymix/paymix/server"
 	"github.com/paymix/paymix/state"
+	"github.com/paymix/paymix/store/postgres"
+	"github.com/paymix/paymix/store/postgres/pgtest"
 )
 
 // sample is one line of the Prometheus text format: a name, its labels and value.
@@ -265,5 +267,36 @@ func TestOneTraceFromJSONToHandler(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no log line for the call:\n%s", log.String())
+	}
+}
+
+// On PostgreSQL the metrics name the engine and carry the replica's catch-up lag (in
+// step here: 0); on SQLite there is no lag to report.
+func TestMetricsOfASharedStore(t *testing.T) {
+	st, err := postgres.Open(context.Background(), pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := serve(t, "", st, func(c *server.Config) {
+		c.MetricsAddr, c.StoreEngine, c.Watch = "127.0.0.1:0", "postgres", st.Watch
+	}).ready(t)
+	got := scrape(t, s)
+	lag := -1.0
+	for _, smp := range got {
+		if smp.name == "paymix_replica_behind_seconds" {
+			lag = smp.value
+		}
+		if smp.name == "paymix_store_errors_total" && smp.labels["store"] != "postgres" {
+			t.Errorf("store errors labelled %q", smp.labels["store"])
+		}
+	}
+	if lag != 0 {
+		t.Errorf("paymix_replica_behind_seconds = %v, want 0 (present, in step)", lag)
+	}
+	sq := startWith(t, func(c *server.Config) { c.MetricsAddr = "127.0.0.1:0" }).ready(t)
+	for _, smp := range scrape(t, sq) {
+		if smp.name == "paymix_replica_behind_seconds" {
+			t.Error("a replica lag on SQLite")
+		}
 	}
 }
