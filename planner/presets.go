@@ -3,6 +3,8 @@ package planner
 import (
 	"maps"
 	"slices"
+
+	"github.com/paymix/paymix/planner/tokens"
 )
 
 // Preset is a named policy an organisation can start from.
@@ -66,7 +68,7 @@ func (p Policy) Override(o Policy) Policy {
 		if o.Tokens.Funding != FundingDefault {
 			t.Funding = o.Tokens.Funding
 		}
-		if !o.Tokens.UsageMix.IsZero() {
+		if o.Tokens.UsageMix != (tokens.UsageMix{}) { // spend shares alone count too
 			t.UsageMix = o.Tokens.UsageMix
 		}
 		pick(&t.PercentOfBase, o.Tokens.PercentOfBase)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,8 +43,10 @@ type Book struct {
 	layers []Layer
 	models []string // every model, in the order of first appearance, lowest layer first
 
-	mu sync.Mutex
-	at map[time.Time][]Resolved // by day; a few dates are asked for again and again
+	// at memoises At by day (a few dates are asked for again and again, by every band
+	// on the hot path: read without a lock); cached counts its entries.
+	at     sync.Map // time.Time -> []Resolved
+	cached atomic.Int32
 }
 
 // maxCachedDates bounds the memo of resolved dates (a day each).
@@ -51,7 +54,7 @@ const maxCachedDates = 64
 
 // NewBook stacks layers, lowest first; empty layers are left out.
 func NewBook(layers ...Layer) *Book {
-	b := &Book{at: map[time.Time][]Resolved{}}
+	b := &Book{}
 	seen := map[string]bool{}
 	for _, l := range layers {
 		if len(l.Prices) == 0 && len(l.Discounts) == 0 {
@@ -83,24 +86,20 @@ func (b *Book) Layers() []Layer { return b.layers }
 // The slice is shared: callers must not change it.
 func (b *Book) At(date time.Time) []Resolved {
 	day := time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, time.UTC)
-	b.mu.Lock()
-	if r, ok := b.at[day]; ok {
-		b.mu.Unlock()
-		return r
+	if r, ok := b.at.Load(day); ok {
+		return r.([]Resolved)
 	}
-	b.mu.Unlock()
 	out := make([]Resolved, 0, len(b.models))
 	for _, m := range b.models {
 		if r, ok := b.resolve(m, day, len(b.layers)-1); ok {
 			out = append(out, r)
 		}
 	}
-	b.mu.Lock()
-	if len(b.at) >= maxCachedDates {
-		clear(b.at)
+	if b.cached.Add(1) > maxCachedDates { // a caller walking through dates: start again
+		b.at.Clear()
+		b.cached.Store(1)
 	}
-	b.at[day] = out
-	b.mu.Unlock()
+	b.at.Store(day, out)
 	return out
 }
 
