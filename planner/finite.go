@@ -13,20 +13,24 @@ import (
 // finiteCheck collects the first non-finite figure it is shown.
 type finiteCheck struct{ bad string }
 
-func (f *finiteCheck) of(name string, vs ...float64) {
+func (f *finiteCheck) of(name string, vs ...float64) { f.named(name, "", vs...) }
+
+// named is of with the name in two parts, joined only for a bad figure: a band names
+// dozens of figures, and checking them must not allocate.
+func (f *finiteCheck) named(name, suffix string, vs ...float64) {
 	if f.bad != "" {
 		return
 	}
 	for _, v := range vs {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			f.bad = fmt.Sprintf("%s is %v", name, v)
+			f.bad = fmt.Sprintf("%s%s is %v", name, suffix, v)
 			return
 		}
 	}
 }
 
-func (f *finiteCheck) market(name string, m Market) {
-	f.of(name, m.P10.Value, m.P25.Value, m.P50.Value, m.P75.Value, m.P90.Value, m.Mean.Value)
+func (f *finiteCheck) market(name, suffix string, m Market) {
+	f.named(name, suffix, m.P10.Value, m.P25.Value, m.P50.Value, m.P75.Value, m.P90.Value, m.Mean.Value)
 }
 
 func (f *finiteCheck) err(what string) error {
@@ -41,14 +45,14 @@ func (b *Band) checkFinite() error {
 	var f finiteCheck
 	for _, c := range b.Components {
 		f.of(c.Component.String(), c.Min, c.Mid, c.Max, c.SharePercent)
-		f.market(c.Component.String()+" market", c.Market)
+		f.market(c.Component.String(), " market", c.Market)
 	}
 	f.of("total", b.Total.Min, b.Total.Mid, b.Total.Max, b.WithoutTokens.Min, b.WithoutTokens.Mid, b.WithoutTokens.Max)
-	f.market("total market", b.Total.Market)
+	f.market("total market", "", b.Total.Market)
 	t := &b.Tokens
 	f.of("token budget", t.USDPerYear, t.USDPerMonth, t.SharePercent)
 	for _, m := range t.Models {
-		f.of("tokens of "+m.Price.Model, m.Blended, m.PerYear, m.PerMonth)
+		f.named("tokens of ", m.Price.Model, m.Blended, m.PerYear, m.PerMonth)
 	}
 	return f.err("the band")
 }
@@ -56,7 +60,7 @@ func (b *Band) checkFinite() error {
 func (st *Stats) checkFinite() error {
 	var f finiteCheck
 	for k, m := range st.Series {
-		f.market(fmt.Sprint("series ", k), m)
+		f.market("series ", fmt.Sprint(k), m)
 	}
 	return f.err("the market statistics")
 }

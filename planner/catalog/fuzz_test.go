@@ -32,3 +32,29 @@ func FuzzResolve(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNormalFastPath: the fast path answers "unchanged" only when the full
+// normalisation leaves the text as it is.
+func FuzzNormalFastPath(f *testing.F) {
+	for _, s := range []string{"us-sf-bay", "san francisco, ca", "San Francisco, CA", "a  b", "a ,b", "x.", " x", "x ",
+		"korea, south", "seattle\twa", "zürich", "", "a", "."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if normal(s) {
+			if folded := fold(s); folded != s {
+				t.Fatalf("normal(%q) but it folds to %q", s, folded)
+			}
+		}
+	})
+}
+
+func TestNormalFastPath(t *testing.T) {
+	for s, want := range map[string]bool{"us-sf-bay": true, "san francisco, ca": true, "": true,
+		"San Francisco, CA": false, "a  b": false, "a ,b": false, "x.": false, " x": false, "korea, south": false,
+		"seattle\twa": false, "zürich": false} {
+		if got := normal(s); got != want {
+			t.Errorf("normal(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -653,6 +653,13 @@ func (g *Geography) Accepted() []string {
 // normalise folds case, non-breaking and repeated spaces and trailing dots, so that
 // "San Francisco,  CA." and "san francisco, ca" are the same key.
 func normalise(s string) string {
+	if normal(s) {
+		return s // most requests name a cohort by its id: no copy
+	}
+	return fold(s)
+}
+
+func fold(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) || r == '\u00a0' {
 			return ' '
@@ -664,4 +671,21 @@ func normalise(s string) string {
 	// The one country name with a comma, as the Levels.fyi export writes it.
 	s = strings.Replace(s, "korea, south", "south korea", 1)
 	return strings.TrimRight(s, ". ")
+}
+
+// normal says whether normalise would return s unchanged, for the ASCII strings that
+// ids and most names are; anything else takes the full path.
+func normal(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' || s[len(s)-1] == '.' {
+		return s == ""
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x80 || ('A' <= c && c <= 'Z') || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			return false
+		case c == ' ' && (s[i+1] == ' ' || s[i+1] == ','):
+			return false
+		}
+	}
+	return !strings.Contains(s, "korea, south")
 }

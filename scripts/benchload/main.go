@@ -35,12 +35,14 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,6 +74,7 @@ var (
 	shared   = flag.String("shared", "../shared/data/levels_fyi_salary_data_2017_2021.csv.gz", "the shared export, for stream-all (skipped when absent)")
 	pgURL    = flag.String("pg", "", "a PostgreSQL server (postgres://...) for band-hris on three replicas of the working tree sharing one database")
 	observe  = flag.Bool("observe", false, "compare the working tree with TLS, metrics and tracing off and on, instead of two commits")
+	only     = flag.String("only", "", "run only these scenarios (comma-separated, e.g. band-open,band-json); health always runs, as every ratio's baseline")
 )
 
 func main() {
@@ -124,6 +127,25 @@ func main() {
 		phases = [][]string{scenarios[:2], scenarios[2:]}
 	} else {
 		phases = [][]string{scenarios[:3], scenarios[3:5], scenarios[5:]}
+	}
+	if *only != "" {
+		keep := map[string]bool{"health": true}
+		for _, sc := range strings.Split(*only, ",") {
+			keep[strings.TrimSpace(sc)] = true
+		}
+		for i, phase := range phases {
+			var kept []string
+			for _, sc := range phase {
+				if keep[sc] {
+					kept = append(kept, sc)
+				}
+			}
+			phases[i] = kept
+		}
+		scenarios = nil
+		for _, phase := range phases {
+			scenarios = append(scenarios, phase...)
+		}
 	}
 	for _, phase := range phases {
 		for round := range *rounds {
@@ -424,10 +446,19 @@ func (b *build) run(scenario string) result {
 func (b *build) bands(ctx context.Context) result {
 	client := pb.NewBandServiceClient(b.conn)
 	return b.measure(func(c context.Context, i int) error {
-		_, err := client.RecommendBand(ctx, b.requests[i%len(b.requests)])
+		_, err := client.RecommendBand(ctx, b.requests[i%len(b.requests)], grpc.ForceCodec(skipReplies{}))
 		return err
 	})
 }
+
+// skipReplies sends requests as usual and does not decode the answers, as h2load and
+// wrk do not: decoding a band costs the client more than the server spends sending it,
+// and on two cores the client's CPU is taken from the server's.
+type skipReplies struct{}
+
+func (skipReplies) Marshal(v any) ([]byte, error) { return proto.Marshal(v.(proto.Message)) }
+func (skipReplies) Unmarshal([]byte, any) error   { return nil }
+func (skipReplies) Name() string                  { return "proto" }
 
 // measure runs call from conns x streams workers, warming up first, then for the
 // duration or the call limit, whichever ends first.
@@ -620,6 +651,7 @@ func (b *build) streamAll() result {
 }
 
 func median(rs []result) result {
+	rs = slices.Clone(rs) // the rounds stay in order, for paired
 	sort.Slice(rs, func(i, j int) bool { return rs[i].cpuPerCall < rs[j].cpuPerCall })
 	m := rs[len(rs)/2]
 	tp := make([]float64, len(rs))
@@ -629,6 +661,20 @@ func median(rs []result) result {
 	sort.Float64s(tp)
 	m.perSecond = tp[len(tp)/2]
 	return m
+}
+
+// paired is the median over rounds of one round's CPU per call against the other's:
+// the two ran next to each other, so a slow spell of the machine moves both.
+func paired(a, b []result) float64 {
+	var rs []float64
+	for i := range min(len(a), len(b)) {
+		rs = append(rs, a[i].cpuPerCall/b[i].cpuPerCall)
+	}
+	if len(rs) == 0 {
+		return math.NaN()
+	}
+	sort.Float64s(rs)
+	return rs[len(rs)/2]
 }
 
 func report(builds []*build, scenarios []string, results map[string]map[string][]result) {
@@ -650,11 +696,17 @@ func report(builds []*build, scenarios []string, results map[string]map[string][
 	}
 	fmt.Println("\nratios (median of the rounds, same run):")
 	for _, b := range builds {
-		m := med
 		fmt.Printf("  %s:\n", b.name)
-		fmt.Printf("    band-hris / band-open throughput      %.2f\n", m["band-hris"][b.name].perSecond/m["band-open"][b.name].perSecond)
-		fmt.Printf("    band-open / health CPU per call       %.2f\n", m["band-open"][b.name].cpuPerCall/m["health"][b.name].cpuPerCall)
-		fmt.Printf("    band-json / band-hris CPU per call    %.2f\n", m["band-json"][b.name].cpuPerCall/m["band-hris"][b.name].cpuPerCall)
+		ratio := func(what, a, z string, f func(result) float64) {
+			if x, y := med[a][b.name], med[z][b.name]; x.calls > 0 && y.calls > 0 {
+				fmt.Printf("    %-37s %.2f\n", what, f(x)/f(y))
+			}
+		}
+		perSecond := func(r result) float64 { return r.perSecond }
+		cpu := func(r result) float64 { return r.cpuPerCall }
+		ratio("band-hris / band-open throughput", "band-hris", "band-open", perSecond)
+		ratio("band-open / health CPU per call", "band-open", "health", cpu)
+		ratio("band-json / band-hris CPU per call", "band-json", "band-hris", cpu)
 	}
 	// Every other build against the first (the base, or "off").
 	oldB := builds[0].name
@@ -662,8 +714,8 @@ func report(builds []*build, scenarios []string, results map[string]map[string][
 		newB := nb.name
 		fmt.Printf("  %s / %s:\n", newB, oldB)
 		for _, sc := range scenarios {
-			fmt.Printf("    %-10s CPU per call %.2f, throughput %.2f\n", sc, med[sc][newB].cpuPerCall/med[sc][oldB].cpuPerCall,
-				med[sc][newB].perSecond/med[sc][oldB].perSecond)
+			fmt.Printf("    %-10s CPU per call %.2f (paired %.2f), throughput %.2f\n", sc, med[sc][newB].cpuPerCall/med[sc][oldB].cpuPerCall,
+				paired(results[sc][newB], results[sc][oldB]), med[sc][newB].perSecond/med[sc][oldB].perSecond)
 		}
 	}
 }
