@@ -175,7 +175,10 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 		}
 		sent++
 	}
-	return out.send(&pb.StreamBandsResponse{Message: &pb.StreamBandsResponse_Summary{Summary: sum}})
+	if err := out.send(&pb.StreamBandsResponse{Message: &pb.StreamBandsResponse_Summary{Summary: sum}}); err != nil {
+		return err
+	}
+	return out.finish()
 }
 
 // withheld counts a band's unpublished market figures.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -186,7 +187,8 @@ func priceProto(p tokens.Price) *pb.ModelPrice {
 }
 
 // date is YYYY-MM-DD, or "" for the zero time (written by hand: a band carries a
-// dozen dates, and time.Format is the costlier way to write them).
+// few dozen dates, its models' price dates among them, and time.Format is the costlier
+// way to write them). The strings of recent days are kept, since they repeat.
 func date(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -195,10 +197,26 @@ func date(t time.Time) string {
 	if y < 0 || y > 9999 {
 		return t.Format(time.DateOnly)
 	}
+	key := y*372 + int(m)*31 + d
+	slot := &dateStrings[key%len(dateStrings)]
+	if e := slot.Load(); e != nil && e.key == key {
+		return e.s
+	}
 	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
 		byte('0' + int(m)/10), byte('0' + int(m)%10), '-', byte('0' + d/10), byte('0' + d%10)}
-	return string(b[:])
+	s := string(b[:])
+	slot.Store(&dateString{key, s})
+	return s
 }
+
+type dateString struct {
+	key int
+	s   string
+}
+
+// dateStrings is a direct-mapped cache of date's answers: a slot holds the last day
+// written that maps to it.
+var dateStrings [512]atomic.Pointer[dateString]
 
 // The planner's enums count from the same zero ("default") as the wire's, in the
 // same order, so conversion is a cast; components and scopes differ and are mapped.

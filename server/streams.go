@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -87,43 +88,71 @@ func (a *auth) guardStream(ctx context.Context, key string, run func(context.Con
 }
 
 // stallSender sends a stream's messages from a goroutine of its own, so that a client
-// that stops reading cannot hold the stream for ever: a send blocked for the stall
-// timeout ends the stream with ResourceExhausted. The handler returns then, which
-// ends the call, and the blocked send with it.
+// that stops reading cannot hold the stream for ever: when the queue stays full for
+// the stall timeout (the sender blocked on a full flow-control window all that time)
+// the stream ends with ResourceExhausted. The handler returns then, which ends the
+// call, and the blocked send with it. Messages are queued rather than handed over one
+// by one: a hand-off and an answer for every band cost more than sending it.
 type stallSender[T any] struct {
-	msgs  chan *T
-	errs  chan error
-	stall time.Duration
-	timer *time.Timer // one for every send (since Go 1.23, Reset leaves no stale tick)
-	ctx   context.Context
+	msgs      chan *T
+	done      chan error // the sender's end: nil once the queue is closed and sent, or a send's error
+	abandoned atomic.Bool
+	closed    bool
+	err       error // the sender's error, once seen
+	stall     time.Duration
+	timer     *time.Timer // stopped but during a wait (since Go 1.23, Reset leaves no stale tick)
+	ctx       context.Context
 }
 
+// sendAhead is how many messages a stream may have computed that the client has not
+// read yet.
+const sendAhead = 16
+
 func newStallSender[T any](ctx context.Context, stall time.Duration, send func(*T) error) *stallSender[T] {
-	s := &stallSender[T]{msgs: make(chan *T), errs: make(chan error, 1), stall: stall, ctx: ctx, timer: time.NewTimer(stall)}
+	s := &stallSender[T]{msgs: make(chan *T, sendAhead), done: make(chan error, 1), stall: stall, ctx: ctx, timer: time.NewTimer(stall)}
+	s.timer.Stop()
 	go func() {
 		for m := range s.msgs {
+			if s.abandoned.Load() {
+				continue
+			}
 			if err := send(m); err != nil {
-				s.errs <- err
+				s.done <- err
 				return
 			}
-			s.errs <- nil
 		}
+		s.done <- nil
 	}()
 	return s
 }
 
-// send hands a message on and waits until it is sent, the stall timeout passes, or
-// the call ends.
+// send queues a message, waiting while the queue is full for the stall timeout at
+// most; it reports a send that failed before, or the call's end.
 func (s *stallSender[T]) send(m *T) error {
+	if s.err != nil {
+		return s.err
+	}
+	select {
+	case s.msgs <- m:
+		return nil
+	case err := <-s.done: // the queue is open, so the sender stopped on a failed send
+		s.err = err
+		return err
+	default:
+	}
+	return s.wait(s.msgs, m)
+}
+
+// wait waits for room for m in msgs or, msgs nil, for the sender's end; for the stall
+// timeout at most.
+func (s *stallSender[T]) wait(msgs chan *T, m *T) error {
 	s.timer.Reset(s.stall)
 	defer s.timer.Stop()
 	select {
-	case s.msgs <- m:
-	case <-s.ctx.Done():
-		return s.ctx.Err()
-	}
-	select {
-	case err := <-s.errs:
+	case msgs <- m:
+		return nil
+	case err := <-s.done:
+		s.err = err
 		return err
 	case <-s.timer.C:
 		return status.Errorf(codes.ResourceExhausted, "the client read nothing of this stream for %s (--stream-stall-timeout); it was ended", s.stall)
@@ -132,5 +161,22 @@ func (s *stallSender[T]) send(m *T) error {
 	}
 }
 
-// close stops the sender once the last message is sent.
-func (s *stallSender[T]) close() { close(s.msgs) }
+// finish closes the queue and waits until all of it is sent: the handler must not
+// return before, or the call would end first.
+func (s *stallSender[T]) finish() error {
+	s.closed = true
+	close(s.msgs)
+	if s.err != nil {
+		return s.err
+	}
+	return s.wait(nil, nil)
+}
+
+// close abandons what is still queued, when the stream ends early.
+func (s *stallSender[T]) close() {
+	if !s.closed {
+		s.closed = true
+		s.abandoned.Store(true)
+		close(s.msgs)
+	}
+}
