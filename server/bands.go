@@ -141,11 +141,16 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 	}
 	today := s.now()
 	sum := &pb.StreamSummary{}
-	sent := 0
 	out := newStallSender(ctx, s.stall, stream.Send)
 	defer out.close()
+	finished := false
 	defer func() {
-		// Counts only: no cohort, no figure.
+		// Counts only: no cohort, no figure. The sender counts messages, the summary
+		// among them.
+		sent := out.sent.Load()
+		if finished {
+			sent--
+		}
 		s.log.Info("bands stream ended", "sent", sent, "planned", queries.len(), "cancelled", ctx.Err() != nil)
 	}()
 	for i := range queries.len() {
@@ -173,12 +178,13 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 		if err := out.send(&pb.StreamBandsResponse{Message: &pb.StreamBandsResponse_Item{Item: res}}); err != nil {
 			return err
 		}
-		sent++
 	}
 	if err := out.send(&pb.StreamBandsResponse{Message: &pb.StreamBandsResponse_Summary{Summary: sum}}); err != nil {
 		return err
 	}
-	return out.finish()
+	err = out.finish()
+	finished = err == nil
+	return err
 }
 
 // withheld counts a band's unpublished market figures.

@@ -181,3 +181,42 @@ func TestCancelledStreamStopsPromptly(t *testing.T) {
 	}
 	t.Logf("stopped after %d of %d bands", sent, planned)
 }
+
+// A stream that runs to its end delivers every band and its summary, and logs that it
+// sent every band planned (the summary is not one).
+func TestFinishedStreamSendsEverything(t *testing.T) {
+	logs := &syncBuffer{}
+	logSink = logs
+	defer func() { logSink = io.Discard }()
+	s := start(t, nil).ready(t)
+	stream, err := pb.NewBandServiceClient(s.conn).StreamBands(context.Background(), &pb.StreamBandsRequest{AllCohorts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := 0
+	var sum *pb.StreamSummary
+	for {
+		msg, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d items: %v", items, err)
+		}
+		if msg.GetItem() != nil {
+			items++
+		}
+		if msg.GetSummary() != nil {
+			sum = msg.GetSummary()
+		}
+	}
+	if sum == nil || int(sum.GetBands()+sum.GetErrors()) != items || items < 1000 {
+		t.Fatalf("%d items, summary %v", items, sum)
+	}
+	want := fmt.Sprintf("sent=%d planned=%d cancelled=false", items, items)
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the log", want)
+		}
+	}
+}

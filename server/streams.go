@@ -97,6 +97,7 @@ type stallSender[T any] struct {
 	msgs      chan *T
 	done      chan error // the sender's end: nil once the queue is closed and sent, or a send's error
 	abandoned atomic.Bool
+	sent      atomic.Int64 // messages the client's stream took
 	closed    bool
 	err       error // the sender's error, once seen
 	stall     time.Duration
@@ -120,6 +121,7 @@ func newStallSender[T any](ctx context.Context, stall time.Duration, send func(*
 				s.done <- err
 				return
 			}
+			s.sent.Add(1)
 		}
 		s.done <- nil
 	}()
