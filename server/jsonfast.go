@@ -72,6 +72,11 @@ type fieldPlan struct {
 	sub   *plan  // message fields and message map values
 	time  bool   // google.protobuf.Timestamp
 	other bool   // a type the plans do not cover: a message holding one falls back
+	// What the descriptor says, read once: its methods are interface calls, and a band
+	// asks them a few thousand times.
+	presence, list, isMap bool
+	kind                  protoreflect.Kind // of the value (a map's: of its values)
+	enums                 [][]byte          // quoted enum names by number, nil where none
 }
 
 // plans is built once at start, for every message of paymix.v1, and only read after.
@@ -89,11 +94,16 @@ func buildPlans() map[protoreflect.FullName]*plan {
 		fields := md.Fields()
 		for i := range fields.Len() {
 			fd := fields.Get(i)
-			f := fieldPlan{fd: fd, key: append(appendString(nil, fd.JSONName()), ':')}
-			msg := fd.Message()
+			f := fieldPlan{fd: fd, key: append(appendString(nil, fd.JSONName()), ':'),
+				presence: fd.HasPresence(), list: fd.IsList(), isMap: fd.IsMap(), kind: fd.Kind()}
+			msg, value := fd.Message(), fd
 			if fd.IsMap() {
-				msg = fd.MapValue().Message()
+				value = fd.MapValue()
+				msg, f.kind = value.Message(), value.Kind()
 				f.other = fd.MapKey().Kind() != protoreflect.StringKind
+			}
+			if e := value.Enum(); e != nil {
+				f.enums = enumNames(e)
 			}
 			switch {
 			case msg == nil:
@@ -115,6 +125,28 @@ func buildPlans() map[protoreflect.FullName]*plan {
 		}
 		return true
 	})
+	return out
+}
+
+// enumNames lists an enum's quoted value names by number (the first name of each),
+// for numbers 0-255; others, and numbers the enum lacks, are looked up or written as
+// numbers, as protojson does.
+func enumNames(e protoreflect.EnumDescriptor) [][]byte {
+	var out [][]byte
+	values := e.Values()
+	for i := range values.Len() {
+		v := values.Get(i)
+		n := int(v.Number())
+		if n < 0 || n > 255 {
+			continue
+		}
+		for len(out) <= n {
+			out = append(out, nil)
+		}
+		if out[n] == nil {
+			out[n] = appendString(nil, string(e.Values().ByNumber(v.Number()).Name()))
+		}
+	}
 	return out
 }
 
@@ -146,7 +178,7 @@ func (p *plan) append(out []byte, m protoreflect.Message) ([]byte, error) {
 		fd := f.fd
 		// EmitDefaultValues: fields without presence (plain scalars, lists, maps) are
 		// always written; fields with presence only when set.
-		if fd.HasPresence() && !m.Has(fd) {
+		if f.presence && !m.Has(fd) {
 			continue
 		}
 		if f.other {
@@ -159,7 +191,7 @@ func (p *plan) append(out []byte, m protoreflect.Message) ([]byte, error) {
 		out = append(out, f.key...)
 		v := m.Get(fd)
 		switch {
-		case fd.IsList():
+		case f.list:
 			list := v.List()
 			out = append(out, '[')
 			for j := range list.Len() {
@@ -171,7 +203,7 @@ func (p *plan) append(out []byte, m protoreflect.Message) ([]byte, error) {
 				}
 			}
 			out = append(out, ']')
-		case fd.IsMap():
+		case f.isMap:
 			mp := v.Map()
 			keys := make([]string, 0, mp.Len())
 			mp.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
@@ -203,7 +235,7 @@ func (p *plan) append(out []byte, m protoreflect.Message) ([]byte, error) {
 }
 
 func (f *fieldPlan) appendValue(out []byte, fd protoreflect.FieldDescriptor, v protoreflect.Value) ([]byte, error) {
-	switch fd.Kind() {
+	switch f.kind {
 	case protoreflect.BoolKind:
 		return strconv.AppendBool(out, v.Bool()), nil
 	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
@@ -225,6 +257,9 @@ func (f *fieldPlan) appendValue(out []byte, fd protoreflect.FieldDescriptor, v p
 		out = base64.StdEncoding.AppendEncode(out, v.Bytes())
 		return append(out, '"'), nil
 	case protoreflect.EnumKind:
+		if n := v.Enum(); n >= 0 && int(n) < len(f.enums) && f.enums[n] != nil {
+			return append(out, f.enums[n]...), nil
+		}
 		if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
 			return appendString(out, string(ev.Name())), nil
 		}
@@ -272,6 +307,11 @@ func appendFloat(out []byte, n float64, bitSize int) []byte {
 		return append(out, `"Infinity"`...)
 	case math.IsInf(n, -1):
 		return append(out, `"-Infinity"`...)
+	}
+	// Whole numbers below 2^53 (most of a band's figures are whole dollars) are written
+	// as integers, which is what the shortest 'f' form of them is; -0 keeps its sign.
+	if n == math.Trunc(n) && math.Abs(n) < 1<<53 && (n != 0 || !math.Signbit(n)) && (bitSize == 64 || math.Abs(n) < 1<<24) {
+		return strconv.AppendInt(out, int64(n), 10)
 	}
 	format := byte('f')
 	if abs := math.Abs(n); abs != 0 {

@@ -64,7 +64,11 @@ func TestPlannedJSONEdgeCases(t *testing.T) {
 		&pb.Warning{Code: "X", Message: "quotes \" back\\slash \n\t\r\b\f \x01 \x1f é ✓ 😀 <&> \u2028"},
 		&pb.ComponentBand{Min: 1e-7, Mid: 1e21, Max: -0.0, P10: proto.Float64(math.NaN()), P25: proto.Float64(math.Inf(1)),
 			P50: proto.Float64(math.Inf(-1)), P75: proto.Float64(123456789.125), P90: proto.Float64(0.1 + 0.2), Count: -5, SharePercent: 5e-324},
-		&pb.ComponentBand{Component: pb.Component(99)}, // an enum value the descriptor lacks
+		&pb.ComponentBand{Min: math.Copysign(0, -1), Mid: 1<<53 - 1, Max: 1 << 53, P10: proto.Float64(-125000), P25: proto.Float64(1e15),
+			P50: proto.Float64(123456789012345678), P75: proto.Float64(0.5), P90: proto.Float64(-1e-300), SharePercent: 1e20},
+		&pb.ComponentBand{Component: pb.Component(99)},   // an enum value the descriptor lacks
+		&pb.ComponentBand{Component: pb.Component(-3)},   // a negative one
+		&pb.ComponentBand{Component: pb.Component(1000)}, // beyond the table
 		&pb.Provenance{StateVersion: math.MaxInt64, Datasets: []*pb.DatasetRef{}},
 		&pb.BandResult{JobFamily: "a", Result: &pb.BandResult_Error{Error: &pb.BandError{Code: 9, Message: "m"}}},
 		&pb.StreamBandsResponse{Message: &pb.StreamBandsResponse_Summary{Summary: &pb.StreamSummary{Bands: 3}}},
