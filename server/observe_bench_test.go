@@ -79,3 +79,19 @@ func BenchmarkObservability(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSpan: what one span costs through the SDK as paymixd traces (every span
+// sampled, batched, dropped in the process), the floor of tracing's cost per call.
+func BenchmarkSpan(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardSpans{}))
+	defer tp.Shutdown(context.Background())
+	tracer := tp.Tracer("bench")
+	b.ReportAllocs()
+	b.RunParallel(func(p *testing.PB) {
+		ctx := context.Background()
+		for p.Next() {
+			_, span := tracer.Start(ctx, "paymix.v1.BandService/RecommendBand")
+			span.End()
+		}
+	})
+}
