@@ -145,21 +145,28 @@ func (s *stallSender[T]) send(m *T) error {
 	return s.wait(s.msgs, m)
 }
 
-// wait waits for room for m in msgs or, msgs nil, for the sender's end; for the stall
-// timeout at most.
+// wait waits for room for m in msgs or, msgs nil, for the sender's end; while the
+// client reads something at least every stall timeout.
 func (s *stallSender[T]) wait(msgs chan *T, m *T) error {
 	s.timer.Reset(s.stall)
 	defer s.timer.Stop()
-	select {
-	case msgs <- m:
-		return nil
-	case err := <-s.done:
-		s.err = err
-		return err
-	case <-s.timer.C:
-		return status.Errorf(codes.ResourceExhausted, "the client read nothing of this stream for %s (--stream-stall-timeout); it was ended", s.stall)
-	case <-s.ctx.Done():
-		return s.ctx.Err()
+	for sent := s.sent.Load(); ; {
+		select {
+		case msgs <- m:
+			return nil
+		case err := <-s.done:
+			s.err = err
+			return err
+		case <-s.timer.C:
+			if now := s.sent.Load(); now != sent { // the queue moved: a slow reader, not a stalled one
+				sent = now
+				s.timer.Reset(s.stall)
+				continue
+			}
+			return status.Errorf(codes.ResourceExhausted, "the client read nothing of this stream for %s (--stream-stall-timeout); it was ended", s.stall)
+		case <-s.ctx.Done():
+			return s.ctx.Err()
+		}
 	}
 }
 
