@@ -143,14 +143,10 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 	sum := &pb.StreamSummary{}
 	out := newStallSender(ctx, s.stall, stream.Send)
 	defer out.close()
-	finished := false
 	defer func() {
-		// Counts only: no cohort, no figure. The sender counts messages, the summary
-		// among them.
-		sent := out.sent.Load()
-		if finished {
-			sent--
-		}
+		// Counts only: no cohort, no figure. The sender counts messages; the summary,
+		// the last of them, is not a band.
+		sent := min(out.sent.Load(), int64(queries.len()))
 		s.log.Info("bands stream ended", "sent", sent, "planned", queries.len(), "cancelled", ctx.Err() != nil)
 	}()
 	for i := range queries.len() {
@@ -182,9 +178,7 @@ func (s *bandService) StreamBands(r *pb.StreamBandsRequest, stream grpc.ServerSt
 	if err := out.send(&pb.StreamBandsResponse{Message: &pb.StreamBandsResponse_Summary{Summary: sum}}); err != nil {
 		return err
 	}
-	err = out.finish()
-	finished = err == nil
-	return err
+	return out.finish()
 }
 
 // withheld counts a band's unpublished market figures.

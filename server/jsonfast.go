@@ -143,8 +143,8 @@ func enumNames(e protoreflect.EnumDescriptor) [][]byte {
 		for len(out) <= n {
 			out = append(out, nil)
 		}
-		if out[n] == nil {
-			out[n] = appendString(nil, string(e.Values().ByNumber(v.Number()).Name()))
+		if out[n] == nil { // values come in declaration order: an alias keeps the first name
+			out[n] = appendString(nil, string(v.Name()))
 		}
 	}
 	return out
