@@ -126,6 +126,28 @@ func BenchmarkRecommend(b *testing.B) {
 			}
 		}
 	})
+	// As a server answers: one planner kept for the snapshot (its level curves and
+	// differentials computed once), requests cycling through every cohort.
+	b.Run("band-kept-every-cohort", func(b *testing.B) {
+		pl := planner.New(snap)
+		var reqs []planner.Request
+		for i, c := range pl.Cohorts() {
+			loc := c.Location
+			r := planner.Request{Family: c.Key.Family, Level: c.Key.Level, Location: loc.ID(), Resolved: &loc,
+				TargetPercentile: ptr([]float64{25, 40, 50, 60, 75, 90}[i%6])}
+			if _, err := pl.Recommend(r, today); err == nil {
+				reqs = append(reqs, r)
+			}
+		}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			if _, err := pl.Recommend(reqs[i%len(reqs)], today); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("band-percent-of-base-aged-5pct", func(b *testing.B) {
 		r := req
 		r.Tokens = &planner.TokenPolicy{Mode: planner.TokenModePercentOfBase, PercentOfBase: ptr(50.0), CapUSD: ptr(250000.0)}

@@ -139,8 +139,7 @@ func (a *auth) check(ctx context.Context, method string) (context.Context, error
 	if pub == nil {
 		return ctx, status.Error(codes.Unavailable, "paymix is starting; retry shortly")
 	}
-	md, _ := metadata.FromIncomingContext(ctx)
-	c, err := pub.Authenticate(md.Get("authorization"), a.now())
+	c, err := pub.Authenticate(metadata.ValueFromIncomingContext(ctx, "authorization"), a.now())
 	if err != nil {
 		a.failed(state.AuthFailure(err))
 		return ctx, err

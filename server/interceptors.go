@@ -127,18 +127,17 @@ type requestIDKey struct{}
 // withRequestID gives the call a request id (the caller's x-request-id, or a new one)
 // and sends it back in the response headers (through the gateway, X-Request-Id).
 func withRequestID(ctx context.Context) context.Context {
+	// ValueFromIncomingContext copies one header's values, not all of the metadata.
 	id := ""
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(requestIDHeader); len(v) > 0 && validRequestID(v[0]) {
-			id = v[0]
-		}
+	if v := metadata.ValueFromIncomingContext(ctx, requestIDHeader); len(v) > 0 && validRequestID(v[0]) {
+		id = v[0]
 	}
 	if id == "" {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		id = hex.EncodeToString(b[:])
 	}
-	_ = grpc.SetHeader(ctx, metadata.Pairs(requestIDHeader, id))
+	_ = grpc.SetHeader(ctx, metadata.MD{requestIDHeader: {id}})
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
 
