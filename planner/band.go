@@ -311,6 +311,7 @@ func (pl *Planner) Recommend(req Request, today time.Time) (*Band, error) {
 		b.overrides = append(b.overrides, "Tokens")
 	}
 	b.band.Currency, b.band.Family, b.band.Level, b.band.Location = Currency, family, level, loc
+	b.typed = req.Resolved == nil
 	if err := b.build(policy); err != nil {
 		return nil, err
 	}
@@ -324,10 +325,32 @@ func (pl *Planner) Recommend(req Request, today time.Time) (*Band, error) {
 func resolve(query string, vs *violations) catalog.Location {
 	loc, ok := catalog.Geo.Resolve(query)
 	if !ok {
-		vs.add("Location", "unknown location %q; give \"City, ST\" in the US, \"City, Country\" elsewhere, a country, or a metro id (%s)",
-			query, acceptedList(catalog.Geo.Accepted()))
+		vs.add("Location", "%s", unknownLocation(query))
 	}
 	return loc
+}
+
+// unknownLocation says what a location may be and what the query was likely meant to
+// be; the catalog lists every accepted place.
+func unknownLocation(query string) string {
+	metros, countries := catalog.Geo.AcceptedCounts()
+	msg := fmt.Sprintf("unknown location %q; give \"City, ST\" in the US, \"City, Country\" elsewhere, a country, or a metro id", query)
+	if near := catalog.Geo.Suggest(query, 3); len(near) > 0 {
+		msg += fmt.Sprintf(" (did you mean %s?)", quotedOr(near))
+	}
+	return msg + fmt.Sprintf("; the catalog lists the %d metros and %d countries accepted", metros, countries)
+}
+
+// quotedOr is `"a"`, `"a" or "b"`, `"a", "b" or "c"`.
+func quotedOr(values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = strconv.Quote(v)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
 
 // trackHint says which levels, or which family, fit.
@@ -348,6 +371,7 @@ type builder struct {
 	band      Band
 	cohort    market.View
 	fallback  Fallback
+	typed     bool // the location was resolved from the request's text, not given as a cohort
 	// Room for the steps of the token fallback chain (at most three scopes).
 	tokenSteps [3]Step
 }
@@ -619,6 +643,10 @@ func (b *builder) warn() {
 	if b.band.Location.CountryOnly {
 		b.addWarning("LOCATION_COUNTRY_ONLY", "%q has no metro in paymix's geography; the band covers all of %s",
 			b.band.Location.Query, b.countryName())
+	}
+	if q := strings.TrimSpace(b.band.Location.Query); b.typed && q == b.band.Location.Country && catalog.Geo.IsStateCode(q) {
+		b.addWarning("LOCATION_CODE_AMBIGUOUS", "%q is read as the country code of %s; it is also a US state's postal code: for a place in that state give a city with it (\"City, %s\")",
+			q, b.countryName(), q)
 	}
 	if fb := p.Fallback; fb.Used != fb.Requested {
 		b.addWarning("FALLBACK", "the %s cohort is too thin (%s); the band uses %s data",

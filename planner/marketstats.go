@@ -58,7 +58,7 @@ func MarketStats(snap *market.Snapshot, maps *normalize.Maps, q StatsQuery, toda
 	if q.Location != "" || q.Company == "" {
 		var ok bool
 		if st.Location, ok = catalog.Geo.Resolve(q.Location); !ok {
-			vs.add("Location", "unknown location %q; %s", q.Location, acceptedList(catalog.Geo.Accepted()))
+			vs.add("Location", "%s", unknownLocation(q.Location))
 		}
 	}
 	var view market.View

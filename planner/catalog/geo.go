@@ -2,8 +2,8 @@ package catalog
 
 import (
 	"slices"
-	"sort"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -415,6 +415,10 @@ var usStates = strings.Fields(`AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA K
 	MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV
 	WI WY PR`)
 
+// IsStateCode says whether s is a US state's postal code ("CA", "DE"), which some
+// country codes also are.
+func (g *Geography) IsStateCode(s string) bool { return g.states[strings.ToLower(s)] }
+
 // Location is a free-text location resolved onto the geography. Scope is the
 // narrowest level known: a metro has its zone (if any) and country filled in too.
 type Location struct {
@@ -474,6 +478,9 @@ type Geography struct {
 	cityOnly  map[string][]string // "city" -> metro ids, for a bare city name
 	usCity    map[string]bool     // city names of US metros
 	states    map[string]bool
+
+	spellingsOnce sync.Once
+	spellings     []spelling // for Suggest
 }
 
 // Geo is the built-in geography.
@@ -544,6 +551,13 @@ func (g *Geography) Resolve(text string) (loc Location, ok bool) {
 	}
 	if l, found := g.byName[n]; found {
 		return l, true
+	}
+	// A country's ISO code, as ListCohorts names a country cohort ("DE"), in upper
+	// case only: in free text "de" or "in" is more likely a typing slip.
+	if code := strings.TrimSpace(text); len(code) == 2 && strings.ToUpper(code) == code {
+		if _, found := g.countries[code]; found {
+			return Location{Scope: ScopeCountry, Country: code}, true
+		}
 	}
 	parts := strings.Split(n, ",")
 	for i := range parts {
@@ -635,19 +649,6 @@ func (g *Geography) Name(s Scope, id string) string {
 		}
 	}
 	return ""
-}
-
-// Accepted is a short description of what Resolve accepts, for error messages.
-func (g *Geography) Accepted() []string {
-	out := make([]string, 0, len(g.metros)+len(g.countries))
-	for id := range g.metros {
-		out = append(out, id)
-	}
-	sort.Strings(out)
-	for _, c := range Countries {
-		out = append(out, c.Name)
-	}
-	return out
 }
 
 // normalise folds case, non-breaking and repeated spaces and trailing dots, so that

@@ -31,7 +31,9 @@ type RecommendBandRequest struct {
 	// Standard level id: IC1-IC7 or M1-M5.
 	Level string `protobuf:"bytes,2,opt,name=level,proto3" json:"level,omitempty"`
 	// Free-text location, such as "San Francisco, CA", "London, United Kingdom", a
-	// metro or zone id ("sf-bay-area", "us-tier-1") or a country ("Canada").
+	// metro or zone id ("sf-bay-area", "us-tier-1"), a country ("Canada") or its ISO
+	// code in upper case, as ListCohorts names country cohorts ("CA"; a code that is
+	// also a US state's is read as the country, with a LOCATION_CODE_AMBIGUOUS warning).
 	Location string `protobuf:"bytes,3,opt,name=location,proto3" json:"location,omitempty"`
 	// The market percentile (1-99) for the total midpoint; overrides the policy's.
 	TargetPercentile *float64 `protobuf:"fixed64,4,opt,name=target_percentile,json=targetPercentile,proto3,oneof" json:"target_percentile,omitempty"`

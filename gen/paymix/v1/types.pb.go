@@ -2591,7 +2591,8 @@ func (x *LevelCurve) GetMidpointProgressionPercent() float64 {
 type Warning struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// For example SYNTHETIC_DATA, FALLBACK, STALE_DATA, PERCENTILE_WITHHELD,
-	// TOKENS_CLAMPED, TOKENS_CAPPED, TOKENS_WITHHELD, LOCATION_COUNTRY_ONLY.
+	// TOKENS_CLAMPED, TOKENS_CAPPED, TOKENS_WITHHELD, LOCATION_COUNTRY_ONLY,
+	// LOCATION_CODE_AMBIGUOUS.
 	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
 	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	unknownFields protoimpl.UnknownFields

@@ -1,0 +1,56 @@
+package server_test
+
+import (
+	"context"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/paymix/paymix/gen/paymix/v1"
+)
+
+// Every cohort ListCohorts names can be asked for by the id it gives: a band or
+// market statistics answer, or refuse for want of data, never for an unknown location
+// (country cohorts are named by ISO code).
+func TestEveryListedCohortIsAskable(t *testing.T) {
+	s := start(t, nil).ready(t)
+	ctx := context.Background()
+	market := pb.NewMarketServiceClient(s.conn)
+	bands := pb.NewBandServiceClient(s.conn)
+	var cohorts []*pb.CohortInfo
+	for token := ""; ; {
+		resp, err := market.ListCohorts(ctx, &pb.ListCohortsRequest{PageSize: 1000, PageToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cohorts = append(cohorts, resp.GetCohorts()...)
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	byScope := map[pb.GeoScope]int{}
+	answered := 0
+	for _, c := range cohorts {
+		byScope[c.GetScope()]++
+		band, err := bands.RecommendBand(ctx, &pb.RecommendBandRequest{JobFamily: c.GetJobFamily(), Level: c.GetLevel(), Location: c.GetLocationId()})
+		switch status.Code(err) {
+		case codes.OK:
+			answered++
+			loc := band.GetBand().GetCohort().GetLocation()
+			if loc.GetScope() != c.GetScope() {
+				t.Errorf("%s %s %s: band's location %v", c.GetJobFamily(), c.GetLevel(), c.GetLocationId(), loc)
+			}
+		case codes.FailedPrecondition:
+		default:
+			t.Errorf("band %s %s %s: %v", c.GetJobFamily(), c.GetLevel(), c.GetLocationId(), err)
+		}
+		if _, err := market.GetMarketStats(ctx, &pb.GetMarketStatsRequest{JobFamily: c.GetJobFamily(), Level: c.GetLevel(), Location: c.GetLocationId()}); err != nil {
+			t.Errorf("stats %s %s %s: %v", c.GetJobFamily(), c.GetLevel(), c.GetLocationId(), err)
+		}
+	}
+	if byScope[pb.GeoScope_GEO_SCOPE_COUNTRY] == 0 || byScope[pb.GeoScope_GEO_SCOPE_METRO] == 0 || answered < len(cohorts)/2 {
+		t.Errorf("%d cohorts by scope %v, %d answered", len(cohorts), byScope, answered)
+	}
+	t.Logf("%d cohorts by scope %v, %d bands answered", len(cohorts), byScope, answered)
+}
