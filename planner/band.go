@@ -341,6 +341,21 @@ func unknownLocation(query string) string {
 	return msg + fmt.Sprintf("; the catalog lists the %d metros and %d countries accepted", metros, countries)
 }
 
+// nearMetros is " (did you mean ...?)" when a location that widened to its country is
+// a few edits from a metro's city of that country ("Seatle, WA"), else empty.
+func nearMetros(loc catalog.Location) string {
+	var near []string
+	for _, s := range catalog.Geo.Suggest(loc.Query, 3) {
+		if l, ok := catalog.Geo.Resolve(s); ok && l.Scope == catalog.ScopeMetro && l.Country == loc.Country && strings.Contains(s, ",") {
+			near = append(near, s)
+		}
+	}
+	if len(near) == 0 {
+		return ""
+	}
+	return " (did you mean " + quotedOr(near) + "?)"
+}
+
 // quotedOr is `"a"`, `"a" or "b"`, `"a", "b" or "c"`.
 func quotedOr(values []string) string {
 	q := make([]string, len(values))
@@ -641,8 +656,8 @@ func (b *builder) warn() {
 		b.addWarning("SYNTHETIC_DATA", "this band is built on synthetic demo data (%s), not on real market data", datasetNames(p.Datasets))
 	}
 	if b.band.Location.CountryOnly {
-		b.addWarning("LOCATION_COUNTRY_ONLY", "%q has no metro in paymix's geography; the band covers all of %s",
-			b.band.Location.Query, b.countryName())
+		b.addWarning("LOCATION_COUNTRY_ONLY", "%q has no metro in paymix's geography; the band covers all of %s%s",
+			b.band.Location.Query, b.countryName(), nearMetros(b.band.Location))
 	}
 	if q := strings.TrimSpace(b.band.Location.Query); b.typed && q == b.band.Location.Country && catalog.Geo.IsStateCode(q) {
 		b.addWarning("LOCATION_CODE_AMBIGUOUS", "%q is read as the country code of %s; it is also a US state's postal code: for a place in that state give a city with it (\"City, %s\")",

@@ -93,3 +93,28 @@ func TestUnknownLocationSuggests(t *testing.T) {
 		t.Errorf("market stats: %v", err)
 	}
 }
+
+// A misspelt city in a known state widens to the country, as any city without a metro
+// does; the warning names the metro it was likely meant to be.
+func TestCountryOnlyWarningSuggestsMetros(t *testing.T) {
+	pl := planner.New(demoSnapshot())
+	for _, c := range []struct{ location, want string }{
+		{"Seatle, WA", `"Seatle, WA" has no metro in paymix's geography; the band covers all of United States (did you mean "Seattle, WA"?)`},
+		{"Omaha, NE", `"Omaha, NE" has no metro in paymix's geography; the band covers all of United States`},
+		{"Manchestr, United Kingdom", `"Manchestr, United Kingdom" has no metro in paymix's geography; the band covers all of United Kingdom (did you mean "Manchester, United Kingdom"?)`},
+	} {
+		b, err := pl.Recommend(planner.Request{Family: "software-engineer", Level: "IC3", Location: c.location}, today)
+		if err != nil {
+			t.Fatalf("%s: %v", c.location, err)
+		}
+		var got string
+		for _, w := range b.Warnings {
+			if w.Code == "LOCATION_COUNTRY_ONLY" {
+				got = w.Message
+			}
+		}
+		if got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.location, got, c.want)
+		}
+	}
+}
