@@ -37,6 +37,17 @@ func TestResolve(t *testing.T) {
 		{"Leeds, United Kingdom", ScopeCountry, "GB", "GB", true},
 		{"Paris, IL, France", ScopeMetro, "paris", "FR", false},
 		{"Seoul, KG, Korea, South", ScopeCountry, "KR", "KR", true},
+		// A state's name marks a US city as its code does: not the metro abroad that
+		// shares the city's name.
+		{"Austin, Texas", ScopeMetro, "austin", "US", false},
+		{"Seattle, Washington", ScopeMetro, "seattle", "US", false},
+		{"Cambridge, Massachusetts, United States", ScopeMetro, "boston", "US", false},
+		{"Paris, Texas", ScopeCountry, "US", "US", true},
+		{"Vancouver, Washington", ScopeCountry, "US", "US", true},
+		{"Vancouver, BC", ScopeMetro, "vancouver", "CA", false},
+		// A country's ISO code, as ListCohorts names a country cohort.
+		{"DE", ScopeCountry, "DE", "DE", false},
+		{" GB ", ScopeCountry, "GB", "GB", false},
 	}
 	for _, c := range cases {
 		got, ok := Geo.Resolve(c.text)
@@ -46,7 +57,8 @@ func TestResolve(t *testing.T) {
 	}
 	// "Cambridge" alone is two metros: ambiguous, so not guessed.
 	// Bare US city names are not guessed: the state tells Vienna, VA from Vienna.
-	for _, text := range []string{"", "Atlantis", "Lyon, Narnia", "Cambridge", "Springfield, ZZ", "Redmond", "Mountain View"} {
+	// Lower-case codes are free text, and a code paymix has no country for is nothing.
+	for _, text := range []string{"", "Atlantis", "Lyon, Narnia", "Cambridge", "Springfield, ZZ", "Redmond", "Mountain View", "de", "ZZ"} {
 		if got, ok := Geo.Resolve(text); ok {
 			t.Errorf("Resolve(%q) = %+v, want no match", text, got)
 		}

@@ -410,6 +410,22 @@ var Metros = []Metro{
 	{ID: "guadalajara", Name: "Guadalajara", Country: "MX", Cities: []string{"Guadalajara", "Zapopan"}},
 }
 
+// usStateNames are the states' names, which mark "City, State" as a US location as
+// their codes do ("Austin, Texas"; "Paris, Texas" is not Paris, France).
+var usStateNames = map[string]string{
+	"alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA", "colorado": "CO",
+	"connecticut": "CT", "delaware": "DE", "district of columbia": "DC", "florida": "FL", "georgia": "GA",
+	"hawaii": "HI", "idaho": "ID", "illinois": "IL", "indiana": "IN", "iowa": "IA", "kansas": "KS",
+	"kentucky": "KY", "louisiana": "LA", "maine": "ME", "maryland": "MD", "massachusetts": "MA",
+	"michigan": "MI", "minnesota": "MN", "mississippi": "MS", "missouri": "MO", "montana": "MT",
+	"nebraska": "NE", "nevada": "NV", "new hampshire": "NH", "new jersey": "NJ", "new mexico": "NM",
+	"new york": "NY", "north carolina": "NC", "north dakota": "ND", "ohio": "OH", "oklahoma": "OK",
+	"oregon": "OR", "pennsylvania": "PA", "rhode island": "RI", "south carolina": "SC",
+	"south dakota": "SD", "tennessee": "TN", "texas": "TX", "utah": "UT", "vermont": "VT",
+	"virginia": "VA", "washington": "WA", "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
+	"puerto rico": "PR",
+}
+
 // usStates are the postal codes that mark "City, ST" as a US location.
 var usStates = strings.Fields(`AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD
 	MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV
@@ -565,7 +581,12 @@ func (g *Geography) Resolve(text string) (loc Location, ok bool) {
 	}
 	city := parts[0]
 	last := parts[len(parts)-1]
-	// "City, ST" or "City, ST, United States".
+	// "City, ST" or "City, ST, United States"; "City, State" too.
+	if len(parts) == 2 {
+		if code, ok := usStateNames[last]; ok {
+			last = strings.ToLower(code)
+		}
+	}
 	if g.states[last] && len(parts) == 2 {
 		return g.cityIn(city, "US", last), true
 	}
@@ -582,8 +603,12 @@ func (g *Geography) Resolve(text string) (loc Location, ok bool) {
 		return Location{}, false
 	}
 	if country == "US" {
-		if len(parts) == 3 && g.states[parts[1]] {
-			return g.cityIn(city, "US", parts[1]), true
+		state := parts[1]
+		if code, ok := usStateNames[state]; ok {
+			state = strings.ToLower(code)
+		}
+		if len(parts) == 3 && g.states[state] {
+			return g.cityIn(city, "US", state), true
 		}
 		return Location{Scope: ScopeCountry, Country: "US", CountryOnly: true}, true
 	}
