@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -92,6 +93,11 @@ func MarketStats(snap *market.Snapshot, maps *normalize.Maps, q StatsQuery, toda
 			Scope:        st.Location.Scope,
 			Place:        st.Location.ID(),
 		}, rate, effective)
+		if view.Rows() == 0 {
+			if err := unknownCompany(snap, q.Company, key); err != nil {
+				return Stats{}, err
+			}
+		}
 	}
 	g := grading{effective: effective, minCompanies: DefaultMinCompanies}
 	if q.Company == "" {
@@ -122,4 +128,21 @@ func canonicalLevel(maps *normalize.Maps, company, level string) string {
 		}
 	}
 	return strings.TrimSpace(level)
+}
+
+// unknownCompany is the error for a peer query naming a company no row of the market
+// is from (a misspelling answers NOT_FOUND with the nearest names, not zeros); nil when
+// the company has rows, only none that the query's filters keep.
+func unknownCompany(snap *market.Snapshot, company, key string) error {
+	names := snap.CompanyNames()
+	for _, n := range names {
+		if normalize.CompanyKey(n) == key {
+			return nil
+		}
+	}
+	msg := fmt.Sprintf("no row of the market is from company %q", company)
+	if near := catalog.Nearest(company, names, 3); len(near) > 0 {
+		msg += fmt.Sprintf(" (did you mean %s?)", quotedOr(near))
+	}
+	return &Error{Kind: KindNotFound, Reason: "COMPANY_NOT_FOUND", Message: msg}
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -53,4 +54,17 @@ func TestEveryListedCohortIsAskable(t *testing.T) {
 		t.Errorf("%d cohorts by scope %v, %d answered", len(cohorts), byScope, answered)
 	}
 	t.Logf("%d cohorts by scope %v, %d bands answered", len(cohorts), byScope, answered)
+}
+
+// A peer query for a company no row is from is 404 with the nearest names.
+func TestUnknownCompanyIsNotFound(t *testing.T) {
+	s := start(t, nil).ready(t)
+	code, body := s.get(t, "/v1/market/stats?company=Demo%20Coo%207&companyLevel=IC3")
+	if code != 404 || !strings.Contains(string(body), `no row of the market is from company \"Demo Coo 7\" (did you mean \"Demo Co 7\"`) ||
+		!strings.Contains(string(body), `"reason":"COMPANY_NOT_FOUND"`) {
+		t.Errorf("HTTP %d %s", code, body)
+	}
+	if code, body := s.get(t, "/v1/market/stats?company=Demo%20Co%207&companyLevel=IC3"); code != 200 || !strings.Contains(string(body), `"company":"Demo Co 7"`) {
+		t.Errorf("known company: HTTP %d %.300s", code, body)
+	}
 }

@@ -66,7 +66,7 @@ func TestExtremeInputsGiveFiniteAnswers(t *testing.T) {
 	}
 	for _, path := range []string{
 		"/v1/market/stats?jobFamily=software-engineer&level=IC3&location=Seattle,%20WA&effectiveDate=2100-12-31",
-		"/v1/market/stats?company=Google&companyLevel=L5&disableAging=true",
+		"/v1/market/stats?company=Demo%20Co%207&companyLevel=IC3&disableAging=true",
 		"/v1/catalog",
 	} {
 		code, body := s.get(t, path)

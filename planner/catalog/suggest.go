@@ -63,6 +63,34 @@ func (g *Geography) Suggest(text string, n int) []string {
 	return out
 }
 
+// Nearest lists up to n of candidates nearest to text, nearest first (ties in the
+// candidates' order), compared without case: those within a few edits, as Suggest
+// counts them. For names that are data, not geography (companies).
+func Nearest(text string, candidates []string, n int) []string {
+	q := normalise(text)
+	if q == "" || len(q) > suggestMaxQuery || n <= 0 {
+		return nil
+	}
+	type near struct {
+		i, d int
+	}
+	var found []near
+	for i, c := range candidates {
+		c = normalise(c)
+		if lim := allowedEdits(c); len(c) <= suggestMaxQuery {
+			if d := distance(q, c, lim); d <= lim {
+				found = append(found, near{i, d})
+			}
+		}
+	}
+	slices.SortStableFunc(found, func(a, b near) int { return a.d - b.d })
+	var out []string
+	for _, f := range found[:min(n, len(found))] {
+		out = append(out, candidates[f.i])
+	}
+	return out
+}
+
 // AcceptedCounts is how many metros and countries a request may name.
 func (g *Geography) AcceptedCounts() (metros, countries int) { return len(g.metros), len(g.countries) }
 

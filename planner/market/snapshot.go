@@ -292,6 +292,26 @@ func (s *Snapshot) Count(key CohortKey) int {
 	return n
 }
 
+// CompanyNames lists the company names of the snapshot's rows, each once, sorted. It
+// walks every row: for explaining a peer query that found nothing, not for every query.
+func (s *Snapshot) CompanyNames() []string {
+	seen := map[string]bool{}
+	for _, m := range s.members {
+		asked := make([]bool, len(m.p.strs))
+		for _, id := range m.p.company {
+			if !asked[id] {
+				asked[id], seen[m.p.strs[id]] = true, true
+			}
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // Keys lists every cohort of the snapshot once (in no particular order).
 func (s *Snapshot) Keys() []CohortKey { return slices.Clone(s.keys) }
 

@@ -43,7 +43,8 @@ type MarketServiceClient interface {
 	ImportBenchmarks(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportBenchmarksRequest, ImportBenchmarksResponse], error)
 	// GetMarketStats returns market statistics of a cohort (job family, level,
 	// location) or of a peer group (a company and its own level, optionally narrowed by
-	// job family and location).
+	// job family and location). A company no row of the market is from is NOT_FOUND
+	// (reason COMPANY_NOT_FOUND), with the nearest company names in the message.
 	GetMarketStats(ctx context.Context, in *GetMarketStatsRequest, opts ...grpc.CallOption) (*GetMarketStatsResponse, error)
 	// ListDifferentials lists a location's geographic differentials to the wider scopes
 	// that serve it (its zone, its country), under the caller's default policy or the
@@ -180,7 +181,8 @@ type MarketServiceServer interface {
 	ImportBenchmarks(grpc.ClientStreamingServer[ImportBenchmarksRequest, ImportBenchmarksResponse]) error
 	// GetMarketStats returns market statistics of a cohort (job family, level,
 	// location) or of a peer group (a company and its own level, optionally narrowed by
-	// job family and location).
+	// job family and location). A company no row of the market is from is NOT_FOUND
+	// (reason COMPANY_NOT_FOUND), with the nearest company names in the message.
 	GetMarketStats(context.Context, *GetMarketStatsRequest) (*GetMarketStatsResponse, error)
 	// ListDifferentials lists a location's geographic differentials to the wider scopes
 	// that serve it (its zone, its country), under the caller's default policy or the
