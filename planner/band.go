@@ -260,17 +260,7 @@ func (pl *Planner) Recommend(req Request, today time.Time) (*Band, error) {
 		return nil, &Error{Kind: KindUnavailable, Reason: "SNAPSHOT_NOT_LOADED", Message: "market data is not loaded yet"}
 	}
 	var vs violations
-	family, okFamily := catalog.FamilyByID(req.Family)
-	if !okFamily {
-		vs.add("Family", "unknown job family %q; %s", req.Family, acceptedList(catalog.FamilyIDs()))
-	}
-	level, okLevel := catalog.LevelByID(req.Level)
-	if !okLevel {
-		vs.add("Level", "unknown level %q; %s", req.Level, acceptedList(catalog.LevelIDs()))
-	}
-	if okFamily && okLevel && !family.Accepts(level) {
-		vs.add("Level", "%s is not on the %s ladder (%s); %s", level.ID, family.ID, family.Track, trackHint(family))
-	}
+	family, level, _, okLevel := lookupJob(req.Family, req.Level, false, &vs)
 	var loc catalog.Location
 	if req.Resolved != nil {
 		loc = *req.Resolved
@@ -319,6 +309,35 @@ func (pl *Planner) Recommend(req Request, today time.Time) (*Band, error) {
 		return nil, err
 	}
 	return &b.band, nil
+}
+
+// lookupJob looks a job family and a level up by id, reporting under "Family" and
+// "Level" an unknown one or a level off the family's ladder. With optional, an empty
+// id is not looked up (a list's filter that is not set).
+func lookupJob(familyID, levelID string, optional bool, vs *violations) (family catalog.Family, level catalog.Level, okFamily, okLevel bool) {
+	if familyID != "" || !optional {
+		if family, okFamily = catalog.FamilyByID(familyID); !okFamily {
+			vs.add("Family", "unknown job family %q; %s", familyID, acceptedList(catalog.FamilyIDs()))
+		}
+	}
+	if levelID != "" || !optional {
+		if level, okLevel = catalog.LevelByID(levelID); !okLevel {
+			vs.add("Level", "unknown level %q; %s", levelID, acceptedList(catalog.LevelIDs()))
+		}
+	}
+	if okFamily && okLevel && !family.Accepts(level) {
+		vs.add("Level", "%s is not on the %s ladder (%s); %s", level.ID, family.ID, family.Track, trackHint(family))
+	}
+	return family, level, okFamily, okLevel
+}
+
+// CheckCohortFilter checks a cohort list's filters: a job family or level that is set
+// is one of the catalog's, and the level is on the family's ladder, so that a
+// misspelt filter is refused instead of listing nothing.
+func CheckCohortFilter(family, level string) error {
+	var vs violations
+	lookupJob(family, level, true, &vs)
+	return vs.err()
 }
 
 // resolve resolves a location query, or reports it under "Location".

@@ -68,3 +68,23 @@ func TestUnknownCompanyIsNotFound(t *testing.T) {
 		t.Errorf("known company: HTTP %d %.300s", code, body)
 	}
 }
+
+// ListCohorts refuses a filter that names no job family or level of the catalog
+// (it used to list nothing), and lists a valid one's cohorts.
+func TestCohortFiltersAreChecked(t *testing.T) {
+	s := start(t, nil).ready(t)
+	for path, field := range map[string]string{
+		"/v1/market/cohorts?jobFamily=astronaut":                  "job_family",
+		"/v1/market/cohorts?level=IC99":                           "level",
+		"/v1/market/cohorts?jobFamily=software-engineer&level=M3": "level",
+	} {
+		code, body := s.get(t, path)
+		if code != 400 || !strings.Contains(string(body), `"field":"`+field+`"`) {
+			t.Errorf("%s: HTTP %d %.300s", path, code, body)
+		}
+	}
+	code, body := s.get(t, "/v1/market/cohorts?jobFamily=software-engineer&level=IC3&scope=GEO_SCOPE_COUNTRY")
+	if code != 200 || !strings.Contains(string(body), `"locationId":"DE"`) || strings.Contains(string(body), `"level":"IC4"`) {
+		t.Errorf("HTTP %d %.300s", code, body)
+	}
+}

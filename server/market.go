@@ -99,6 +99,9 @@ func (s *marketService) ListCohorts(_ context.Context, r *pb.ListCohortsRequest)
 	if err != nil {
 		return nil, err
 	}
+	if err := planner.CheckCohortFilter(r.GetJobFamily(), r.GetLevel()); err != nil {
+		return nil, err
+	}
 	snap := pub.Market
 	var all []*pb.CohortInfo
 	for _, k := range snap.Keys() {
