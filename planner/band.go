@@ -354,10 +354,20 @@ func resolve(query string, vs *violations) catalog.Location {
 func unknownLocation(query string) string {
 	metros, countries := catalog.Geo.AcceptedCounts()
 	msg := fmt.Sprintf("unknown location %q; give \"City, ST\" in the US, \"City, Country\" elsewhere, a country, or a metro id", query)
-	if near := catalog.Geo.Suggest(query, 3); len(near) > 0 {
-		msg += fmt.Sprintf(" (did you mean %s?)", quotedOr(near))
-	}
+	msg += didYouMean(catalog.Geo.Suggest(query, 3))
 	return msg + fmt.Sprintf("; the catalog lists the %d metros and %d countries accepted", metros, countries)
+}
+
+// nearMetros is nearMetros of the band's location, kept by the planner.
+func (b *builder) nearMetros() string {
+	q := b.band.Location.Query
+	kept := &b.curves.p.near
+	if s, ok := kept.get(q); ok {
+		return s
+	}
+	s := nearMetros(b.band.Location)
+	kept.put(q, s)
+	return s
 }
 
 // nearMetros is " (did you mean ...?)" when a location that widened to its country is
@@ -369,6 +379,11 @@ func nearMetros(loc catalog.Location) string {
 			near = append(near, s)
 		}
 	}
+	return didYouMean(near)
+}
+
+// didYouMean is ` (did you mean "a" or "b"?)`, or empty when there is nothing near.
+func didYouMean(near []string) string {
 	if len(near) == 0 {
 		return ""
 	}
@@ -676,7 +691,7 @@ func (b *builder) warn() {
 	}
 	if b.band.Location.CountryOnly {
 		b.addWarning("LOCATION_COUNTRY_ONLY", "%q has no metro in paymix's geography; the band covers all of %s%s",
-			b.band.Location.Query, b.countryName(), nearMetros(b.band.Location))
+			b.band.Location.Query, b.countryName(), b.nearMetros())
 	}
 	if q := strings.TrimSpace(b.band.Location.Query); b.typed && q == b.band.Location.Country && catalog.Geo.IsStateCode(q) {
 		b.addWarning("LOCATION_CODE_AMBIGUOUS", "%q is read as the country code of %s; it is also a US state's postal code: for a place in that state give a city with it (\"City, %s\")",

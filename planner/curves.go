@@ -19,8 +19,8 @@ import (
 // figures of the market, the policy, the target percentile and the effective date,
 // so a Planner keeps them once computed, for as long as its snapshot is published.
 
-// Planner answers bands on one market snapshot. It keeps the differentials and level
-// curves it has computed (a bounded memo: the figures are pure functions of their
+// Planner answers bands on one market snapshot. It keeps the differentials, level
+// curves and location suggestions it has computed (a bounded memo: the figures are pure functions of their
 // keys, so a forgotten one is only computed again); it is safe for concurrent use.
 type Planner struct {
 	Snapshot *market.Snapshot
@@ -30,6 +30,9 @@ type Planner struct {
 type kept struct {
 	ladders memo[ladderKey, *ladder]
 	diffs   memo[diffKey, Differential]
+	// near is what a location query that widened to its country was likely meant to
+	// be (nearMetros): a search of every spelling, asked again by every such band.
+	near memo[string, string]
 	// cohorts lists every cohort once, for streams of all of them to share.
 	cohortsOnce sync.Once
 	cohorts     []Cohort

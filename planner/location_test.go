@@ -103,18 +103,20 @@ func TestCountryOnlyWarningSuggestsMetros(t *testing.T) {
 		{"Omaha, NE", `"Omaha, NE" has no metro in paymix's geography; the band covers all of United States`},
 		{"Manchestr, United Kingdom", `"Manchestr, United Kingdom" has no metro in paymix's geography; the band covers all of United Kingdom (did you mean "Manchester, United Kingdom"?)`},
 	} {
-		b, err := pl.Recommend(planner.Request{Family: "software-engineer", Level: "IC3", Location: c.location}, today)
-		if err != nil {
-			t.Fatalf("%s: %v", c.location, err)
-		}
-		var got string
-		for _, w := range b.Warnings {
-			if w.Code == "LOCATION_COUNTRY_ONLY" {
-				got = w.Message
+		for range 2 { // the second from what the planner kept
+			b, err := pl.Recommend(planner.Request{Family: "software-engineer", Level: "IC3", Location: c.location}, today)
+			if err != nil {
+				t.Fatalf("%s: %v", c.location, err)
 			}
-		}
-		if got != c.want {
-			t.Errorf("%s:\n got %s\nwant %s", c.location, got, c.want)
+			var got string
+			for _, w := range b.Warnings {
+				if w.Code == "LOCATION_COUNTRY_ONLY" {
+					got = w.Message
+				}
+			}
+			if got != c.want {
+				t.Errorf("%s:\n got %s\nwant %s", c.location, got, c.want)
+			}
 		}
 	}
 }

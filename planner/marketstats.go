@@ -140,9 +140,6 @@ func unknownCompany(snap *market.Snapshot, company, key string) error {
 			return nil
 		}
 	}
-	msg := fmt.Sprintf("no row of the market is from company %q", company)
-	if near := catalog.Nearest(company, names, 3); len(near) > 0 {
-		msg += fmt.Sprintf(" (did you mean %s?)", quotedOr(near))
-	}
+	msg := fmt.Sprintf("no row of the market is from company %q", company) + didYouMean(catalog.Nearest(company, names, 3))
 	return &Error{Kind: KindNotFound, Reason: "COMPANY_NOT_FOUND", Message: msg}
 }

@@ -582,13 +582,8 @@ func (g *Geography) Resolve(text string) (loc Location, ok bool) {
 	city := parts[0]
 	last := parts[len(parts)-1]
 	// "City, ST" or "City, ST, United States"; "City, State" too.
-	if len(parts) == 2 {
-		if code, ok := usStateNames[last]; ok {
-			last = strings.ToLower(code)
-		}
-	}
-	if g.states[last] && len(parts) == 2 {
-		return g.cityIn(city, "US", last), true
+	if st := g.state(last); st != "" && len(parts) == 2 {
+		return g.cityIn(city, "US", st), true
 	}
 	// The last part is looked up among countries only: a metro that shares its
 	// country's name (Singapore, Luxembourg, Hong Kong) must not hide the country in
@@ -603,16 +598,24 @@ func (g *Geography) Resolve(text string) (loc Location, ok bool) {
 		return Location{}, false
 	}
 	if country == "US" {
-		state := parts[1]
-		if code, ok := usStateNames[state]; ok {
-			state = strings.ToLower(code)
-		}
-		if len(parts) == 3 && g.states[state] {
-			return g.cityIn(city, "US", state), true
+		if st := g.state(parts[1]); len(parts) == 3 && st != "" {
+			return g.cityIn(city, "US", st), true
 		}
 		return Location{Scope: ScopeCountry, Country: "US", CountryOnly: true}, true
 	}
 	return g.cityIn(city, country, ""), true
+}
+
+// state is the lower-case postal code of the US state a normalised part names by code
+// or by name ("tx", "texas"), or "".
+func (g *Geography) state(part string) string {
+	if code, ok := usStateNames[part]; ok {
+		return strings.ToLower(code)
+	}
+	if g.states[part] {
+		return part
+	}
+	return ""
 }
 
 // cityKey keys a city by its country and, in the US, its state, so that a state code

@@ -1,7 +1,7 @@
 package catalog
 
 import (
-	"cmp"
+	"math"
 	"slices"
 	"strings"
 )
@@ -33,34 +33,21 @@ func (g *Geography) Suggest(text string, n int) []string {
 	if i := strings.IndexByte(q, ','); i >= 0 {
 		qCity = strings.TrimSpace(q[:i])
 	}
-	type near struct {
-		shown string
-		d     int
-	}
 	var found []near
-	for _, s := range g.spellingList() {
-		dFull, limFull := distance(q, s.full, allowedEdits(s.full)), allowedEdits(s.full)
-		dCity, limCity := distance(qCity, s.city, allowedEdits(s.city)), allowedEdits(s.city)
-		switch {
-		case dFull <= limFull && dCity <= limCity:
-			found = append(found, near{s.shown, min(dFull, dCity)})
-		case dFull <= limFull:
-			found = append(found, near{s.shown, dFull})
-		case dCity <= limCity:
-			found = append(found, near{s.shown, dCity})
+	for i, s := range g.spellingList() {
+		// Near by the whole text or by its city alone, whichever is nearer.
+		d := math.MaxInt
+		if df, lim := distance(q, s.full, allowedEdits(s.full)), allowedEdits(s.full); df <= lim {
+			d = df
+		}
+		if dc, lim := distance(qCity, s.city, allowedEdits(s.city)), allowedEdits(s.city); dc <= lim {
+			d = min(d, dc)
+		}
+		if d < math.MaxInt {
+			found = append(found, near{i, d})
 		}
 	}
-	slices.SortFunc(found, func(a, b near) int { return cmp.Or(a.d-b.d, strings.Compare(a.shown, b.shown)) })
-	var out []string
-	for _, f := range found {
-		if !slices.Contains(out, f.shown) {
-			out = append(out, f.shown)
-		}
-		if len(out) == n {
-			break
-		}
-	}
-	return out
+	return nearestFirst(found, n, func(i int) string { return g.spellings[i].shown })
 }
 
 // Nearest lists up to n of candidates nearest to text, nearest first (ties in the
@@ -71,22 +58,31 @@ func Nearest(text string, candidates []string, n int) []string {
 	if q == "" || len(q) > suggestMaxQuery || n <= 0 {
 		return nil
 	}
-	type near struct {
-		i, d int
-	}
 	var found []near
 	for i, c := range candidates {
 		c = normalise(c)
-		if lim := allowedEdits(c); len(c) <= suggestMaxQuery {
-			if d := distance(q, c, lim); d <= lim {
-				found = append(found, near{i, d})
-			}
+		if d, lim := distance(q, c, allowedEdits(c)), allowedEdits(c); d <= lim {
+			found = append(found, near{i, d})
 		}
 	}
+	return nearestFirst(found, n, func(i int) string { return candidates[i] })
+}
+
+// near is a candidate (by index) within reach, d edits away.
+type near struct{ i, d int }
+
+// nearestFirst is the names of up to n distinct candidates found, nearest first, ties
+// in the candidates' order.
+func nearestFirst(found []near, n int, name func(int) string) []string {
 	slices.SortStableFunc(found, func(a, b near) int { return a.d - b.d })
 	var out []string
-	for _, f := range found[:min(n, len(found))] {
-		out = append(out, candidates[f.i])
+	for _, f := range found {
+		if len(out) == n {
+			break
+		}
+		if s := name(f.i); !slices.Contains(out, s) {
+			out = append(out, s)
+		}
 	}
 	return out
 }
@@ -118,6 +114,8 @@ func (g *Geography) spellingList() []spelling {
 		for _, c := range g.countries {
 			add(c.Name)
 		}
+		// The maps above have no order; ties between suggestions go by spelling.
+		slices.SortFunc(g.spellings, func(a, b spelling) int { return strings.Compare(a.shown, b.shown) })
 	})
 	return g.spellings
 }
@@ -132,32 +130,57 @@ func allowedEdits(s string) int {
 	return 3
 }
 
+// maxEdits bounds distance's limit.
+const maxEdits = 7
+
 // distance is the Levenshtein distance between a and b in bytes, or limit+1 once it
-// is known to exceed limit.
+// is known to exceed limit (at most maxEdits). Only cells within limit of the diagonal
+// can stay within limit, so a row is those 2 x limit + 1 cells, on the stack: a
+// suggestion compares the text with some 2,000 spellings.
 func distance(a, b string, limit int) int {
+	limit = min(limit, maxEdits)
+	over := limit + 1
 	if d := len(a) - len(b); d > limit || -d > limit {
-		return limit + 1
+		return over
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	// Cell k of row i is column j = i + k - limit.
+	var prev, cur [2*maxEdits + 1]int
+	w := 2*limit + 1
+	for k := range w {
+		prev[k] = over
+		if j := k - limit; j >= 0 && j <= len(b) {
+			prev[k] = j
+		}
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
+		rowMin := over
+		for k := range w {
+			v := over
+			switch j := i + k - limit; {
+			case j < 0 || j > len(b):
+			case j == 0:
+				v = min(i, over)
+			default:
+				cost := 1
+				if a[i-1] == b[j-1] {
+					cost = 0
+				}
+				v = prev[k] + cost // from (i-1, j-1)
+				if k+1 < w {
+					v = min(v, prev[k+1]+1) // from (i-1, j)
+				}
+				if k > 0 {
+					v = min(v, cur[k-1]+1) // from (i, j-1)
+				}
+				v = min(v, over)
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
+			cur[k] = v
+			rowMin = min(rowMin, v)
 		}
-		if rowMin > limit {
-			return limit + 1
+		if rowMin >= over {
+			return over
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return prev[len(b)-len(a)+limit]
 }

@@ -60,3 +60,53 @@ func TestDistance(t *testing.T) {
 		}
 	}
 }
+
+// What a miss costs: the error path of a band, and every band whose city widens to
+// its country ("Omaha, NE").
+func BenchmarkSuggest(b *testing.B) {
+	Geo.Suggest("warm", 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		Geo.Suggest("Omaha, NE", 3)
+	}
+}
+
+// The banded distance agrees with the full dynamic programme wherever either is
+// within the limit.
+func FuzzDistance(f *testing.F) {
+	for _, s := range [][2]string{{"kitten", "sitting"}, {"seatle", "seattle"}, {"", "ab"}, {"abcd", "dcba"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if len(a) > suggestMaxQuery || len(b) > suggestMaxQuery {
+			return
+		}
+		full := levenshtein(a, b)
+		for limit := 0; limit <= maxEdits; limit++ {
+			want := min(full, limit+1)
+			if got := distance(a, b, limit); got != want {
+				t.Fatalf("distance(%q, %q, %d) = %d, want %d", a, b, limit, got, want)
+			}
+		}
+	})
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
